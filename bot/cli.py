@@ -1,0 +1,93 @@
+"""The `b12bot` command: one entry point, each subcommand importing only what it needs.
+
+`classify` must start fast and never import Telegram, so nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.knowledge.catalog import ContentError
+
+
+def _faq():  # noqa: ANN202 - keeps the import lazy
+    from bot.knowledge.faq import FAQ
+
+    return FAQ.load()
+
+
+def classify(stdin: TextIO, stdout: TextIO) -> int:
+    """One JSON decision per input line, for evaluation and for scripts."""
+    from bot.knowledge.faq import record
+
+    faq = _faq()
+    for line in stdin:
+        text = line.rstrip("\n")
+        stdout.write(json.dumps(record(text, faq.decide(text)), ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+def ask(question: str, stdout: TextIO) -> int:
+    """Print what a person would read, as plain text, for content editors and first-time users."""
+    from bot.knowledge.faq import reply_for
+    from bot.knowledge.render import Renderer
+    from bot.knowledge.telegram_html import to_plain_text
+
+    faq = _faq()
+    reply = reply_for(faq.decide(question), faq.catalog, Renderer(faq.catalog))
+    stdout.write(to_plain_text(reply.html) + "\n")
+    if reply.choices:
+        stdout.write("\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(reply.choices, 1)) + "\n")
+    if reply.show_menu:
+        for section in faq.catalog.menu:
+            titles = ", ".join(faq.catalog.topics[t].title for t in section.topics)
+            stdout.write(f"\n  {section.title}: {titles}")
+        stdout.write("\n")
+    return 0
+
+
+def content_check(stdout: TextIO) -> int:
+    """Validate all content; exit non-zero naming the file and field at fault."""
+    from bot.knowledge.catalog import load_catalog
+    from bot.knowledge.content_check import check
+
+    catalog = load_catalog()
+    problems = check(catalog)
+    for problem in problems:
+        stdout.write(problem + "\n")
+    if problems:
+        return 1
+    stdout.write(f"content ok: {len(catalog.topics)} topics, {len(catalog.triage)} triage rules\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="b12bot", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("classify", help="read questions from stdin, print one JSON decision per line")
+    asking = commands.add_parser("ask", help="print the reply to one question as plain text")
+    asking.add_argument("question", nargs="+", help="the question, in your own words")
+    commands.add_parser("content-check", help="validate content/ (schema, templates, HTML, sources)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "classify":
+            return classify(sys.stdin, sys.stdout)
+        if args.command == "ask":
+            return ask(" ".join(args.question), sys.stdout)
+        return content_check(sys.stdout)
+    except ContentError as error:
+        print(f"b12bot: content error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The FAQ brain: content, triage, matching and rendering, with no Telegram in sight."""

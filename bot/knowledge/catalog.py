@@ -1,0 +1,285 @@
+"""Load content/ into typed, validated objects, so a broken file stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # the C loader is ten times faster; start-up time matters for `b12bot classify`
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MIN_QUESTIONS = 11
+
+
+class ContentError(Exception):
+    """A content file is missing, malformed or inconsistent; the message names the file and field."""
+
+    def __init__(self, path: Path | str, field: str, problem: str) -> None:
+        self.path, self.field, self.problem = str(path), field, problem
+        super().__init__(f"{self.path}: {field}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    sources: tuple[Source, ...]
+    reviewed: dt.date
+    related: tuple[str, ...]
+    medical: bool
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class MenuSection:
+    title: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRule:
+    id: str
+    patterns: tuple[re.Pattern[str], ...]
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The words the matcher needs beyond the topics: see synonyms.yaml for what each part means."""
+
+    synonyms: Mapping[str, str]
+    stopwords: frozenset[str]
+    generic: frozenset[str]
+    b12_words: frozenset[str]
+    other_subjects: frozenset[str]
+    never_b12: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    topics: Mapping[str, Topic]
+    menu: tuple[MenuSection, ...]
+    vocabulary: Vocabulary
+    triage: tuple[TriageRule, ...]
+    root: Path
+
+
+def default_content_dir() -> Path:
+    """Where content lives: $B12BOT_CONTENT_DIR, the copy inside an installed wheel, or the checkout."""
+    if override := os.environ.get("B12BOT_CONTENT_DIR"):
+        return Path(override)
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "content"
+    return installed if installed.is_dir() else package.parent / "content"
+
+
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Read and validate every content file; raise ContentError on the first problem."""
+    root = root or default_content_dir()
+    topics = _load_topics(root / "topics")
+    menu = _load_menu(root / "index.yaml", topics)
+    vocabulary = _load_vocabulary(root / "synonyms.yaml")
+    triage = _load_triage(root / "triage.yaml")
+    return Catalog(topics=topics, menu=menu, vocabulary=vocabulary, triage=triage, root=root)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ContentError(path, "(file)", f"cannot be read ({error.strerror or error})") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ContentError(path, where, f"is not valid YAML ({getattr(error, 'problem', error)})") from None
+
+
+class _Fields:
+    """Typed access to one YAML mapping, turning every mismatch into a ContentError."""
+
+    def __init__(self, path: Path, data: Any, where: str = "") -> None:
+        if not isinstance(data, dict):
+            raise ContentError(path, where or "(file)", "must be a mapping of fields")
+        self.path, self.data, self.where = path, data, where
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        value = self.data.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise ContentError(self.path, self._name(key), "must be non-empty text")
+        return value.strip()
+
+    def texts(self, key: str, *, minimum: int = 0) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ContentError(self.path, self._name(key), "must be a list of non-empty texts")
+        if len(value) < minimum:
+            raise ContentError(self.path, self._name(key), f"needs at least {minimum} entries")
+        return tuple(v.strip() for v in value)
+
+    def mappings(self, key: str) -> list[_Fields]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise ContentError(self.path, self._name(key), "must be a list")
+        return [_Fields(self.path, item, f"{self._name(key)}[{i}]") for i, item in enumerate(value)]
+
+    def date(self, key: str) -> dt.date:
+        value = self.data.get(key)
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ContentError(self.path, self._name(key), "must be a date like 2026-11-26") from None
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise ContentError(self.path, self._name(key), "must be true or false")
+        return value
+
+    def reject_unknown(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                raise ContentError(self.path, self._name(str(key)), "is not a known field")
+
+
+_TOPIC_FIELDS = {"id", "title", "questions", "answer", "sources", "reviewed", "related", "medical"}
+
+
+def _load_topic(path: Path) -> Topic:
+    fields = _Fields(path, _read_yaml(path))
+    fields.reject_unknown(_TOPIC_FIELDS)
+    topic_id = fields.text("id")
+    if topic_id != path.stem:
+        raise ContentError(path, "id", f"is {topic_id!r} but the file is named {path.name}")
+    medical = fields.flag("medical", default=True)
+    sources = tuple(Source(s.text("title"), s.text("url")) for s in fields.mappings("sources"))
+    if medical and not sources:
+        raise ContentError(path, "sources", "a medical topic needs at least one source")
+    for number, source in enumerate(sources, start=1):
+        if not source.url.startswith(("https://", "http://")):
+            raise ContentError(path, f"sources[{number - 1}].url", "must be a web address")
+    questions = fields.texts("questions", minimum=MIN_QUESTIONS)
+    duplicates = {q for q in questions if questions.count(q) > 1}
+    if duplicates:
+        raise ContentError(path, "questions", f"repeats {sorted(duplicates)[0]!r}")
+    return Topic(
+        id=topic_id,
+        title=fields.text("title"),
+        questions=questions,
+        answer=fields.text("answer"),
+        sources=sources,
+        reviewed=fields.date("reviewed"),
+        related=fields.texts("related"),
+        medical=medical,
+        path=path,
+    )
+
+
+def _load_topics(folder: Path) -> dict[str, Topic]:
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise ContentError(folder, "(folder)", "holds no topic files")
+    topics: dict[str, Topic] = {}
+    for path in paths:
+        if not TOPIC_ID.match(path.stem):
+            raise ContentError(path, "(file name)", "must be a topic id: lower-case words and dashes")
+        topics[path.stem] = _load_topic(path)
+    for topic in topics.values():
+        for related in topic.related:
+            if related not in topics:
+                raise ContentError(topic.path, "related", f"names unknown topic {related!r}")
+            if related == topic.id:
+                raise ContentError(topic.path, "related", "names the topic itself")
+    return topics
+
+
+def _load_menu(path: Path, topics: Mapping[str, Topic]) -> tuple[MenuSection, ...]:
+    fields = _Fields(path, _read_yaml(path))
+    fields.reject_unknown({"sections"})
+    sections = tuple(
+        MenuSection(section.text("title"), section.texts("topics", minimum=1))
+        for section in fields.mappings("sections")
+    )
+    listed = [topic_id for section in sections for topic_id in section.topics]
+    for topic_id in listed:
+        if topic_id not in topics:
+            raise ContentError(path, "sections", f"lists {topic_id!r}, which has no topics/{topic_id}.yaml")
+        if listed.count(topic_id) > 1:
+            raise ContentError(path, "sections", f"lists {topic_id!r} twice")
+    missing = sorted(set(topics) - set(listed))
+    if missing:
+        raise ContentError(path, "sections", f"does not list topic {missing[0]!r}")
+    return sections
+
+
+def _words(fields: _Fields, key: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in fields.texts(key))
+
+
+def _load_vocabulary(path: Path) -> Vocabulary:
+    fields = _Fields(path, _read_yaml(path))
+    fields.reject_unknown({"synonyms", "stopwords", "generic", "b12_words", "other_subjects", "never_b12"})
+    groups = fields.data.get("synonyms")
+    if not isinstance(groups, dict):
+        raise ContentError(path, "synonyms", "must map each canonical word to a list of variants")
+    synonyms: dict[str, str] = {}
+    for canonical, variants in groups.items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            raise ContentError(path, f"synonyms.{canonical}", "must be a list of variants")
+        for variant in variants:
+            key = variant.lower().strip()
+            if synonyms.get(key, canonical) != canonical:
+                raise ContentError(path, f"synonyms.{canonical}", f"{variant!r} is also under {synonyms[key]!r}")
+            synonyms[key] = str(canonical)
+    return Vocabulary(
+        synonyms=synonyms,
+        stopwords=_words(fields, "stopwords"),
+        generic=_words(fields, "generic"),
+        b12_words=_words(fields, "b12_words"),
+        other_subjects=_words(fields, "other_subjects"),
+        never_b12=_words(fields, "never_b12"),
+    )
+
+
+def _load_triage(path: Path) -> tuple[TriageRule, ...]:
+    fields = _Fields(path, _read_yaml(path))
+    fields.reject_unknown({"rules"})
+    rules = []
+    for rule in fields.mappings("rules"):
+        rule.reject_unknown({"id", "patterns", "advice"})
+        patterns = []
+        for index, pattern in enumerate(rule.texts("patterns", minimum=1)):
+            try:
+                patterns.append(re.compile(pattern))
+            except re.error as error:
+                raise ContentError(path, f"{rule.where}.patterns[{index}]", f"is not a valid pattern ({error})") from None
+        rules.append(TriageRule(rule.text("id"), tuple(patterns), rule.text("advice")))
+    if not rules:
+        raise ContentError(path, "rules", "needs at least one rule")
+    return tuple(rules)

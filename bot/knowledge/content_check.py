@@ -1,0 +1,114 @@
+"""Everything `b12bot content-check` holds the content to, beyond what loading already checks.
+
+Loading (catalog.py) rejects malformed files; this finds content that loads but would break a
+rule: markup Telegram refuses, answers too long for a phone screen, uncited paragraphs, sources
+that are not in the fact sheet, a missing topic, a reply not ending with the clinician line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.knowledge.catalog import Catalog, ContentError, Topic
+from bot.knowledge.render import Renderer
+from bot.knowledge.telegram_html import TelegramHTMLError, utf16_length, visible_text
+
+MAX_ANSWER_CHARS = 900
+MAX_MESSAGE_CHARS = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, kept here to stay Telegram-free
+_FACT_URL = re.compile(r"(https?://\S+?)\)?\s*\[([AML])")
+_TOPIC_ROW = re.compile(r"^\|\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\|", re.MULTILINE)
+
+
+def required_topic_ids(topics_md: Path) -> list[str]:
+    """The fixed topic ids: the first column of topics.md's table."""
+    return [m for m in _TOPIC_ROW.findall(topics_md.read_text(encoding="utf-8")) if m != "id"]
+
+
+def fact_sources(facts_md: Path) -> dict[str, str]:
+    """Each source URL in the fact sheet with its trust tag (A, M or L)."""
+    sources: dict[str, str] = {}
+    for url, tag in _FACT_URL.findall(facts_md.read_text(encoding="utf-8")):
+        sources.setdefault(url.rstrip(".,;"), tag)
+    return sources
+
+
+def check(catalog: Catalog) -> list[str]:
+    """Every problem found, each as 'file: field: problem'; empty when the content is fit to ship."""
+    problems: list[str] = []
+    root = catalog.root
+    required = required_topic_ids(root / "topics.md")
+    for topic_id in required:
+        if topic_id not in catalog.topics:
+            problems.append(f"{root / 'topics' / (topic_id + '.yaml')}: (file): missing; topics.md requires it")
+    for topic_id, topic in catalog.topics.items():
+        if topic_id not in required:
+            problems.append(f"{topic.path}: id: {topic_id!r} is not a topic id in topics.md")
+    try:
+        renderer = Renderer(catalog)
+    except ContentError as error:
+        return [*problems, str(error)]
+    facts = fact_sources(root / "facts.md")
+    for topic in catalog.topics.values():
+        problems.extend(f"{topic.path}: {field}: {problem}" for field, problem in _topic_problems(topic, renderer, facts))
+    problems.extend(_layout_problems(catalog, renderer))
+    return problems
+
+
+def _topic_problems(topic: Topic, renderer: Renderer, facts: dict[str, str]) -> list[tuple[str, str]]:
+    try:
+        body, cited = renderer.cited(topic)
+        reply = renderer.answer(topic)
+    except ContentError as error:
+        return [(error.field, error.problem)]
+    problems: list[tuple[str, str]] = []
+    try:
+        shown = visible_text(body)
+        if len(shown) > MAX_ANSWER_CHARS:
+            problems.append(("answer", f"is {len(shown)} characters of text; the limit is {MAX_ANSWER_CHARS}"))
+        message = visible_text(reply.html)
+    except TelegramHTMLError as error:
+        return [("answer", f"Telegram would refuse it: {error}")]
+    if utf16_length(message) > MAX_MESSAGE_CHARS:
+        problems.append(("answer", f"the whole message is over Telegram's {MAX_MESSAGE_CHARS} characters"))
+    if not message.rstrip().endswith(visible_text(renderer.clinician_line)):
+        problems.append(("answer", "the rendered reply does not end with the clinician line"))
+    if topic.medical:
+        problems.extend(_citation_problems(topic, cited, facts))
+    elif cited:
+        problems.append(("answer", "a non-medical topic cites sources it does not list"))
+    return problems
+
+
+def _citation_problems(topic: Topic, cited: list[int], facts: dict[str, str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for number, source in enumerate(topic.sources, start=1):
+        if number not in cited:
+            problems.append((f"sources[{number - 1}]", "is never cited in the answer"))
+        if source.url not in facts:
+            problems.append((f"sources[{number - 1}].url", "does not appear in facts.md"))
+    if topic.sources and not any(facts.get(s.url) in {"A", "M"} for s in topic.sources):
+        problems.append(("sources", "needs at least one source tagged [A] or [M] in facts.md"))
+    for paragraph in re.split(r"\n\s*\n", topic.answer.strip()):
+        if "cite(" not in paragraph:
+            problems.append(("answer", f"paragraph without a citation: {paragraph.strip()[:60]!r}"))
+    return problems
+
+
+def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
+    problems: list[str] = []
+    any_topics = list(catalog.topics)[:3]
+    replies = {"clarify": renderer.clarify(any_topics), "fallback": renderer.fallback()}
+    replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage}
+    for name, reply in replies.items():
+        template = catalog.root / "templates" / f"{name.split()[0]}.j2"
+        try:
+            text = visible_text(reply.html)
+        except TelegramHTMLError as error:
+            problems.append(f"{template}: (template): Telegram would refuse it: {error}")
+            continue
+        if not name.startswith("urgent") and not text.endswith(visible_text(renderer.clinician_line)):
+            problems.append(f"{template}: (template): does not end with the clinician line")
+        if name.startswith("urgent") and not all(n in text for n in ("999", "112", "911")):
+            problems.append(f"{template}: (template): must show the emergency numbers 999, 112 and 911")
+    return problems

@@ -1,0 +1,129 @@
+"""Turn a message into the canonical words the matcher compares.
+
+People write "1000mcg", "1 mg", "B-12", "jab", "hydroxo", "cyanocobalamine" and "my mum's shot";
+topics are written in their own words. Both sides go through the same steps so that rapidfuzz
+compares like with like: fold case and accents, split numbers from units, map synonyms and
+misspellings to one word, drop words that carry no meaning, and correct near-misses against the
+content's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.catalog import Vocabulary
+
+# A Telegram message is at most 4096 characters; anything longer is not a question we can answer
+# better by reading further, and reading it all would let one message stall the bot.
+MAX_MATCH_CHARS = 4096
+MAX_PHRASE_TOKENS = 5
+MIN_CORRECTABLE = 7
+NUMBER = "num"
+_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
+_MICRO = re.compile(r"[µμ]\s*g", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[?!.\n])\s+|\n+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text: 'Hydroxocobalamine µg' -> 'hydroxocobalamine mcg'."""
+    text = _MICRO.sub("mcg", text[:MAX_MATCH_CHARS])
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers, with letters and digits apart ('1000mcg' -> ['1000', 'mcg'])."""
+    return _TOKEN.findall(fold(text))
+
+
+def sentences(text: str) -> list[str]:
+    """Split a story-like message so the question inside it can be scored on its own."""
+    return [part for part in _SENTENCE_END.split(text[:MAX_MATCH_CHARS]) if part.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A message reduced to what the matcher needs."""
+
+    content: tuple[str, ...]  # stemmed canonical words that carry meaning
+    mentions_b12: bool
+    mentions_other_subject: bool
+    mentions_never_b12: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.content)
+
+
+class Normaliser:
+    """Applies a Vocabulary; built once per catalog because it indexes the synonyms."""
+
+    def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str] = ()) -> None:
+        self._vocabulary = vocabulary
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for variant, canonical in vocabulary.synonyms.items():
+            key = tuple(tokens(variant))
+            if key:
+                self._phrases[key] = tuple(canonical.split())
+        self._b12 = self._phrase_set(vocabulary.b12_words)
+        self._other = self._phrase_set(vocabulary.other_subjects)
+        self._never = self._phrase_set(vocabulary.never_b12)
+        self._known = frozenset(known_words)
+        self._known_list = sorted(self._known)
+        self._correct = lru_cache(maxsize=4096)(self._closest_known)
+        self._stem = lru_cache(maxsize=8192)(snowballstemmer.stemmer("english").stemWord)
+
+    def _phrase_set(self, phrases: Iterable[str]) -> frozenset[tuple[str, ...]]:
+        return frozenset(tuple(self._expand(tokens(p))) for p in phrases)
+
+    def with_known_words(self, known_words: Iterable[str]) -> Normaliser:
+        """A normaliser that also corrects misspellings towards these words (the content's vocabulary)."""
+        return Normaliser(self._vocabulary, known_words)
+
+    def _expand(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(MAX_PHRASE_TOKENS, len(words) - i), 0, -1):
+                canonical = self._phrases.get(tuple(words[i : i + size]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += size
+                    break
+            else:
+                word = words[i]
+                out.append(NUMBER if word[0].isdigit() else word)
+                i += 1
+        return out
+
+    def _closest_known(self, word: str) -> str:
+        # Short words are left alone: "making" is one letter from "masking", and both are real words.
+        if word in self._known or len(word) < MIN_CORRECTABLE or not self._known_list:
+            return word
+        cutoff = 88 if len(word) < 10 else 82
+        match = process.extractOne(word, self._known_list, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return match[0] if match else word
+
+    def words(self, text: str) -> Words:
+        """The canonical words of a message, spelling corrected towards the content's vocabulary."""
+        expanded = self._expand([self._correct(w) for w in tokens(text)])
+        content = tuple(self._stem(w) for w in expanded if w not in self._vocabulary.stopwords)
+        return Words(
+            content=content,
+            mentions_b12=_contains_any(expanded, self._b12),
+            mentions_other_subject=_contains_any(expanded, self._other),
+            mentions_never_b12=_contains_any(expanded, self._never),
+        )
+
+
+def _contains_any(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    sizes = {len(phrase) for phrase in phrases}
+    grams = {tuple(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)}
+    return not phrases.isdisjoint(grams)

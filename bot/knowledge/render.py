@@ -1,0 +1,124 @@
+"""Pour topics and outcomes into the Jinja2 layouts, producing Telegram HTML.
+
+The layouts, not the topics, end every reply with the clinician line, so no answer can forget it.
+Replies carry their buttons as plain choices; turning them into a Telegram keyboard is the
+Telegram layer's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jinja2
+from markupsafe import Markup
+
+from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageRule
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def citation_mark(number: int) -> str:
+    """The superscript that points a sentence at source `number` (1-based)."""
+    return str(number).translate(_SUPERSCRIPT)
+
+
+class Kind(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    FALLBACK = "fallback"
+    URGENT = "urgent"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: a label and the topic it opens."""
+
+    label: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    kind: Kind
+    html: str
+    choices: tuple[Choice, ...] = ()
+    topic: str | None = None  # set for answers, so feedback can be counted per topic
+    show_menu: bool = False  # the Telegram layer adds the topic menu (fallback)
+
+
+class Renderer:
+    """Renders replies; compiles every template once, so rendering in a handler is cheap."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(catalog.root / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+        )
+        self._layouts = {kind: self._layout(kind) for kind in Kind}
+        self._answers = {topic.id: self._compile_answer(topic) for topic in catalog.topics.values()}
+        self.clinician_line = self._env.get_template("_clinician.j2").render().strip()
+
+    def _layout(self, kind: Kind) -> jinja2.Template:
+        try:
+            return self._env.get_template(f"{kind.value}.j2")
+        except jinja2.TemplateError as error:
+            raise ContentError(self._catalog.root / "templates" / f"{kind.value}.j2", "(template)", str(error)) from None
+
+    def _compile_answer(self, topic: Topic) -> jinja2.Template:
+        try:
+            return self._env.from_string(topic.answer)
+        except jinja2.TemplateSyntaxError as error:
+            raise ContentError(topic.path, "answer", f"template error on line {error.lineno}: {error.message}") from None
+
+    def cited(self, topic: Topic) -> tuple[str, list[int]]:
+        """The answer body as HTML, and the source numbers it cites in order of appearance."""
+        numbers: list[int] = []
+
+        def cite(*wanted: int) -> Markup:
+            for number in wanted:
+                if not isinstance(number, int) or not 1 <= number <= len(topic.sources):
+                    raise ContentError(topic.path, "answer", f"cite({number}) has no matching entry in sources")
+            numbers.extend(wanted)
+            return Markup("˒".join(citation_mark(n) for n in wanted))
+
+        try:
+            body = self._answers[topic.id].render(cite=cite).strip()
+        except jinja2.TemplateError as error:
+            raise ContentError(topic.path, "answer", f"does not render: {error}") from None
+        return body, numbers
+
+    def answer(self, topic: Topic) -> Reply:
+        body, _ = self.cited(topic)
+        html = self._layouts[Kind.ANSWER].render(
+            topic=topic,
+            body=Markup(body),
+            marks=[citation_mark(n) for n in range(1, len(topic.sources) + 1)],
+        )
+        related = tuple(Choice(self._catalog.topics[r].title, r) for r in topic.related)
+        return Reply(Kind.ANSWER, _tidy(html), related, topic=topic.id)
+
+    def clarify(self, topic_ids: Sequence[str]) -> Reply:
+        topics = [self._catalog.topics[t] for t in topic_ids]
+        html = self._layouts[Kind.CLARIFY].render(candidates=topics)
+        return Reply(Kind.CLARIFY, _tidy(html), tuple(Choice(t.title, t.id) for t in topics))
+
+    def fallback(self) -> Reply:
+        return Reply(Kind.FALLBACK, _tidy(self._layouts[Kind.FALLBACK].render()), show_menu=True)
+
+    def urgent(self, rule: TriageRule) -> Reply:
+        return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(rule=rule)))
+
+
+def _tidy(html: str) -> str:
+    """Trim stray blank lines that template tags leave behind."""
+    lines = [line.rstrip() for line in html.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy)
