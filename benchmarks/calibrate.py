@@ -24,9 +24,9 @@ from bot.knowledge.triage import Urgent
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 GRID = {
-    "answer": range(50, 96, 2),
+    "answer": range(30, 91, 2),
     "margin": range(0, 21, 2),
-    "clarify": range(30, 80, 5),
+    "clarify": range(15, 61, 5),
     "window": (6, 10, 14, 18),
 }
 
@@ -112,6 +112,11 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
         if c <= a
     )
     best = max(grid, key=rank)
+    ranked_first = sum(
+        1 for example, (_, _, scores) in zip(examples, cached, strict=True)
+        if scores and example.accepts(max(scores, key=scores.__getitem__))
+    )
+    print(f"  ranked first: {ranked_first} of {figures(best).topic_questions} topic questions")
     return best, figures(best)
 
 
@@ -135,11 +140,13 @@ def main() -> int:
     threshold, base = baseline(faq, examples)
     print(line("baseline extractOne(WRatio)", base, f"threshold {threshold}"))
     variants = {
-        "WRatio alone": Weights(token_set=0, token_sort=0, wratio=1),
-        "partial_ratio alone": Weights(token_set=0, token_sort=0, partial_ratio=1),
-        "token_set_ratio alone": Weights(token_set=1, token_sort=0),
-        "token_sort_ratio alone": Weights(token_set=0, token_sort=1),
-        "shipped mix": faq.matcher_weights if hasattr(faq, "matcher_weights") else Weights(),
+        "WRatio alone": Weights(token_set=0, token_sort=0, profile=0, wratio=1),
+        "partial_ratio alone": Weights(token_set=0, token_sort=0, profile=0, partial_ratio=1),
+        "token_set_ratio alone": Weights(token_set=1, token_sort=0, profile=0),
+        "token_sort_ratio alone": Weights(token_set=0, token_sort=1, profile=0),
+        "set+sort mean": Weights(token_set=0.5, token_sort=0.5, profile=0),
+        "topic profile alone": Weights(token_set=0, token_sort=0, profile=1),
+        "shipped mix": Weights(),
     }
     normaliser = faq.matcher._normaliser
     for name, weights in variants.items():

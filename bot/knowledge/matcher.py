@@ -1,17 +1,27 @@
 """Decide which topic a question is about: one clear answer, a few to choose from, or none.
 
-Every topic question is scored against the message with rapidfuzz; a topic scores as its best
-question. Two scorers are combined on purpose: token_set_ratio forgives extra words (a long
-story around a short question) but rates a one-word query 100 against any question containing
-that word; token_sort_ratio penalises the length difference. Their weighted mean keeps the
-first's tolerance without the second's blind spot; `benchmarks/calibrate.py` measures both alone,
-their mix and a WRatio baseline on the labelled dev set, and calibrates the thresholds below.
-A wrong answer is worse than a clarify, and a clarify is worse than a right answer.
+Two signals are combined on purpose, and `benchmarks/calibrate.py` measures each alone:
+
+- rapidfuzz over every topic question, a topic scoring as its best question. token_set_ratio
+  forgives extra words (a story around a short question) but rates a one-word query 100 against any
+  question containing that word; token_sort_ratio penalises the difference in length. Their mean
+  keeps the first's tolerance without its blind spot. WRatio and partial_ratio inflate short
+  queries against long questions the same way, which the benchmark shows.
+- a topic profile: every word of all a topic's questions, weighted by how rare it is across topics
+  (TF-IDF), compared with the message's words by cosine. One question can only use its own words;
+  the profile lets "fridge" count for storage even when no single question says it with the user's
+  other words, and weights a distinctive word above "b12" or "injection".
+
+A message scores as its best part: the whole text, or one of its sentences, so the question in the
+middle of a story is found. A wrong answer is worse than a clarify, and a clarify is worse than a
+right answer: the thresholds are calibrated for that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -35,10 +45,11 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """How much each rapidfuzz scorer counts; see the module docstring for why two."""
+    """How much each signal counts; see the module docstring for why these."""
 
-    token_set: float = 0.5
-    token_sort: float = 0.5
+    token_set: float = 0.25
+    token_sort: float = 0.25
+    profile: float = 0.5
     wratio: float = 0.0
     partial_ratio: float = 0.0
 
@@ -74,8 +85,36 @@ class Fallback:
 Match = Answer | Clarify | Fallback
 
 
+class _Profiles:
+    """TF-IDF word weights per topic, unit length, indexed by word for sparse scoring."""
+
+    def __init__(self, documents: Mapping[str, list[tuple[str, ...]]]) -> None:
+        counts = {topic: Counter(w for words in docs for w in set(words)) for topic, docs in documents.items()}
+        frequency = Counter(w for counter in counts.values() for w in counter)
+        total = len(counts)
+        self.idf = {w: math.log((total + 1) / (n + 0.5)) for w, n in frequency.items()}
+        self.by_word: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for topic, counter in counts.items():
+            weights = {w: (1 + math.log(n)) * self.idf[w] for w, n in counter.items()}
+            length = math.sqrt(sum(x * x for x in weights.values())) or 1.0
+            for word, weight in weights.items():
+                self.by_word[word].append((topic, weight / length))
+
+    def scores(self, words: tuple[str, ...]) -> dict[str, float]:
+        unique = set(words)
+        length = math.sqrt(sum(self.idf.get(w, 0.0) ** 2 for w in unique))
+        totals: dict[str, float] = defaultdict(float)
+        if not length:
+            return totals
+        for word in unique:
+            weight = self.idf.get(word, 0.0) / length
+            for topic, topic_weight in self.by_word.get(word, ()):
+                totals[topic] += 100.0 * weight * topic_weight
+        return totals
+
+
 class Matcher:
-    """Scores a message against every topic's questions; built once per catalog."""
+    """Scores a message against every topic; built once per catalog."""
 
     def __init__(
         self,
@@ -85,40 +124,56 @@ class Matcher:
         weights: Weights = Weights(),  # noqa: B008
     ) -> None:
         self.thresholds = thresholds
-        self._scorers = weights.scorers()
         self._normaliser = normaliser
+        self._scorers = weights.scorers()
+        self._profile_weight = weights.profile
         self._owners: list[str] = []
         self._choices: list[str] = []
+        documents: dict[str, list[tuple[str, ...]]] = {}
         for topic in topics.values():
-            for question in topic.questions:
-                text = normaliser.words(question).text
+            documents[topic.id] = []
+            for question in (topic.title, *topic.questions):
+                words = normaliser.words(question).content
+                documents[topic.id].append(words)
+                text = " ".join(words)
                 if text and text not in self._choices:
                     self._owners.append(topic.id)
                     self._choices.append(text)
+        self._profiles = _Profiles(documents)
+
+    def words(self, text: str) -> Words:
+        return self._normaliser.words(text)
 
     def scores(self, text: str) -> dict[str, float]:
         """Each topic's best score over every part of the message, highest first."""
         best: dict[str, float] = {}
         for part in _parts(text):
-            words = self._normaliser.words(part).text
-            if not words:
-                continue
-            for owner, score in zip(self._owners, self._score(words), strict=True):
-                if score > best.get(owner, 0.0):
-                    best[owner] = score
+            words = self._normaliser.words(part).content
+            if words:
+                for topic, score in self._score(words).items():
+                    if score > best.get(topic, 0.0):
+                        best[topic] = score
         return dict(sorted(best.items(), key=lambda item: -item[1]))
 
-    def _score(self, query: str) -> list[float]:
-        combined = [0.0] * len(self._choices)
-        for scorer, weight in self._scorers:
-            for _, score, index in process.extract(
-                query, self._choices, scorer=scorer, processor=None, limit=None
-            ):
-                combined[index] += weight * score
+    def _score(self, words: tuple[str, ...]) -> dict[str, float]:
+        combined: dict[str, float] = defaultdict(float)
+        if self._profile_weight:
+            for topic, score in self._profiles.scores(words).items():
+                combined[topic] += self._profile_weight * score
+        if self._scorers:
+            fuzzy: dict[str, float] = defaultdict(float)
+            per_choice = [0.0] * len(self._choices)
+            query = " ".join(words)
+            for scorer, weight in self._scorers:
+                for _, score, index in process.extract(
+                    query, self._choices, scorer=scorer, processor=None, limit=None
+                ):
+                    per_choice[index] += weight * score
+            for owner, score in zip(self._owners, per_choice, strict=True):
+                fuzzy[owner] = max(fuzzy[owner], score)
+            for topic, score in fuzzy.items():
+                combined[topic] += score
         return combined
-
-    def words(self, text: str) -> Words:
-        return self._normaliser.words(text)
 
     def match(self, text: str) -> Match:
         """Answer, Clarify or Fallback for one message (triage has already run)."""
@@ -130,13 +185,14 @@ class Matcher:
 
 def decide(scores: Mapping[str, float], thresholds: Thresholds) -> Match:
     """Turn ranked topic scores into an outcome; pure, so calibration can replay it cheaply."""
-    ranked: Sequence[tuple[str, float]] = sorted(scores.items(), key=lambda item: -item[1])
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
     if not ranked:
         return Fallback(score=0.0)
     best_topic, best = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     close = tuple(
-        topic for topic, score in ranked[:MAX_CANDIDATES]
+        topic
+        for topic, score in ranked[:MAX_CANDIDATES]
         if score >= thresholds.clarify and best - score <= thresholds.window
     )
     if best >= thresholds.answer and best - runner_up >= thresholds.margin:

@@ -1,0 +1,85 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge.catalog import ContentError, load_catalog
+
+
+def _edit(path: Path, **changes: object) -> None:
+    data = yaml.safe_load(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_real_content_loads_every_topic_in_the_menu(catalog) -> None:
+    listed = [t for section in catalog.menu for t in section.topics]
+    assert sorted(listed) == sorted(catalog.topics)
+    assert len(catalog.topics) == 31
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        ({"id": "something-else"}, "id", "but the file is named"),
+        ({"title": ""}, "title", "must be non-empty text"),
+        ({"questions": ["only one"]}, "questions", "at least 11"),
+        ({"related": ["no-such-topic"]}, "related", "unknown topic 'no-such-topic'"),
+        ({"related": ["frequency"]}, "related", "names the topic itself"),
+        ({"reviewed": "last week"}, "reviewed", "must be a date"),
+        ({"sources": []}, "sources", "needs at least one source"),
+        ({"colour": "blue"}, "colour", "is not a known field"),
+        ({"answer": None}, "answer", "must be non-empty text"),
+    ],
+)
+def test_a_broken_topic_names_its_file_and_field(content_copy: Path, changes, field, problem) -> None:
+    path = content_copy / "topics" / "frequency.yaml"
+    _edit(path, **changes)
+    with pytest.raises(ContentError) as raised:
+        load_catalog(content_copy)
+    assert raised.value.path == str(path)
+    assert raised.value.field == field
+    assert problem in raised.value.problem
+
+
+def test_repeated_question_is_refused(content_copy: Path) -> None:
+    path = content_copy / "topics" / "frequency.yaml"
+    questions = yaml.safe_load(path.read_text())["questions"]
+    _edit(path, questions=[*questions, questions[1]])
+    with pytest.raises(ContentError, match="questions: repeats"):
+        load_catalog(content_copy)
+
+
+def test_invalid_yaml_gives_a_line_number(content_copy: Path) -> None:
+    path = content_copy / "topics" / "frequency.yaml"
+    path.write_text("id: frequency\nquestions: [unclosed\n")
+    with pytest.raises(ContentError, match=r"frequency.yaml: line \d+: is not valid YAML"):
+        load_catalog(content_copy)
+
+
+def test_topic_missing_from_menu_is_refused(content_copy: Path) -> None:
+    (content_copy / "topics" / "extra-topic.yaml").write_text(
+        (content_copy / "topics" / "privacy.yaml").read_text().replace("id: privacy", "id: extra-topic")
+    )
+    with pytest.raises(ContentError, match="index.yaml: sections: does not list topic 'extra-topic'"):
+        load_catalog(content_copy)
+
+
+def test_bad_triage_pattern_is_refused(content_copy: Path) -> None:
+    path = content_copy / "triage.yaml"
+    path.write_text("rules:\n  - id: x\n    advice: y\n    patterns: ['(unclosed']\n")
+    with pytest.raises(ContentError, match=r"triage.yaml: rules\[0\].patterns\[0\]: is not a valid pattern"):
+        load_catalog(content_copy)
+
+
+def test_a_variant_under_two_canonical_words_is_refused(content_copy: Path) -> None:
+    path = content_copy / "synonyms.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["synonyms"]["dose"].append("jab")
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ContentError, match=r"synonyms\.yaml: synonyms\.(dose|injection): 'jab' is also under"):
+        load_catalog(content_copy)
