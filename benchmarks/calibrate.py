@@ -99,12 +99,13 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
                 said.append(_outcome(decide(scores, t)))
         return measure(examples, said)
 
-    def rank(t: Thresholds) -> tuple[int, int, int, float]:
+    def rank(t: Thresholds) -> tuple[int, int, int, int, float]:
         f = figures(t)
         safe = not any(m.startswith(("wrong", "off_topic")) for m in misses(f))
-        # Prefer, in order: safe, most right answers, most right-or-offered, then the highest
-        # answer threshold (the most cautious setting that does as well).
-        return (safe, f.right, f.right_or_offered, t.answer + t.margin / 10)
+        # Prefer, in order: safe, most right answers, most right-or-offered, most off-topic
+        # questions told kindly "not my subject" rather than offered B12 topics, then the
+        # highest answer threshold (the most cautious setting that does as well).
+        return (safe, f.right, f.right_or_offered, f.off_topic_fallback, t.answer + t.margin / 10)
 
     grid = (
         Thresholds(answer=a, margin=m, clarify=c, window=w)
@@ -126,7 +127,7 @@ def line(name: str, f: Figures, note: str = "") -> str:
         f"{name:<34} right {r['right']:5.1f}% (strict {r['right_strict']:5.1f}%)  "
         f"right|offered {r['right_or_offered']:5.1f}%  wrong {r['wrong']:4.1f}%  "
         f"off-topic answered {r['off_topic_answered']:4.1f}%  urgent recall {r['urgent_recall']:5.1f}%  "
-        f"false alarms {r['false_alarms']:3.1f}%  {note}"
+        f"false alarms {r['false_alarms']:3.1f}%  off-topic told no {f.off_topic_fallback}/{f.off_topic}  {note}"
     )
 
 

@@ -42,6 +42,7 @@ class Figures:
     wrong: int  # answered with a topic that is not right
     off_topic: int
     off_topic_answered: int
+    off_topic_fallback: int  # off-topic questions that got the kind "not my subject" reply
     urgent: int
     urgent_caught: int
     not_urgent: int
@@ -94,6 +95,7 @@ def measure(examples: Sequence[Example], outcomes: Iterable[Outcome]) -> Figures
         if example.expect == NONE:
             counts["off_topic"] += 1
             counts["off_topic_answered"] += answered is not None
+            counts["off_topic_fallback"] += said.outcome == "fallback"
             continue
         counts["topic_questions"] += 1
         right = example.accepts(answered)

@@ -37,19 +37,19 @@ MAX_CANDIDATES = 3
 class Thresholds:
     """Calibrated on ../shared/eval/dev.jsonl by benchmarks/calibrate.py."""
 
-    answer: float = 70.0  # the best topic must score at least this to be answered...
+    answer: float = 46.0  # the best topic must score at least this to be answered...
     margin: float = 6.0  # ...and beat the runner-up by this much
-    clarify: float = 55.0  # below this nothing is close: fall back
-    window: float = 12.0  # clarify offers the topics within this distance of the best
+    clarify: float = 30.0  # below this nothing is close: fall back
+    window: float = 10.0  # clarify offers the topics within this distance of the best
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
     """How much each signal counts; see the module docstring for why these."""
 
-    token_set: float = 0.25
-    token_sort: float = 0.25
-    profile: float = 0.5
+    token_set: float = 0.3
+    token_sort: float = 0.1
+    profile: float = 0.6
     wratio: float = 0.0
     partial_ratio: float = 0.0
 
