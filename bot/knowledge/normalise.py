@@ -81,26 +81,26 @@ class Normaliser:
         self._stem = lru_cache(maxsize=8192)(snowballstemmer.stemmer("english").stemWord)
 
     def _phrase_set(self, phrases: Iterable[str]) -> frozenset[tuple[str, ...]]:
-        return frozenset(tuple(w for w, _ in self._expand(tokens(p))) for p in phrases)
+        return frozenset(tuple(self._expand(tokens(p))) for p in phrases)
 
     def with_known_words(self, known_words: Iterable[str]) -> Normaliser:
         """A normaliser that also corrects misspellings towards these words (the content's vocabulary)."""
         return Normaliser(self._vocabulary, known_words)
 
-    def _expand(self, words: list[str]) -> list[tuple[str, bool]]:
-        """Map synonyms, longest phrase first; each word comes with whether it is canonical."""
-        out: list[tuple[str, bool]] = []
+    def _expand(self, words: list[str]) -> list[str]:
+        """Map synonyms, longest phrase first, and every number to one placeholder."""
+        out: list[str] = []
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE_TOKENS, len(words) - i), 0, -1):
                 canonical = self._phrases.get(tuple(words[i : i + size]))
                 if canonical is not None:
-                    out.extend((word, True) for word in canonical)
+                    out.extend(canonical)
                     i += size
                     break
             else:
                 word = words[i]
-                out.append((NUMBER, True) if word[0].isdigit() else (word, False))
+                out.append(NUMBER if word[0].isdigit() else word)
                 i += 1
         return out
 
@@ -115,19 +115,12 @@ class Normaliser:
     def words(self, text: str) -> Words:
         """The canonical words of a message, spelling corrected towards the content's vocabulary."""
         expanded = self._expand([self._correct(w) for w in tokens(text)])
-        # Canonical words are already what the topics use; stemming them would merge, for
-        # example, "injection" (the thing) with "inject" (the act: where, how).
-        content = tuple(
-            w if canonical else self._stem(w)
-            for w, canonical in expanded
-            if w not in self._vocabulary.stopwords
-        )
-        expanded_words = [w for w, _ in expanded]
+        content = tuple(self._stem(w) for w in expanded if w not in self._vocabulary.stopwords)
         return Words(
             content=content,
-            mentions_b12=_contains_any(expanded_words, self._b12),
-            mentions_other_subject=_contains_any(expanded_words, self._other),
-            mentions_never_b12=_contains_any(expanded_words, self._never),
+            mentions_b12=_contains_any(expanded, self._b12),
+            mentions_other_subject=_contains_any(expanded, self._other),
+            mentions_never_b12=_contains_any(expanded, self._never),
         )
 
 
