@@ -26,7 +26,8 @@ DEFAULT_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 GRID = {
     "answer": range(30, 91, 2),
     "margin": range(0, 21, 2),
-    "clarify": range(15, 61, 5),
+    # A clarify floor under 30 would offer B12 topics to almost anything ("write me a poem").
+    "clarify": range(30, 61, 5),
     "window": (6, 10, 14, 18),
 }
 

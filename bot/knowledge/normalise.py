@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,22 +63,39 @@ class Words:
 
 
 class Normaliser:
-    """Applies a Vocabulary; built once per catalog because it indexes the synonyms."""
+    """Applies a Vocabulary; built once per catalog because it indexes the synonyms.
+
+    Synonyms are matched on word stems, so one variant covers its inflections ("supplement"
+    also catches "supplementation", "bleed" also "bleeding"), and everything that comes out is a
+    stem too, so the two sides of a comparison always speak the same language.
+    """
 
     def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str] = ()) -> None:
-        self._vocabulary = vocabulary
-        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._stem = lru_cache(maxsize=16384)(snowballstemmer.stemmer("english").stemWord)
+        # Variants match as written; a variant written in its base form ("bleed", "supplement")
+        # also matches its inflections ("bleeding", "supplementation"). "weekly" stays exact,
+        # or its stem "week" would turn every "2 weeks" into "every week".
+        self._exact: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._inflected: dict[tuple[str, ...], tuple[str, ...]] = {}
         for variant, canonical in vocabulary.synonyms.items():
             key = tuple(tokens(variant))
-            if key:
-                self._phrases[key] = tuple(canonical.split())
+            if not key:
+                continue
+            target = self._stems(canonical.split())
+            self._exact.setdefault(key, target)
+            if self._stems(key) == key:
+                self._inflected.setdefault(key, target)
+        self._stopwords = frozenset(self._stem(w) for w in vocabulary.stopwords)
+        self._vocabulary = vocabulary
         self._b12 = self._phrase_set(vocabulary.b12_words)
         self._other = self._phrase_set(vocabulary.other_subjects)
         self._never = self._phrase_set(vocabulary.never_b12)
         self._known = frozenset(known_words)
         self._known_list = sorted(self._known)
         self._correct = lru_cache(maxsize=4096)(self._closest_known)
-        self._stem = lru_cache(maxsize=8192)(snowballstemmer.stemmer("english").stemWord)
+
+    def _stems(self, words: Iterable[str]) -> tuple[str, ...]:
+        return tuple(self._stem(w) for w in words)
 
     def _phrase_set(self, phrases: Iterable[str]) -> frozenset[tuple[str, ...]]:
         return frozenset(tuple(self._expand(tokens(p))) for p in phrases)
@@ -87,20 +104,22 @@ class Normaliser:
         """A normaliser that also corrects misspellings towards these words (the content's vocabulary)."""
         return Normaliser(self._vocabulary, known_words)
 
-    def _expand(self, words: list[str]) -> list[str]:
-        """Map synonyms, longest phrase first, and every number to one placeholder."""
+    def _expand(self, words: Sequence[str]) -> list[str]:
+        """Stems with synonyms mapped (longest phrase first) and every number one placeholder."""
+        stems = self._stems(words)
         out: list[str] = []
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE_TOKENS, len(words) - i), 0, -1):
-                canonical = self._phrases.get(tuple(words[i : i + size]))
+                canonical = self._exact.get(tuple(words[i : i + size])) or self._inflected.get(
+                    stems[i : i + size]
+                )
                 if canonical is not None:
                     out.extend(canonical)
                     i += size
                     break
             else:
-                word = words[i]
-                out.append(NUMBER if word[0].isdigit() else word)
+                out.append(NUMBER if stems[i][0].isdigit() else stems[i])
                 i += 1
         return out
 
@@ -113,11 +132,10 @@ class Normaliser:
         return match[0] if match else word
 
     def words(self, text: str) -> Words:
-        """The canonical words of a message, spelling corrected towards the content's vocabulary."""
+        """The canonical stems of a message, spelling corrected towards the content's vocabulary."""
         expanded = self._expand([self._correct(w) for w in tokens(text)])
-        content = tuple(self._stem(w) for w in expanded if w not in self._vocabulary.stopwords)
         return Words(
-            content=content,
+            content=tuple(w for w in expanded if w not in self._stopwords),
             mentions_b12=_contains_any(expanded, self._b12),
             mentions_other_subject=_contains_any(expanded, self._other),
             mentions_never_b12=_contains_any(expanded, self._never),
