@@ -31,6 +31,7 @@ from bot.knowledge.normalise import Normaliser, Words, sentences
 
 Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
+WORD_FOR_WORD = 95.0  # token_sort_ratio at which a message counts as one of the questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,19 +161,28 @@ class Matcher:
         if self._profile_weight:
             for topic, score in self._profiles.scores(words).items():
                 combined[topic] += self._profile_weight * score
-        if self._scorers:
-            fuzzy: dict[str, float] = defaultdict(float)
-            per_choice = [0.0] * len(self._choices)
-            query = " ".join(words)
-            for scorer, weight in self._scorers:
-                for _, score, index in process.extract(
-                    query, self._choices, scorer=scorer, processor=None, limit=None
-                ):
-                    per_choice[index] += weight * score
-            for owner, score in zip(self._owners, per_choice, strict=True):
-                fuzzy[owner] = max(fuzzy[owner], score)
-            for topic, score in fuzzy.items():
-                combined[topic] += score
+        query = " ".join(words)
+        per_choice = [0.0] * len(self._choices)
+        for scorer, weight in self._scorers:
+            for _, score, index in process.extract(
+                query, self._choices, scorer=scorer, processor=None, limit=None
+            ):
+                per_choice[index] += weight * score
+        fuzzy: dict[str, float] = defaultdict(float)
+        for owner, score in zip(self._owners, per_choice, strict=True):
+            fuzzy[owner] = max(fuzzy[owner], score)
+        for topic, score in fuzzy.items():
+            combined[topic] += score
+        # A message that is, word for word, one of a topic's questions is that topic: the
+        # profile alone would dilute a perfect match with the topic's other vocabulary. One word
+        # ("what?") is too little to be sure of.
+        if len(words) < 2:
+            return combined
+        for _, score, index in process.extract(
+            query, self._choices, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=WORD_FOR_WORD
+        ):
+            owner = self._owners[index]
+            combined[owner] = max(combined[owner], score)
         return combined
 
     def match(self, text: str) -> Match:
