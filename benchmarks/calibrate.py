@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -42,17 +41,26 @@ def baseline(faq: FAQ, examples: list[Example]) -> tuple[int, Figures]:
     best = [process.extractOne(e.text.lower(), choices, scorer=fuzz.WRatio) for e in examples]
 
     def at(threshold: int) -> Figures:
-        return measure(examples, [
-            Outcome("answer", owners[i], ()) if s >= threshold else Outcome("fallback", None, ())
-            for _, s, i in best
-        ])
+        return measure(
+            examples,
+            [
+                Outcome("answer", owners[i], ())
+                if s >= threshold
+                else Outcome("fallback", None, ())
+                for _, s, i in best
+            ],
+        )
 
     # One threshold, tuned for the most right answers net of wrong ones.
-    threshold = max(range(0, 101), key=lambda t: (at(t).right - at(t).wrong - at(t).off_topic_answered))
+    threshold = max(
+        range(0, 101), key=lambda t: at(t).right - at(t).wrong - at(t).off_topic_answered
+    )
     return threshold, at(threshold)
 
 
-def outcomes(faq: FAQ, matcher: Matcher, examples: list[Example], thresholds: Thresholds) -> list[Outcome]:
+def outcomes(
+    faq: FAQ, matcher: Matcher, examples: list[Example], thresholds: Thresholds
+) -> list[Outcome]:
     said = []
     for example in examples:
         if faq.triage.check(example.text):
@@ -86,7 +94,9 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
     for example in examples:
         urgent = faq.triage.check(example.text) is not None
         words = matcher.words(example.text)
-        gated = words.mentions_never_b12 or (words.mentions_other_subject and not words.mentions_b12)
+        gated = words.mentions_never_b12 or (
+            words.mentions_other_subject and not words.mentions_b12
+        )
         cached.append((urgent, gated, {} if urgent or gated else matcher.scores(example.text)))
 
     def figures(t: Thresholds) -> Figures:
@@ -115,7 +125,8 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
     )
     best = max(grid, key=rank)
     ranked_first = sum(
-        1 for example, (_, _, scores) in zip(examples, cached, strict=True)
+        1
+        for example, (_, _, scores) in zip(examples, cached, strict=True)
         if scores and example.accepts(max(scores, key=scores.__getitem__))
     )
     print(f"  ranked first: {ranked_first} of {figures(best).topic_questions} topic questions")

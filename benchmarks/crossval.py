@@ -27,7 +27,12 @@ def evaluate(faq: FAQ, weights: Weights) -> tuple[int, int, Counter[tuple[str, s
     confusions: Counter[tuple[str, str]] = Counter()
     for fold in range(FOLDS):
         kept = {
-            tid: replace(t, questions=tuple(q for i, q in enumerate(t.questions) if i % FOLDS != fold or i == 0))
+            tid: replace(
+                t,
+                questions=tuple(
+                    q for i, q in enumerate(t.questions) if i % FOLDS != fold or i == 0
+                ),
+            )
             for tid, t in topics.items()
         }
         matcher = Matcher(kept, normaliser, weights=weights)
@@ -53,7 +58,9 @@ def main() -> int:
     }
     for name, weights in variants.items():
         right, total, confusions = evaluate(faq, weights)
-        print(f"{name:<22} held-out questions ranked to their own topic: {right}/{total} = {100 * right / total:.1f}%")
+        print(
+            f"{name:<22} held-out questions ranked to their own topic: {right}/{total} = {100 * right / total:.1f}%"
+        )
     if "--confusions" in sys.argv:
         for (truth, said), n in confusions.most_common(25):
             print(f"  {n:3}  {truth} -> {said}")

@@ -14,7 +14,7 @@ from typing import TextIO
 from bot.knowledge.catalog import ContentError
 
 
-def _faq():  # noqa: ANN202 - keeps the import lazy
+def _faq():
     from bot.knowledge.faq import FAQ
 
     return FAQ.load()
@@ -34,15 +34,16 @@ def classify(stdin: TextIO, stdout: TextIO) -> int:
 
 def ask(question: str, stdout: TextIO) -> int:
     """Print what a person would read, as plain text, for content editors and first-time users."""
-    from bot.knowledge.faq import reply_for
     from bot.knowledge.render import Renderer
     from bot.knowledge.telegram_html import to_plain_text
 
     faq = _faq()
-    reply = reply_for(faq.decide(question), faq.catalog, Renderer(faq.catalog))
+    reply = Renderer(faq.catalog).reply(faq.decide(question))
     stdout.write(to_plain_text(reply.html) + "\n")
     if reply.choices:
-        stdout.write("\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(reply.choices, 1)) + "\n")
+        stdout.write(
+            "\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(reply.choices, 1)) + "\n"
+        )
     if reply.show_menu:
         for section in faq.catalog.menu:
             titles = ", ".join(faq.catalog.topics[t].title for t in section.topics)
@@ -69,10 +70,14 @@ def content_check(stdout: TextIO) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="b12bot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("classify", help="read questions from stdin, print one JSON decision per line")
+    commands.add_parser(
+        "classify", help="read questions from stdin, print one JSON decision per line"
+    )
     asking = commands.add_parser("ask", help="print the reply to one question as plain text")
     asking.add_argument("question", nargs="+", help="the question, in your own words")
-    commands.add_parser("content-check", help="validate content/ (schema, templates, HTML, sources)")
+    commands.add_parser(
+        "content-check", help="validate content/ (schema, templates, HTML, sources)"
+    )
     return parser
 
 

@@ -36,7 +36,9 @@ def test_real_content_loads_every_topic_in_the_menu(catalog) -> None:
         ({"answer": None}, "answer", "must be non-empty text"),
     ],
 )
-def test_a_broken_topic_names_its_file_and_field(content_copy: Path, changes, field, problem) -> None:
+def test_a_broken_topic_names_its_file_and_field(
+    content_copy: Path, changes, field, problem
+) -> None:
     path = content_copy / "topics" / "frequency.yaml"
     _edit(path, **changes)
     with pytest.raises(ContentError) as raised:
@@ -63,16 +65,22 @@ def test_invalid_yaml_gives_a_line_number(content_copy: Path) -> None:
 
 def test_topic_missing_from_menu_is_refused(content_copy: Path) -> None:
     (content_copy / "topics" / "extra-topic.yaml").write_text(
-        (content_copy / "topics" / "privacy.yaml").read_text().replace("id: privacy", "id: extra-topic")
+        (content_copy / "topics" / "privacy.yaml")
+        .read_text()
+        .replace("id: privacy", "id: extra-topic")
     )
-    with pytest.raises(ContentError, match="index.yaml: sections: does not list topic 'extra-topic'"):
+    with pytest.raises(
+        ContentError, match=r"index\.yaml: sections: does not list topic 'extra-topic'"
+    ):
         load_catalog(content_copy)
 
 
 def test_bad_triage_pattern_is_refused(content_copy: Path) -> None:
     path = content_copy / "triage.yaml"
     path.write_text("rules:\n  - id: x\n    advice: y\n    patterns: ['(unclosed']\n")
-    with pytest.raises(ContentError, match=r"triage.yaml: rules\[0\].patterns\[0\]: is not a valid pattern"):
+    with pytest.raises(
+        ContentError, match=r"triage.yaml: rules\[0\].patterns\[0\]: is not a valid pattern"
+    ):
         load_catalog(content_copy)
 
 
@@ -81,5 +89,7 @@ def test_a_variant_under_two_canonical_words_is_refused(content_copy: Path) -> N
     data = yaml.safe_load(path.read_text())
     data["synonyms"]["dose"].append("shot")
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ContentError, match=r"synonyms\.yaml: synonyms\.(dose|jab): 'shot' is also under"):
+    with pytest.raises(
+        ContentError, match=r"synonyms\.yaml: synonyms\.(dose|jab): 'shot' is also under"
+    ):
         load_catalog(content_copy)

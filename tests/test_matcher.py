@@ -10,7 +10,9 @@ T = Thresholds(answer=60, margin=10, clarify=40, window=8)
 
 
 def test_one_clear_winner_is_answered() -> None:
-    assert decide({"frequency": 80, "maintenance-dose": 60}, T) == Answer("frequency", 80, ("frequency",))
+    assert decide({"frequency": 80, "maintenance-dose": 60}, T) == Answer(
+        "frequency", 80, ("frequency",)
+    )
 
 
 def test_two_close_topics_are_offered_not_answered() -> None:
@@ -61,7 +63,9 @@ def _near_misses() -> list[object]:
 
 
 @pytest.mark.parametrize(("topic", "text", "expect"), _near_misses())
-def test_near_misses_are_not_answered_with_the_topic_they_resemble(faq, topic, text, expect) -> None:
+def test_near_misses_are_not_answered_with_the_topic_they_resemble(
+    faq, topic, text, expect
+) -> None:
     decision = faq.decide(text)
     assert not (isinstance(decision, Answer) and decision.topic == topic)
     assert (type(decision).__name__ == "Urgent") == (expect == "urgent")
@@ -90,4 +94,6 @@ def test_the_question_inside_a_story_is_found(faq) -> None:
     )
     decision = faq.decide(story)
     assert isinstance(decision, Answer | Clarify)
-    assert "missed-dose" in ((decision.topic,) if isinstance(decision, Answer) else decision.candidates)
+    assert "missed-dose" in (
+        (decision.topic,) if isinstance(decision, Answer) else decision.candidates
+    )

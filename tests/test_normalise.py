@@ -47,7 +47,11 @@ def test_synonyms_reach_the_same_words(faq, variant: str, canonical: str) -> Non
 
 @pytest.mark.parametrize(
     ("typo", "right"),
-    [("hydroxocobalamine", "hydroxocobalamin"), ("subcutanious", "subcutaneous"), ("refridgerate", "fridge")],
+    [
+        ("hydroxocobalamine", "hydroxocobalamin"),
+        ("subcutanious", "subcutaneous"),
+        ("refridgerate", "fridge"),
+    ],
 )
 def test_misspellings_are_corrected(faq, typo: str, right: str) -> None:
     assert words(faq, typo) == words(faq, right)

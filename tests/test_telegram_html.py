@@ -55,4 +55,7 @@ def test_utf16_length_counts_emoji_twice() -> None:
 
 
 def test_plain_text_shows_link_addresses() -> None:
-    assert to_plain_text('See <a href="https://nice.org.uk/x">NICE</a>.') == "See NICE <https://nice.org.uk/x>."
+    assert (
+        to_plain_text('See <a href="https://nice.org.uk/x">NICE</a>.')
+        == "See NICE <https://nice.org.uk/x>."
+    )

@@ -14,7 +14,10 @@ URGENT = [
     ("I don't want to be alive anymore", "self-harm"),
     ("my toddler swallowed some of my pills", "poisoning"),
     ("I took the whole bottle of my tablets", "poisoning"),
-    ("redness spreading up my arm from the jab and I feel shivery with a fever and shaking", "spreading-infection"),
+    (
+        "redness spreading up my arm from the jab and I feel shivery with a fever and shaking",
+        "spreading-infection",
+    ),
     ("the injection site won't stop bleeding", "severe-bleeding"),
 ]
 

@@ -107,11 +107,13 @@ def _read_yaml(path: Path) -> Any:
     except OSError as error:
         raise ContentError(path, "(file)", f"cannot be read ({error.strerror or error})") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        raise ContentError(path, where, f"is not valid YAML ({getattr(error, 'problem', error)})") from None
+        raise ContentError(
+            path, where, f"is not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
 
 
 class _Fields:
@@ -154,7 +156,9 @@ class _Fields:
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            raise ContentError(self.path, self._name(key), "must be a date like 2026-11-26") from None
+            raise ContentError(
+                self.path, self._name(key), "must be a date like 2026-11-26"
+            ) from None
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
@@ -208,7 +212,9 @@ def _load_topics(folder: Path) -> dict[str, Topic]:
     topics: dict[str, Topic] = {}
     for path in paths:
         if not TOPIC_ID.match(path.stem):
-            raise ContentError(path, "(file name)", "must be a topic id: lower-case words and dashes")
+            raise ContentError(
+                path, "(file name)", "must be a topic id: lower-case words and dashes"
+            )
         topics[path.stem] = _load_topic(path)
     for topic in topics.values():
         for related in topic.related:
@@ -229,7 +235,9 @@ def _load_menu(path: Path, topics: Mapping[str, Topic]) -> tuple[MenuSection, ..
     listed = [topic_id for section in sections for topic_id in section.topics]
     for topic_id in listed:
         if topic_id not in topics:
-            raise ContentError(path, "sections", f"lists {topic_id!r}, which has no topics/{topic_id}.yaml")
+            raise ContentError(
+                path, "sections", f"lists {topic_id!r}, which has no topics/{topic_id}.yaml"
+            )
         if listed.count(topic_id) > 1:
             raise ContentError(path, "sections", f"lists {topic_id!r} twice")
     missing = sorted(set(topics) - set(listed))
@@ -244,7 +252,9 @@ def _words(fields: _Fields, key: str) -> frozenset[str]:
 
 def _load_vocabulary(path: Path) -> Vocabulary:
     fields = _Fields(path, _read_yaml(path))
-    fields.reject_unknown({"synonyms", "stopwords", "generic", "b12_words", "other_subjects", "never_b12"})
+    fields.reject_unknown(
+        {"synonyms", "stopwords", "generic", "b12_words", "other_subjects", "never_b12"}
+    )
     groups = fields.data.get("synonyms")
     if not isinstance(groups, dict):
         raise ContentError(path, "synonyms", "must map each canonical word to a list of variants")
@@ -255,7 +265,9 @@ def _load_vocabulary(path: Path) -> Vocabulary:
         for variant in variants:
             key = variant.lower().strip()
             if synonyms.get(key, canonical) != canonical:
-                raise ContentError(path, f"synonyms.{canonical}", f"{variant!r} is also under {synonyms[key]!r}")
+                raise ContentError(
+                    path, f"synonyms.{canonical}", f"{variant!r} is also under {synonyms[key]!r}"
+                )
             synonyms[key] = str(canonical)
     return Vocabulary(
         synonyms=synonyms,
@@ -278,7 +290,9 @@ def _load_triage(path: Path) -> tuple[TriageRule, ...]:
             try:
                 patterns.append(re.compile(pattern))
             except re.error as error:
-                raise ContentError(path, f"{rule.where}.patterns[{index}]", f"is not a valid pattern ({error})") from None
+                raise ContentError(
+                    path, f"{rule.where}.patterns[{index}]", f"is not a valid pattern ({error})"
+                ) from None
         rules.append(TriageRule(rule.text("id"), tuple(patterns), rule.text("advice")))
     if not rules:
         raise ContentError(path, "rules", "needs at least one rule")

@@ -15,7 +15,9 @@ from bot.knowledge.render import Renderer
 from bot.knowledge.telegram_html import TelegramHTMLError, utf16_length, visible_text
 
 MAX_ANSWER_CHARS = 900
-MAX_MESSAGE_CHARS = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, kept here to stay Telegram-free
+MAX_MESSAGE_CHARS = (
+    4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, kept here to stay Telegram-free
+)
 _FACT_URL = re.compile(r"(https?://\S+?)\)?\s*\[([AML])")
 _TOPIC_ROW = re.compile(r"^\|\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\|", re.MULTILINE)
 
@@ -40,7 +42,9 @@ def check(catalog: Catalog) -> list[str]:
     required = required_topic_ids(root / "topics.md")
     for topic_id in required:
         if topic_id not in catalog.topics:
-            problems.append(f"{root / 'topics' / (topic_id + '.yaml')}: (file): missing; topics.md requires it")
+            problems.append(
+                f"{root / 'topics' / (topic_id + '.yaml')}: (file): missing; topics.md requires it"
+            )
     for topic_id, topic in catalog.topics.items():
         if topic_id not in required:
             problems.append(f"{topic.path}: id: {topic_id!r} is not a topic id in topics.md")
@@ -50,12 +54,17 @@ def check(catalog: Catalog) -> list[str]:
         return [*problems, str(error)]
     facts = fact_sources(root / "facts.md")
     for topic in catalog.topics.values():
-        problems.extend(f"{topic.path}: {field}: {problem}" for field, problem in _topic_problems(topic, renderer, facts))
+        problems.extend(
+            f"{topic.path}: {field}: {problem}"
+            for field, problem in _topic_problems(topic, renderer, facts)
+        )
     problems.extend(_layout_problems(catalog, renderer))
     return problems
 
 
-def _topic_problems(topic: Topic, renderer: Renderer, facts: dict[str, str]) -> list[tuple[str, str]]:
+def _topic_problems(
+    topic: Topic, renderer: Renderer, facts: dict[str, str]
+) -> list[tuple[str, str]]:
     try:
         body, cited = renderer.cited(topic)
         reply = renderer.answer(topic)
@@ -65,12 +74,16 @@ def _topic_problems(topic: Topic, renderer: Renderer, facts: dict[str, str]) -> 
     try:
         shown = visible_text(body)
         if len(shown) > MAX_ANSWER_CHARS:
-            problems.append(("answer", f"is {len(shown)} characters of text; the limit is {MAX_ANSWER_CHARS}"))
+            problems.append(
+                ("answer", f"is {len(shown)} characters of text; the limit is {MAX_ANSWER_CHARS}")
+            )
         message = visible_text(reply.html)
     except TelegramHTMLError as error:
         return [("answer", f"Telegram would refuse it: {error}")]
     if utf16_length(message) > MAX_MESSAGE_CHARS:
-        problems.append(("answer", f"the whole message is over Telegram's {MAX_MESSAGE_CHARS} characters"))
+        problems.append(
+            ("answer", f"the whole message is over Telegram's {MAX_MESSAGE_CHARS} characters")
+        )
     if not message.rstrip().endswith(visible_text(renderer.clinician_line)):
         problems.append(("answer", "the rendered reply does not end with the clinician line"))
     if topic.medical:
@@ -80,7 +93,9 @@ def _topic_problems(topic: Topic, renderer: Renderer, facts: dict[str, str]) -> 
     return problems
 
 
-def _citation_problems(topic: Topic, cited: list[int], facts: dict[str, str]) -> list[tuple[str, str]]:
+def _citation_problems(
+    topic: Topic, cited: list[int], facts: dict[str, str]
+) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for number, source in enumerate(topic.sources, start=1):
         if number not in cited:
@@ -107,8 +122,12 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
         except TelegramHTMLError as error:
             problems.append(f"{template}: (template): Telegram would refuse it: {error}")
             continue
-        if not name.startswith("urgent") and not text.endswith(visible_text(renderer.clinician_line)):
+        if not name.startswith("urgent") and not text.endswith(
+            visible_text(renderer.clinician_line)
+        ):
             problems.append(f"{template}: (template): does not end with the clinician line")
         if name.startswith("urgent") and not all(n in text for n in ("999", "112", "911")):
-            problems.append(f"{template}: (template): must show the emergency numbers 999, 112 and 911")
+            problems.append(
+                f"{template}: (template): must show the emergency numbers 999, 112 and 911"
+            )
     return problems

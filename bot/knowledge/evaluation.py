@@ -77,7 +77,9 @@ TARGETS: dict[str, Callable[[float], bool]] = {
 
 
 def load_examples(path: Path) -> list[Example]:
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    rows = (
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    )
     return [Example(r["q"], r["expect"], r.get("also")) for r in rows]
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from bot.knowledge.catalog import Catalog, load_catalog
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Thresholds
 from bot.knowledge.normalise import Normaliser, tokens
-from bot.knowledge.render import Renderer, Reply
 from bot.knowledge.triage import Triage, Urgent
 
 Decision = Urgent | Answer | Clarify | Fallback
@@ -23,7 +22,9 @@ class FAQ:
         known = {w for topic in catalog.topics.values() for q in topic.questions for w in tokens(q)}
         known |= {w for variant in catalog.vocabulary.synonyms for w in tokens(variant)}
         known |= catalog.vocabulary.stopwords
-        self.matcher = Matcher(catalog.topics, base.with_known_words(known), thresholds or Thresholds())
+        self.matcher = Matcher(
+            catalog.topics, base.with_known_words(known), thresholds or Thresholds()
+        )
 
     @classmethod
     def load(cls, root: Path | None = None) -> FAQ:
@@ -38,24 +39,23 @@ def record(text: str, decision: Decision) -> dict[str, object]:
     """The `b12bot classify` JSON shape for one decision."""
     match decision:
         case Urgent():
-            return {"text": text, "outcome": "urgent", "topic": None, "score": 100.0, "candidates": []}
+            return {
+                "text": text,
+                "outcome": "urgent",
+                "topic": None,
+                "score": 100.0,
+                "candidates": [],
+            }
         case Answer(topic=topic, score=score, candidates=candidates):
             outcome, chosen = "answer", topic
         case Clarify(score=score, candidates=candidates):
             outcome, chosen = "clarify", None
         case Fallback(score=score, candidates=candidates):
             outcome, chosen = "fallback", None
-    return {"text": text, "outcome": outcome, "topic": chosen, "score": float(score), "candidates": list(candidates)}
-
-
-def reply_for(decision: Decision, catalog: Catalog, renderer: Renderer) -> Reply:
-    """The reply a person reads for a decision."""
-    match decision:
-        case Urgent(rule=rule):
-            return renderer.urgent(rule)
-        case Answer(topic=topic):
-            return renderer.answer(catalog.topics[topic])
-        case Clarify(candidates=candidates):
-            return renderer.clarify(candidates)
-        case Fallback():
-            return renderer.fallback()
+    return {
+        "text": text,
+        "outcome": outcome,
+        "topic": chosen,
+        "score": float(score),
+        "candidates": list(candidates),
+    }

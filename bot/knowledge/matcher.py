@@ -31,7 +31,7 @@ from bot.knowledge.normalise import Normaliser, Words, sentences
 
 Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
-WORD_FOR_WORD = 95.0  # token_sort_ratio at which a message counts as one of the questions
+SHORTLIST = 5  # topics whose questions are fuzzy-scored, taken from the top of the profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class Thresholds:
 class Weights:
     """How much each signal counts; see the module docstring for why these."""
 
-    token_set: float = 0.3
-    token_sort: float = 0.1
+    token_set: float = 0.4
+    token_sort: float = 0.0
     profile: float = 0.6
     wratio: float = 0.0
     partial_ratio: float = 0.0
@@ -90,7 +90,10 @@ class _Profiles:
     """TF-IDF word weights per topic, unit length, indexed by word for sparse scoring."""
 
     def __init__(self, documents: Mapping[str, list[tuple[str, ...]]]) -> None:
-        counts = {topic: Counter(w for words in docs for w in set(words)) for topic, docs in documents.items()}
+        counts = {
+            topic: Counter(w for words in docs for w in set(words))
+            for topic, docs in documents.items()
+        }
         frequency = Counter(w for counter in counts.values() for w in counter)
         total = len(counts)
         self.idf = {w: math.log((total + 1) / (n + 0.5)) for w, n in frequency.items()}
@@ -121,35 +124,43 @@ class Matcher:
         self,
         topics: Mapping[str, Topic],
         normaliser: Normaliser,
-        thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing is safe
-        weights: Weights = Weights(),  # noqa: B008
+        thresholds: Thresholds = Thresholds(),
+        weights: Weights = Weights(),
     ) -> None:
         self.thresholds = thresholds
         self._normaliser = normaliser
         self._scorers = weights.scorers()
         self._profile_weight = weights.profile
-        self._owners: list[str] = []
-        self._choices: list[str] = []
+        self._questions: dict[str, list[str]] = {}
         documents: dict[str, list[tuple[str, ...]]] = {}
+        seen: set[str] = set()
         for topic in topics.values():
             documents[topic.id] = []
+            self._questions[topic.id] = []
             for question in (topic.title, *topic.questions):
                 words = normaliser.words(question).content
                 documents[topic.id].append(words)
                 text = " ".join(words)
-                if text and text not in self._choices:
-                    self._owners.append(topic.id)
-                    self._choices.append(text)
+                if text and text not in seen:
+                    seen.add(text)
+                    self._questions[topic.id].append(text)
         self._profiles = _Profiles(documents)
+        self._several = {t: [q for q in qs if " " in q] for t, qs in self._questions.items()}
+        self._single = {t: [q for q in qs if " " not in q] for t, qs in self._questions.items()}
+        self._word_for_word = {
+            " ".join(sorted(q.split())): topic for topic, qs in self._questions.items() for q in qs
+        }
 
     def words(self, text: str) -> Words:
         return self._normaliser.words(text)
 
-    def scores(self, text: str) -> dict[str, float]:
+    def scores(self, text: str, whole: Words | None = None) -> dict[str, float]:
         """Each topic's best score over every part of the message, highest first."""
         best: dict[str, float] = {}
         for part in _parts(text):
-            words = self._normaliser.words(part).content
+            words = (
+                whole.content if whole is not None and part is text else self.words(part).content
+            )
             if words:
                 for topic, score in self._score(words).items():
                     if score > best.get(topic, 0.0):
@@ -157,40 +168,79 @@ class Matcher:
         return dict(sorted(best.items(), key=lambda item: -item[1]))
 
     def _score(self, words: tuple[str, ...]) -> dict[str, float]:
-        combined: dict[str, float] = defaultdict(float)
+        profile = self._profiles.scores(words)
+        combined = {topic: self._profile_weight * score for topic, score in profile.items()}
+        # Fuzzy-score only the questions of the topics the profile ranks highest: the rest
+        # cannot win, and scoring every question would cost six times as much per message.
         if self._profile_weight:
-            for topic, score in self._profiles.scores(words).items():
-                combined[topic] += self._profile_weight * score
+            shortlist = sorted(profile, key=profile.__getitem__, reverse=True)[:SHORTLIST]
+        else:
+            shortlist = list(self._questions)
         query = " ".join(words)
-        per_choice = [0.0] * len(self._choices)
-        for scorer, weight in self._scorers:
-            for _, score, index in process.extract(
-                query, self._choices, scorer=scorer, processor=None, limit=None
-            ):
-                per_choice[index] += weight * score
-        fuzzy: dict[str, float] = defaultdict(float)
-        for owner, score in zip(self._owners, per_choice, strict=True):
-            fuzzy[owner] = max(fuzzy[owner], score)
-        for topic, score in fuzzy.items():
-            combined[topic] += score
+        for topic in shortlist:
+            combined[topic] = combined.get(topic, 0.0) + self._best_fuzzy(
+                query, topic, len(words) == 1
+            )
         # A message that is, word for word, one of a topic's questions is that topic: the
-        # profile alone would dilute a perfect match with the topic's other vocabulary. One word
-        # ("what?") is too little to be sure of.
-        if len(words) < 2:
-            return combined
-        for _, score, index in process.extract(
-            query, self._choices, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=WORD_FOR_WORD
-        ):
-            owner = self._owners[index]
-            combined[owner] = max(combined[owner], score)
+        # profile alone would dilute a perfect match with the topic's other vocabulary.
+        # One word ("what?") is too little to be sure of.
+        exact = self._word_for_word.get(" ".join(sorted(words))) if len(words) >= 2 else None
+        if exact is not None:
+            combined[exact] = 100.0
         return combined
+
+    def _best_fuzzy(self, query: str, topic: str, one_word_query: bool) -> float:
+        """The topic's best question score under the weighted rapidfuzz scorers.
+
+        token_set_ratio is 100 whenever one side's words are a subset of the other's: a one-word
+        question would "match" any message containing that word, and a one-word message any
+        question containing it. Where one side is a single word, token_sort_ratio stands in.
+        """
+        several, single = self._several[topic], self._single[topic]
+        if one_word_query:
+            several, single = [], [*several, *single]
+        if len(self._scorers) == 1:
+            # The usual case: extractOne raises its own cut-off as it goes, so it is the fast path.
+            scorer, weight = self._scorers[0]
+            best = (
+                process.extractOne(query, several, scorer=scorer, processor=None)
+                if several
+                else None
+            )
+            score = best[1] if best else 0.0
+            one_word_scorer = fuzz.token_sort_ratio if scorer is fuzz.token_set_ratio else scorer
+            for question in single:
+                score = max(score, one_word_scorer(query, question))
+            return weight * score
+        totals = [0.0] * len(several)
+        for scorer, weight in self._scorers:
+            for index, score in enumerate(_all_scores(query, several, scorer)):
+                totals[index] += weight * score
+        lone = [
+            sum(
+                w * (fuzz.token_sort_ratio if s is fuzz.token_set_ratio else s)(query, q)
+                for s, w in self._scorers
+            )
+            for q in single
+        ]
+        return max([*totals, *lone], default=0.0)
 
     def match(self, text: str) -> Match:
         """Answer, Clarify or Fallback for one message (triage has already run)."""
         words = self._normaliser.words(text)
         if words.mentions_never_b12 or (words.mentions_other_subject and not words.mentions_b12):
             return Fallback(score=0.0)
-        return decide(self.scores(text), self.thresholds)
+        return decide(self.scores(text, whole=words), self.thresholds)
+
+
+def _all_scores(query: str, choices: list[str], scorer: Scorer) -> list[float]:
+    """One scorer's score for every choice, in order, computed in one call into rapidfuzz."""
+    scores = [0.0] * len(choices)
+    for _, score, index in process.extract(
+        query, choices, scorer=scorer, processor=None, limit=None
+    ):
+        scores[index] = score
+    return scores
 
 
 def decide(scores: Mapping[str, float], thresholds: Thresholds) -> Match:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.catalog import Vocabulary
@@ -23,7 +23,6 @@ from bot.knowledge.catalog import Vocabulary
 # A Telegram message is at most 4096 characters; anything longer is not a question we can answer
 # better by reading further, and reading it all would let one message stall the bot.
 MAX_MATCH_CHARS = 4096
-MAX_PHRASE_TOKENS = 5
 MIN_CORRECTABLE = 7
 NUMBER = "num"
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
@@ -32,10 +31,13 @@ _SENTENCE_END = re.compile(r"(?<=[?!.\n])\s+|\n+")
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free text: 'Hydroxocobalamine µg' -> 'hydroxocobalamine mcg'."""
+    """Lower-case ASCII text: 'Hydroxocobalamine µg' -> 'hydroxocobalamine mcg'.
+
+    Accents come off with their letters kept (é -> e); other scripts drop out, since no topic
+    is written in them and only [a-z0-9] words are compared.
+    """
     text = _MICRO.sub("mcg", text[:MAX_MATCH_CHARS])
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
 def tokens(text: str) -> list[str]:
@@ -71,7 +73,9 @@ class Normaliser:
     """
 
     def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str] = ()) -> None:
-        self._stem = lru_cache(maxsize=16384)(snowballstemmer.stemmer("english").stemWord)
+        self._stem = Stemmer.Stemmer(
+            "english"
+        ).stemWord  # the Snowball stemmer, in C, with its own cache
         # Variants match as written; a variant written in its base form ("bleed", "supplement")
         # also matches its inflections ("bleeding", "supplementation"). "weekly" stays exact,
         # or its stem "week" would turn every "2 weeks" into "every week".
@@ -85,6 +89,10 @@ class Normaliser:
             self._exact.setdefault(key, target)
             if self._stems(key) == key:
                 self._inflected.setdefault(key, target)
+        # The longest variant starting with each word, so most words need no phrase look-up.
+        self._longest: dict[str, int] = {}
+        for key in (*self._exact, *self._inflected):
+            self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._stopwords = frozenset(self._stem(w) for w in vocabulary.stopwords)
         self._vocabulary = vocabulary
         self._b12 = self._phrase_set(vocabulary.b12_words)
@@ -110,7 +118,8 @@ class Normaliser:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for size in range(min(MAX_PHRASE_TOKENS, len(words) - i), 0, -1):
+            longest = max(self._longest.get(words[i], 0), self._longest.get(stems[i], 0))
+            for size in range(min(longest, len(words) - i), 0, -1):
                 canonical = self._exact.get(tuple(words[i : i + size])) or self._inflected.get(
                     stems[i : i + size]
                 )

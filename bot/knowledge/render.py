@@ -15,6 +15,9 @@ import jinja2
 from markupsafe import Markup
 
 from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageRule
+from bot.knowledge.faq import Decision
+from bot.knowledge.matcher import Answer, Clarify, Fallback
+from bot.knowledge.triage import Urgent
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -67,13 +70,17 @@ class Renderer:
         try:
             return self._env.get_template(f"{kind.value}.j2")
         except jinja2.TemplateError as error:
-            raise ContentError(self._catalog.root / "templates" / f"{kind.value}.j2", "(template)", str(error)) from None
+            raise ContentError(
+                self._catalog.root / "templates" / f"{kind.value}.j2", "(template)", str(error)
+            ) from None
 
     def _compile_answer(self, topic: Topic) -> jinja2.Template:
         try:
             return self._env.from_string(topic.answer)
         except jinja2.TemplateSyntaxError as error:
-            raise ContentError(topic.path, "answer", f"template error on line {error.lineno}: {error.message}") from None
+            raise ContentError(
+                topic.path, "answer", f"template error on line {error.lineno}: {error.message}"
+            ) from None
 
     def cited(self, topic: Topic) -> tuple[str, list[int]]:
         """The answer body as HTML, and the source numbers it cites in order of appearance."""
@@ -82,9 +89,11 @@ class Renderer:
         def cite(*wanted: int) -> Markup:
             for number in wanted:
                 if not isinstance(number, int) or not 1 <= number <= len(topic.sources):
-                    raise ContentError(topic.path, "answer", f"cite({number}) has no matching entry in sources")
+                    raise ContentError(
+                        topic.path, "answer", f"cite({number}) has no matching entry in sources"
+                    )
             numbers.extend(wanted)
-            return Markup("˒".join(citation_mark(n) for n in wanted))
+            return Markup("˒".join(citation_mark(n) for n in wanted))  # noqa: S704 - digits only
 
         try:
             body = self._answers[topic.id].render(cite=cite).strip()
@@ -96,7 +105,7 @@ class Renderer:
         body, _ = self.cited(topic)
         html = self._layouts[Kind.ANSWER].render(
             topic=topic,
-            body=Markup(body),
+            body=Markup(body),  # noqa: S704 - our own content, already validated HTML
             marks=[citation_mark(n) for n in range(1, len(topic.sources) + 1)],
         )
         related = tuple(Choice(self._catalog.topics[r].title, r) for r in topic.related)
@@ -112,6 +121,18 @@ class Renderer:
 
     def urgent(self, rule: TriageRule) -> Reply:
         return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(rule=rule)))
+
+    def reply(self, decision: Decision) -> Reply:
+        """The reply a person reads for a decision."""
+        match decision:
+            case Urgent(rule=rule):
+                return self.urgent(rule)
+            case Answer(topic=topic):
+                return self.answer(self._catalog.topics[topic])
+            case Clarify(candidates=candidates):
+                return self.clarify(candidates)
+            case Fallback():
+                return self.fallback()
 
 
 def _tidy(html: str) -> str:

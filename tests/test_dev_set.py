@@ -1,0 +1,37 @@
+"""Regression guard on the labelled dev set: accuracy only, never wall time.
+
+Issue #2's targets are in bot.knowledge.evaluation.TARGETS. The safety targets (wrong answers,
+off-topic answers, urgent recall, false alarms) are met and held here. Two are not met yet:
+answered-right (target 90%) and right-or-offered (target 97%); until they are, this test holds
+today's figures as floors, so a change can only move them up. `python benchmarks/calibrate.py`
+prints all of them next to the baseline.
+"""
+
+from pathlib import Path
+
+from bot.knowledge.evaluation import Outcome, load_examples, measure, misses
+from bot.knowledge.faq import record
+
+DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
+NOT_YET_MET_FLOORS = {"right": 68.0, "right_or_offered": 95.0}
+
+
+def _figures(faq):
+    examples = load_examples(DEV_SET)
+    outcomes = []
+    for example in examples:
+        said = record(example.text, faq.decide(example.text))
+        outcomes.append(Outcome(said["outcome"], said["topic"], tuple(said["candidates"])))
+    return measure(examples, outcomes)
+
+
+def test_safety_targets_are_met(faq) -> None:
+    failing = [m for m in misses(_figures(faq)) if m.split(" ")[0] not in NOT_YET_MET_FLOORS]
+    assert failing == []
+
+
+def test_accuracy_does_not_fall_below_todays_floors(faq) -> None:
+    rates = _figures(faq).rates()
+    assert {
+        name: rates[name] >= floor for name, floor in NOT_YET_MET_FLOORS.items()
+    } == dict.fromkeys(NOT_YET_MET_FLOORS, True), rates

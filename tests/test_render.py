@@ -1,0 +1,72 @@
+import re
+from dataclasses import replace
+
+import pytest
+
+from bot.knowledge.render import Kind, citation_mark
+from bot.knowledge.telegram_html import check_entities, visible_text
+
+DOSE_NUMBER = re.compile(r"\b\d+(\.\d+)?\s*(ml|mL)\b")
+
+
+def test_every_topic_renders_valid_html_ending_with_the_clinician_line(catalog, renderer) -> None:
+    clinician = visible_text(renderer.clinician_line)
+    for topic in catalog.topics.values():
+        reply = renderer.answer(topic)
+        assert check_entities(reply.html) == [], topic.id
+        assert visible_text(reply.html).endswith(clinician), topic.id
+        assert reply.kind is Kind.ANSWER
+        assert reply.topic == topic.id
+        assert [c.topic for c in reply.choices] == list(topic.related)
+
+
+def test_clinician_line_sends_people_to_their_clinician(renderer) -> None:
+    line = visible_text(renderer.clinician_line).lower()
+    assert all(word in line for word in ("doctor", "nurse", "pharmacist"))
+
+
+def test_answers_cite_sources_with_numbered_marks(catalog, renderer) -> None:
+    topic = catalog.topics["maintenance-dose"]
+    html = renderer.answer(topic).html
+    assert citation_mark(1) in html
+    for source in topic.sources:
+        assert f'<a href="{source.url}">' in html
+
+
+def test_no_answer_tells_anyone_a_volume_to_draw_up(catalog, renderer) -> None:
+    # Volumes appear only as label strengths (per mL), never as "draw up 0.5 ml".
+    for topic in catalog.topics.values():
+        text = visible_text(renderer.cited(topic)[0])
+        for match in DOSE_NUMBER.finditer(text):
+            context = text[max(0, match.start() - 30) : match.end() + 30].lower()
+            assert "/" in context or "per" in context or "vial" in context or "=" in context, (
+                topic.id,
+                context,
+            )
+
+
+def test_urgent_reply_gives_emergency_numbers_first(catalog, renderer) -> None:
+    for rule in catalog.triage:
+        reply = renderer.urgent(rule)
+        text = visible_text(reply.html)
+        assert all(number in text for number in ("999", "112", "911")), rule.id
+        assert text.index("emergency") < 80
+        assert reply.choices == ()
+
+
+def test_clarify_offers_the_candidates_as_choices(renderer) -> None:
+    reply = renderer.clarify(["frequency", "maintenance-dose"])
+    assert [c.topic for c in reply.choices] == ["frequency", "maintenance-dose"]
+    assert check_entities(reply.html) == []
+
+
+def test_fallback_asks_for_the_menu(renderer) -> None:
+    reply = renderer.fallback()
+    assert reply.show_menu
+    assert "B12" in visible_text(reply.html)
+
+
+@pytest.mark.parametrize("title", ["Doses & timing <fast>", "A&E"])
+def test_titles_are_escaped(catalog, renderer, title) -> None:
+    topic = replace(catalog.topics["frequency"], title=title)
+    assert check_entities(renderer.answer(topic).html) == []
