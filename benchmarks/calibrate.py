@@ -94,9 +94,7 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
     for example in examples:
         urgent = faq.triage.check(example.text) is not None
         words = matcher.words(example.text)
-        gated = words.mentions_never_b12 or (
-            words.mentions_other_subject and not words.mentions_b12
-        )
+        gated = words.not_ours
         cached.append((urgent, gated, {} if urgent or gated else matcher.scores(example.text)))
 
     def figures(t: Thresholds) -> Figures:

@@ -66,6 +66,29 @@ def test_stopwords_are_dropped(faq) -> None:
     assert words(faq, "is it the dose") == words(faq, "dose")
 
 
+@pytest.mark.parametrize(
+    ("text", "not_ours"),
+    [
+        ("how often do I need a vitamin D shot", True),
+        ("insulin injection dose", True),
+        ("my flu jab hurts", True),
+        ("b12 for my dog", True),
+        ("can I take paracetamol after my jab", False),  # the jab is ours: another drug around it
+        ("can metformin lower my b12", False),
+        ("how often is the injection", False),
+    ],
+)
+def test_messages_about_something_else(faq, text: str, not_ours: bool) -> None:
+    assert faq.matcher.words(text).not_ours is not_ours
+
+
+def test_no_topic_question_is_taken_for_another_subject(faq, catalog) -> None:
+    gated = [
+        q for t in catalog.topics.values() for q in t.questions if faq.matcher.words(q).not_ours
+    ]
+    assert gated == []
+
+
 def test_mentions_are_detected(faq) -> None:
     assert faq.matcher.words("vitamin D injection").mentions_other_subject
     assert not faq.matcher.words("vitamin D injection").mentions_b12

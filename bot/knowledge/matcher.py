@@ -228,7 +228,7 @@ class Matcher:
     def match(self, text: str) -> Match:
         """Answer, Clarify or Fallback for one message (triage has already run)."""
         words = self._normaliser.words(text)
-        if words.mentions_never_b12 or (words.mentions_other_subject and not words.mentions_b12):
+        if words.not_ours:
             return Fallback(score=0.0)
         return decide(self.scores(text, whole=words), self.thresholds)
 

@@ -25,6 +25,7 @@ from bot.knowledge.catalog import Vocabulary
 MAX_MATCH_CHARS = 4096
 MIN_CORRECTABLE = 7
 NUMBER = "num"
+JAB = "jab"  # the canonical word for an injection in synonyms.yaml
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
 _MICRO = re.compile(r"[µμ]\s*g", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[?!.\n])\s+|\n+")
@@ -58,6 +59,14 @@ class Words:
     mentions_b12: bool
     mentions_other_subject: bool
     mentions_never_b12: bool
+    mentions_own_jab: bool  # a jab that is not another subject's ("after my jab", not "flu jab")
+
+    @property
+    def not_ours(self) -> bool:
+        """About an animal, or about another treatment with nothing tying it to B12 injections."""
+        return self.mentions_never_b12 or (
+            self.mentions_other_subject and not self.mentions_b12 and not self.mentions_own_jab
+        )
 
     @property
     def text(self) -> str:
@@ -143,12 +152,24 @@ class Normaliser:
     def words(self, text: str) -> Words:
         """The canonical stems of a message, spelling corrected towards the content's vocabulary."""
         expanded = self._expand([self._correct(w) for w in tokens(text)])
+        others = _covered(expanded, self._other)
         return Words(
             content=tuple(w for w in expanded if w not in self._stopwords),
             mentions_b12=_contains_any(expanded, self._b12),
-            mentions_other_subject=_contains_any(expanded, self._other),
+            mentions_other_subject=bool(others),
             mentions_never_b12=_contains_any(expanded, self._never),
+            mentions_own_jab=any(w == JAB and i not in others for i, w in enumerate(expanded)),
         )
+
+
+def _covered(words: list[str], phrases: frozenset[tuple[str, ...]]) -> set[int]:
+    """Positions inside each phrase found, and the word right after it ("insulin" -> "jab")."""
+    positions: set[int] = set()
+    for size in {len(phrase) for phrase in phrases}:
+        for start in range(len(words) - size + 1):
+            if tuple(words[start : start + size]) in phrases:
+                positions.update(range(start, start + size + 1))
+    return positions
 
 
 def _contains_any(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
