@@ -13,7 +13,7 @@ from bot.knowledge.evaluation import Outcome, load_examples, measure, misses
 from bot.knowledge.faq import record
 
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
-NOT_YET_MET_FLOORS = {"right": 68.0, "right_or_offered": 95.0}
+NOT_YET_MET_FLOORS = {"right": 67.0, "right_or_offered": 96.0}
 
 
 def _figures(faq):

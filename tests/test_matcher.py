@@ -48,6 +48,9 @@ KNOWN_MISSES = {
     "my folate is normal but my b12 is low, what could be causing that?": (
         "'folate' weighs more in folic-acid's profile than 'causing' in deficiency-causes'"
     ),
+    "do I need a blood test during the loading doses, and when?": (
+        "'loading doses' outweighs 'blood test': answered loading-dose by a margin of 7"
+    ),
 }
 
 
