@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as error:
         print(f"b12bot: content error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `b12bot ask ... | head`: the reader left; that is not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
