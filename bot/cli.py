@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.config import ConfigError
 from bot.knowledge.catalog import ContentError
 
 
@@ -67,6 +70,48 @@ def content_check(stdout: TextIO) -> int:
     return 0
 
 
+def run() -> int:
+    """Long polling, for a machine that can reach Telegram (or TELEGRAM_BASE_URL)."""
+    from bot.config import load_settings
+    from bot.logs import configure
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+
+    settings = load_settings(os.environ)
+    configure(settings.log_level)
+    # Updates that arrived while the bot was down are kept (drop_pending_updates=False).
+    build_application(settings).run_polling(
+        allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+    )
+    return 0
+
+
+def webhook() -> int:
+    """The webhook server for hosting: Telegram posts updates to WEBHOOK_URL."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.logs import configure
+    from bot.telegram.app import build_application
+    from bot.telegram.webhook import serve
+
+    settings = load_settings(os.environ, need_webhook=True)
+    configure(settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(build_application(settings), settings))
+    return 0
+
+
+def chat(stdin: TextIO, stdout: TextIO) -> int:
+    """Chat with the real bot in the terminal, offline, through the local Bot API emulator."""
+    import asyncio
+
+    from bot.chat import converse
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(converse(stdin, stdout))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="b12bot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -78,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "content-check", help="validate content/ (schema, templates, HTML, sources)"
     )
+    commands.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser(
+        "webhook", help="run the webhook server (needs WEBHOOK_URL, WEBHOOK_SECRET, PORT)"
+    )
+    commands.add_parser("chat", help="chat with the bot in this terminal, offline, no token needed")
     return parser
 
 
@@ -88,9 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return classify(sys.stdin, sys.stdout)
         if args.command == "ask":
             return ask(" ".join(args.question), sys.stdout)
+        if args.command == "run":
+            return run()
+        if args.command == "webhook":
+            return webhook()
+        if args.command == "chat":
+            return chat(sys.stdin, sys.stdout)
         return content_check(sys.stdout)
     except ContentError as error:
         print(f"b12bot: content error: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"b12bot: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `b12bot ask ... | head`: the reader left; that is not an error
         sys.stderr.close()

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from bot.knowledge.catalog import Catalog, ContentError, Topic
-from bot.knowledge.render import Renderer
+from bot.knowledge.render import MESSAGES, Renderer
 from bot.knowledge.telegram_html import TelegramHTMLError, utf16_length, visible_text
 
 MAX_ANSWER_CHARS = 900
@@ -115,6 +115,14 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
     any_topics = list(catalog.topics)[:3]
     replies = {"clarify": renderer.clarify(any_topics), "fallback": renderer.fallback()}
     replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage}
+    for name, values in MESSAGES.items():
+        try:
+            text = visible_text(renderer.message(name, **values))
+        except (ContentError, TelegramHTMLError) as error:
+            problems.append(f"{catalog.root / 'templates' / 'messages.j2'}: {name}: {error}")
+            continue
+        if not text.strip():
+            problems.append(f"{catalog.root / 'templates' / 'messages.j2'}: {name}: renders empty")
     for name, reply in replies.items():
         template = catalog.root / "templates" / f"{name.split()[0]}.j2"
         try:

@@ -20,6 +20,20 @@ from bot.knowledge.matcher import Answer, Clarify, Fallback
 from bot.knowledge.triage import Urgent
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# The bot's own short messages (messages.j2) and sample values, so content-check can render each.
+MESSAGES: dict[str, dict[str, object]] = {
+    "start": {"name": "Sam & Co <b>"},
+    "help": {},
+    "ask_usage": {},
+    "ask_prompt": {},
+    "topics": {},
+    "long_message": {"limit": 1500},
+    "not_text": {},
+    "edited": {},
+    "unknown_command": {},
+    "error": {},
+    "group_welcome": {},
+}
 
 
 def citation_mark(number: int) -> str:
@@ -62,16 +76,17 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
         )
-        self._layouts = {kind: self._layout(kind) for kind in Kind}
+        self._layouts = {kind: self._template(f"{kind.value}.j2") for kind in Kind}
         self._answers = {topic.id: self._compile_answer(topic) for topic in catalog.topics.values()}
-        self.clinician_line = self._env.get_template("_clinician.j2").render().strip()
+        self.clinician_line = self._template("_clinician.j2").render().strip()
+        self._messages = self._template("messages.j2")
 
-    def _layout(self, kind: Kind) -> jinja2.Template:
+    def _template(self, name: str) -> jinja2.Template:
         try:
-            return self._env.get_template(f"{kind.value}.j2")
+            return self._env.get_template(name)
         except jinja2.TemplateError as error:
             raise ContentError(
-                self._catalog.root / "templates" / f"{kind.value}.j2", "(template)", str(error)
+                self._catalog.root / "templates" / name, "(template)", str(error)
             ) from None
 
     def _compile_answer(self, topic: Topic) -> jinja2.Template:
@@ -121,6 +136,17 @@ class Renderer:
 
     def urgent(self, rule: TriageRule) -> Reply:
         return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(rule=rule)))
+
+    def message(self, which: str, /, **values: object) -> str:
+        """One of the bot's own short messages from messages.j2, as Telegram HTML."""
+        path = self._catalog.root / "templates" / "messages.j2"
+        macro = getattr(self._messages.module, which, None)
+        if macro is None:
+            raise ContentError(path, which, "no such message")
+        try:
+            return _tidy(str(macro(**values)))
+        except jinja2.TemplateError as error:
+            raise ContentError(path, which, f"does not render: {error}") from None
 
     def reply(self, decision: Decision) -> Reply:
         """The reply a person reads for a decision."""

@@ -1,0 +1,1 @@
+"""python-telegram-bot adapters: thin handlers over the FAQ brain and the reminders."""

@@ -1,0 +1,120 @@
+"""Wire the Application: settings in, handlers registered in an explicit order, menus set at start.
+
+Only wiring lives here; what each handler does lives in handlers/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.knowledge.faq import FAQ
+from bot.knowledge.render import Renderer
+from bot.telegram.handlers import buttons, errors, groups, privacy, questions, start, unsupported
+from bot.telegram.services import KEY, Services
+
+# Polling and the webhook ask for exactly these; my_chat_member tells us about blocks and removals.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+# AIORateLimiter's default is max_retries=0: a 429 would drop the message. Retry after the wait.
+RATE_LIMIT_RETRIES = 3
+
+PRIVATE_COMMANDS = [
+    BotCommand("start", "Welcome and what I can do"),
+    BotCommand("topics", "Browse all topics"),
+    BotCommand("help", "How to ask me things"),
+    BotCommand("about", "What I am and where answers come from"),
+    BotCommand("privacy", "What I store and how to delete it"),
+]
+GROUP_COMMANDS = [
+    BotCommand("ask", "Ask a question about B12 injections"),
+    BotCommand("topics", "Browse all topics"),
+    BotCommand("help", "How to use me in a group"),
+    BotCommand("privacy", "What I store and how to delete it"),
+]
+
+
+async def _set_menus(application: Application) -> None:
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+
+
+def build_application(settings: Settings, faq: FAQ | None = None) -> Application:
+    """The Application for this bot, ready to poll or to take webhook updates."""
+    faq = faq or FAQ.load()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "")
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        .concurrent_updates(True)
+        .post_init(_set_menus)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url).base_file_url(
+            settings.base_url.replace("/bot", "/file/bot")
+        )
+    application = builder.build()
+    application.bot_data[KEY] = Services(faq=faq, renderer=Renderer(faq.catalog))
+    register(application)
+    return application
+
+
+def register(application: Application) -> None:
+    """Handlers in the order they must be tried; the first that matches an update handles it."""
+    private, group = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    new = filters.UpdateType.MESSAGE  # edits are not new questions
+    readable = filters.TEXT & ~filters.COMMAND & new
+    other = ~filters.TEXT & ~filters.StatusUpdate.ALL & new
+
+    def command(name: str, callback: Callable[..., Awaitable[None]]) -> CommandHandler:
+        return CommandHandler(name, callback, filters=new)
+
+    application.add_handlers(
+        [
+            # Commands first, so "/help" is never read as a question.
+            command("start", start.start),
+            command("help", start.help_command),
+            command("about", start.about),
+            command("topics", start.topics),
+            command("privacy", privacy.privacy),
+            command("ask", questions.ask),
+            # Every button press, forged ones included: those get "this button has expired".
+            CallbackQueryHandler(buttons.on_button),
+            ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, unsupported.edited),
+            MessageHandler(filters.COMMAND & new, unsupported.unknown_command),
+            MessageHandler(readable & private, questions.private_text),
+            MessageHandler(readable & group, questions.group_text),
+            MessageHandler(other & (private | filters.REPLY), unsupported.not_text),
+        ]
+    )
+    application.add_error_handler(errors.on_error)

@@ -1,0 +1,1 @@
+"""One module per feature; app.py registers them in an explicit order."""
