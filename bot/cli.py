@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from bot.config import ConfigError
@@ -133,18 +133,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands: dict[str, Callable[[], int]] = {
+        "classify": lambda: classify(sys.stdin, sys.stdout),
+        "ask": lambda: ask(" ".join(args.question), sys.stdout),
+        "content-check": lambda: content_check(sys.stdout),
+        "run": run,
+        "webhook": webhook,
+        "chat": lambda: chat(sys.stdin, sys.stdout),
+    }
     try:
-        if args.command == "classify":
-            return classify(sys.stdin, sys.stdout)
-        if args.command == "ask":
-            return ask(" ".join(args.question), sys.stdout)
-        if args.command == "run":
-            return run()
-        if args.command == "webhook":
-            return webhook()
-        if args.command == "chat":
-            return chat(sys.stdin, sys.stdout)
-        return content_check(sys.stdout)
+        return commands[args.command]()
     except ContentError as error:
         print(f"b12bot: content error: {error}", file=sys.stderr)
         return 2
