@@ -88,7 +88,9 @@ def _outcome(decision: Answer | Clarify | Fallback | Urgent) -> Outcome:
             return Outcome("fallback", None, ())
 
 
-def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thresholds, Figures]:
+def calibrate(
+    faq: FAQ, matcher: Matcher, examples: list[Example]
+) -> tuple[Thresholds, Figures, int]:
     """Grid-search thresholds: meet the safety targets first, then the most right answers."""
     cached: list[tuple[bool, bool, dict[str, float]]] = []
     for example in examples:
@@ -127,8 +129,7 @@ def calibrate(faq: FAQ, matcher: Matcher, examples: list[Example]) -> tuple[Thre
         for example, (_, _, scores) in zip(examples, cached, strict=True)
         if scores and example.accepts(max(scores, key=scores.__getitem__))
     )
-    print(f"  ranked first: {ranked_first} of {figures(best).topic_questions} topic questions")
-    return best, figures(best)
+    return best, figures(best), ranked_first
 
 
 def line(name: str, f: Figures, note: str = "") -> str:
@@ -162,8 +163,9 @@ def main() -> int:
     normaliser = faq.matcher._normaliser
     for name, weights in variants.items():
         matcher = Matcher(faq.catalog.topics, normaliser, weights=weights)
-        best, figures = calibrate(faq, matcher, examples)
-        print(line(f"{name} (calibrated)", figures, str(best)))
+        best, figures, ranked_first = calibrate(faq, matcher, examples)
+        note = f"ranked first {ranked_first}/{figures.topic_questions}  {best}"
+        print(line(f"{name} (calibrated)", figures, note))
     shipped = measure(examples, outcomes(faq, faq.matcher, examples, faq.matcher.thresholds))
     print(line("shipped thresholds", shipped, str(faq.matcher.thresholds)))
     failing = misses(shipped)

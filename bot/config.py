@@ -88,3 +88,16 @@ def load_settings(
         port=int(port_text),
         log_level=getattr(logging, level),
     )
+
+
+def offline_settings(token: str, base_url: str) -> Settings:
+    """Settings for a local Bot API server (the emulator in `b12bot chat`, tests, benchmarks)."""
+    return Settings(
+        token=token,
+        base_url=base_url,
+        database_url=DEFAULT_DATABASE_URL,
+        webhook_url=None,
+        webhook_secret=None,
+        port=0,
+        log_level=logging.INFO,
+    )

@@ -5,7 +5,8 @@ Only wiring lives here; what each handler does lives in handlers/.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from telegram import (
     BotCommand,
@@ -16,7 +17,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.knowledge.faq import FAQ
 from bot.knowledge.render import Renderer
 from bot.telegram.handlers import buttons, errors, groups, privacy, questions, start, unsupported
+from bot.telegram.ratelimit import RetryingRateLimiter
 from bot.telegram.services import KEY, Services
 
 # Polling and the webhook ask for exactly these; my_chat_member tells us about blocks and removals.
@@ -69,7 +70,7 @@ def build_application(settings: Settings, faq: FAQ | None = None) -> Application
     builder = (
         ApplicationBuilder()
         .token(settings.token or "")
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
@@ -118,3 +119,26 @@ def register(application: Application) -> None:
         ]
     )
     application.add_error_handler(errors.on_error)
+
+
+@asynccontextmanager
+async def running(application: Application, *, polling: bool) -> AsyncIterator[Application]:
+    """Start the Application (and polling) inside an event loop we own, as run_polling would.
+
+    For the webhook server, `b12bot chat`, tests and benchmarks: run_polling owns the loop itself
+    and would not share it. post_init (the command menus) runs here just as run_polling runs it.
+    """
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        if polling:
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
+        try:
+            yield application
+        finally:
+            if polling:
+                await application.updater.stop()
+            await application.stop()

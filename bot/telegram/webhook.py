@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.telegram.app import ALLOWED_UPDATES
+from bot.telegram.app import ALLOWED_UPDATES, running
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 logger = logging.getLogger(__name__)
@@ -59,13 +59,12 @@ async def serve(
         raise ValueError("serve needs webhook_url and webhook_secret")
     path = urlsplit(settings.webhook_url).path or "/"
     runner = web.AppRunner(web_app(application, settings.webhook_secret, path), access_log=None)
-    async with application:
+    async with running(application, polling=False):
         await application.bot.set_webhook(
             settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )
-        await application.start()
         await runner.setup()
         await web.TCPSite(runner, host, settings.port).start()
         logger.info("webhook server listening on port %d", settings.port)
@@ -73,4 +72,3 @@ async def serve(
             await (stop or asyncio.Event()).wait()
         finally:
             await runner.cleanup()
-            await application.stop()

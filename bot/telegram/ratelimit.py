@@ -1,0 +1,54 @@
+"""Outgoing requests: Telegram's flood limits, plus retries for passing network trouble.
+
+AIORateLimiter spaces requests (about 30/s overall, 20/min per group) and, given max_retries,
+waits out a 429's retry_after. It does not retry network errors or Telegram's 5xx, which would
+leave a person with no reply after one dropped connection, so this adds a short backoff for those.
+A timeout may hide a message that did arrive, so a retry can rarely send a reply twice: for a
+question's answer that beats silence. getUpdates is left alone: polling has its own retry loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import AIORateLimiter
+
+logger = logging.getLogger(__name__)
+BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """AIORateLimiter that also retries network errors and 5xx with backoff."""
+
+    def __init__(self, *, max_retries: int, backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
+        super().__init__(max_retries=max_retries)
+        self._backoff = backoff
+
+    async def process_request(  # noqa: PLR0917 - the library's signature
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        for delay in (*self._backoff, None):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest:
+                raise  # the request itself is wrong: sending it again cannot help
+            except NetworkError as error:
+                if delay is None or endpoint == "getUpdates":
+                    raise
+                logger.warning(
+                    "%s failed (%s); retrying in %.1f s", endpoint, type(error).__name__, delay
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
