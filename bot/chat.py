@@ -69,7 +69,8 @@ async def _say(emulator: Emulator, user, text: str, stdout: TextIO) -> None:
     else:
         await emulator.send_message(user, text)
     for message in await _changes(emulator, user.id, before):
-        stdout.write(_show(message))
+        only_buttons = before.get(message.message_id, ("",))[0] == message.html
+        stdout.write(_show(message, only_buttons=only_buttons))
     stdout.flush()
 
 
@@ -95,8 +96,15 @@ async def _changes(
         await asyncio.sleep(0.02)
 
 
-def _show(message: BotMessage) -> str:
-    lines = [f"bot> {to_plain_text(message.html) if message.html else message.text}"]
+def _show(message: BotMessage, *, only_buttons: bool = False) -> str:
+    body = (
+        "(buttons updated)"
+        if only_buttons
+        else to_plain_text(message.html)
+        if message.html
+        else message.text
+    )
+    lines = [f"bot> {body}"]
     flat = [button for row in message.buttons for button in row]
     lines += [f"  [{i}] {text}" for i, (text, _) in enumerate(flat, 1)]
     return "\n".join(lines) + "\n\n"

@@ -67,6 +67,7 @@ _SCOPES_WITH_CHAT = frozenset({"chat", "chat_administrators", "chat_member"})
 _PRIVATE_BURST = 3  # Telegram "may allow short bursts" over 1 message/s in one chat
 _CALLBACK_QUERY_LIFETIME = 15.0  # seconds a callback query can still be answered (about)
 _WEBHOOK_RETRY_SECONDS = 1.0
+_CLOSE_CHECK = 0.5  # seconds between looks at whether the emulator was stopped, while waiting
 _WEBHOOK_TIMEOUT = 10.0
 _MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # sendDocument accepts files up to 50 MB
 _DEFAULT_WEBHOOK_CONNECTIONS = 40
@@ -311,7 +312,7 @@ class _Params:
             raise _ApiError(400, f"Bad Request: can't parse {what} JSON object") from None
 
     def chat_id(self, name: str = "chat_id") -> int:
-        """The chat a request addresses; 0 (no such chat) for public @usernames, which are not emulated."""
+        """The chat a request names; public @usernames are not emulated, so they name none (0)."""
         value = self.value(name)
         if value is None:
             raise _ApiError(400, f"Bad Request: {name} is empty")
@@ -412,17 +413,20 @@ def _json_response(status: int, body: JSON) -> web.Response:
 
 
 def _summary(params: JSON, detail: str = "") -> str:
-    """The shape of a request without its words: message text may be health data."""
+    """The shape of a request without its words or secrets: message text may be health data."""
     parts = []
     for name, value in sorted(params.items()):
         if isinstance(value, UploadedFile):
-            parts.append(f"{name}=<file, {len(value.data)} bytes>")
+            shown = f"<file, {len(value.data)} bytes>"
         elif name in {"text", "caption"}:
-            parts.append(f"{name}=<{utf16_length(str(value))} UTF-16 units>")
-        elif name in {"reply_markup", "commands", "entities", "caption_entities"}:
-            parts.append(f"{name}=<{len(str(value))} chars of JSON>")
+            shown = f"<{utf16_length(str(value))} UTF-16 units>"
+        elif name == "secret_token":
+            shown = "<hidden>"
+        elif isinstance(value, dict | list) or name in _OBJECT_PARAMS:
+            shown = f"<{len(json.dumps(value))} chars of JSON>"
         else:
-            parts.append(f"{name}={str(value)[:64]}")
+            shown = str(value)[:64]
+        parts.append(f"{name}={shown}")
     if detail:
         parts.append(f"({detail})")
     return " ".join(parts)
@@ -766,6 +770,15 @@ def _pressed_data(message: JSON, index: int | None, text: str | None) -> str:
     return str(button["callback_data"])
 
 
+def _captioned(content: JSON, caption: str | None) -> JSON:
+    if caption:
+        content["caption"] = caption
+        entities = _detected_entities(caption, [])
+        if entities:
+            content["caption_entities"] = entities
+    return content
+
+
 def _chat_instance(chat_id: int) -> str:
     return str(int.from_bytes(hashlib.sha256(str(chat_id).encode()).digest()[:7], "big"))
 
@@ -784,6 +797,7 @@ class _Webhook:
 class _CallbackQuery:
     created_at: float
     answered: bool = False
+    reported: bool = False
 
 
 Handler = Callable[["_Params"], Awaitable[Any]]
@@ -798,6 +812,16 @@ class Emulator:
     The bot under test reaches it through ``base_url``; a scenario drives the users' side with
     the async methods below and reads what the bot sent with `wait_for_messages`/`messages`.
     Everything runs on one asyncio loop, so state lives in plain dicts.
+
+    What a test reads or sets:
+    - ``violations``: every rule the bot broke (a test asserts it stays ``[]``);
+    - ``requests``: each (method, params) received, params decoded as Telegram reads them;
+    - ``flood_responses``: how many 429s were answered (allowed now and then, so not violations);
+    - ``webhook_deliveries``: each POST to the webhook and the HTTP status it got;
+    - ``flood_limits`` (on/off), ``delay`` (seconds added to every response);
+    - ``time_scale`` shrinks flood windows, the time a retry_after is enforced and the webhook
+      retry delay (0.01 makes 1 s into 10 ms); ``clock`` is what flood limits and callback
+      query expiry read, so tests can move time instead of sleeping.
     """
 
     def __init__(
@@ -843,6 +867,7 @@ class Emulator:
         self._messages: dict[tuple[int, int], JSON] = {}
         self._meant_for_bot: set[tuple[int, int]] = set()
         self._bot_messages: dict[int, list[BotMessage]] = {}
+        self._chat_changed: dict[int, asyncio.Event] = {}  # set when the bot sends to that chat
         self._by_key: dict[tuple[int, int], BotMessage] = {}
         self._cursors: dict[int, int] = {}
         self._updates: list[JSON] = []
@@ -853,7 +878,6 @@ class Emulator:
         self._webhook_task: asyncio.Task[None] | None = None
         self._queries: dict[str, _CallbackQuery] = {}
         self._next_query = 0
-        self._reported_queries: set[str] = set()
         self._answers: dict[str, JSON] = {}
         self._commands: dict[tuple[tuple[str, int, int], str], list[JSON]] = {}
         self._files: dict[str, Any] = {}
@@ -912,10 +936,12 @@ class Emulator:
         self._closed = True
         self._notify()
         await self._stop_webhook_delivery()
-        if self._http is not None:
-            await self._http.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -980,6 +1006,8 @@ class Emulator:
 
     def kick_bot(self, group: Group, *, by: User | None = None) -> None:
         """An admin bans the bot from `group`: sends there fail with 403."""
+        if group.bot_status == "kicked":
+            return
         old = group.bot_status
         group.bot_status = "kicked"
         self._enqueue_member_change(group.id, self._actor(group, by), old, "kicked")
@@ -1100,7 +1128,7 @@ class Emulator:
     ) -> JSON:
         """`user` sends a photo (three sizes, as Telegram stores one)."""
         content: JSON = {"photo": self._new_photo(10_000)}
-        return self._post_user_message(user, chat, self._captioned(content, caption), reply_to)
+        return self._post_user_message(user, chat, _captioned(content, caption), reply_to)
 
     async def send_sticker(
         self,
@@ -1154,7 +1182,7 @@ class Emulator:
             "document",
             {"file_name": file_name, "mime_type": _mime_type(file_name), "file_size": file_size},
         )
-        content = self._captioned({"document": document}, caption)
+        content = _captioned({"document": document}, caption)
         return self._post_user_message(user, chat, content, reply_to)
 
     async def edit_user_message(self, user: User, message: JSON, new_text: str) -> JSON:
@@ -1234,7 +1262,11 @@ class Emulator:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0 or self._closed:
                 raise MessagesTimeout(chat_id, count, sent[cursor:])
-            await self._wait_for_change(remaining)
+            # Wait on this chat alone: with hundreds of users waiting at once, waking every
+            # waiter for every message would cost more than the bot being measured.
+            event = self._chat_changed.setdefault(chat_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(remaining, _CLOSE_CHECK))
         self._cursors[chat_id] = cursor + count
         return sent[cursor : cursor + count]
 
@@ -1253,8 +1285,9 @@ class Emulator:
         Telegram clients show a spinner until the bot answers."""
         unanswered = [qid for qid, query in self._queries.items() if not query.answered]
         for query_id in unanswered:
-            if query_id not in self._reported_queries:
-                self._reported_queries.add(query_id)
+            query = self._queries[query_id]
+            if not query.reported:
+                query.reported = True
                 self.violations.append(
                     Violation(
                         "answerCallbackQuery",
@@ -1794,6 +1827,8 @@ class Emulator:
         )
         self._bot_messages.setdefault(chat_id, []).append(sent)
         self._by_key[key] = sent
+        if (waiting := self._chat_changed.pop(chat_id, None)) is not None:
+            waiting.set()
         self._notify()
         return message
 
@@ -1908,14 +1943,6 @@ class Emulator:
             if entity["type"] == "mention" and word[1:].lower() == me:
                 return True
         return False
-
-    def _captioned(self, content: JSON, caption: str | None) -> JSON:
-        if caption:
-            content["caption"] = caption
-            entities = _detected_entities(caption, [])
-            if entities:
-                content["caption_entities"] = entities
-        return content
 
     # --- chats, members and updates ----------------------------------------------------------
 

@@ -77,6 +77,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self._layouts = {kind: self._template(f"{kind.value}.j2") for kind in Kind}
+        self._rendered: dict[str, tuple[Topic, Reply]] = {}
         self._answers = {topic.id: self._compile_answer(topic) for topic in catalog.topics.values()}
         self.clinician_line = self._template("_clinician.j2").render().strip()
         self._messages = self._template("messages.j2")
@@ -117,6 +118,15 @@ class Renderer:
         return body, numbers
 
     def answer(self, topic: Topic) -> Reply:
+        """A topic's answer in the answer layout; rendered once per topic, since content is fixed."""
+        cached = self._rendered.get(topic.id)
+        if cached is not None and cached[0] is topic:
+            return cached[1]
+        reply = self._render_answer(topic)
+        self._rendered[topic.id] = (topic, reply)
+        return reply
+
+    def _render_answer(self, topic: Topic) -> Reply:
         body, _ = self.cited(topic)
         html = self._layouts[Kind.ANSWER].render(
             topic=topic,

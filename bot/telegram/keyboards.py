@@ -82,7 +82,9 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
     """The button this data stands for, or None when it is stale, forged or malformed."""
     if not data or len(data.encode()) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
         return None
-    kind, _, rest = data.partition(":")
+    kind, colon, rest = data.partition(":")
+    if not colon:
+        return None
     match kind:
         case "t" | "p" if rest in catalog.topics:
             return OpenTopic(rest) if kind == "t" else PickTopic(rest)
