@@ -1580,13 +1580,8 @@ class Emulator:
         return self._replace(message, sent, content, markup, sent.html)
 
     async def _delete_message(self, params: _Params) -> bool:
-        chat_id = params.chat_id()
-        self._chat(chat_id, sending=False)
-        key = (chat_id, params.integer("message_id"))
-        message = self._messages.get(key)
-        if message is None:
-            raise _ApiError(400, "Bad Request: message to delete not found")
-        if message.get("from", {}).get("id") != self._bot_id and chat_id < 0:
+        key, message = self._find_message(params, "Bad Request: message to delete not found")
+        if message.get("from", {}).get("id") != self._bot_id and key[0] < 0:
             # Deleting other people's messages in a group needs admin rights the bot lacks.
             raise _ApiError(400, "Bad Request: message can't be deleted")
         del self._messages[key]
@@ -1832,13 +1827,18 @@ class Emulator:
         self._notify()
         return message
 
-    def _editable(self, params: _Params) -> tuple[JSON, BotMessage]:
+    def _find_message(self, params: _Params, missing: str) -> tuple[tuple[int, int], JSON]:
+        """The (chat, message id) key and the message the request names, or Telegram's error."""
         chat_id = params.chat_id()
         self._chat(chat_id, sending=False)
         key = (chat_id, params.integer("message_id"))
         message = self._messages.get(key)
         if message is None:
-            raise _ApiError(400, "Bad Request: message to edit not found")
+            raise _ApiError(400, missing)
+        return key, message
+
+    def _editable(self, params: _Params) -> tuple[JSON, BotMessage]:
+        key, message = self._find_message(params, "Bad Request: message to edit not found")
         sent = self._by_key.get(key)
         if sent is None:
             raise _ApiError(400, "Bad Request: message can't be edited")
