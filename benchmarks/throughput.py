@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,7 +54,10 @@ async def measure(
     work and not a queue.
     """
     async with Emulator() as emulator:
-        application = make(offline_settings(emulator.token, emulator.base_url))
+        folder = tempfile.mkdtemp(prefix="b12bot-bench-")
+        application = make(
+            offline_settings(emulator.token, emulator.base_url, f"sqlite:///{folder}/bench.sqlite3")
+        )
         if not rate_limiter:
             application.bot._rate_limiter = None  # measure the bot's own work, not the pacing
         async with running(application, polling=True):

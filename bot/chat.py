@@ -9,7 +9,9 @@ scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import offline_settings
@@ -23,8 +25,16 @@ PATIENCE = 10.0  # seconds to wait for a first reply
 
 async def converse(stdin: TextIO, stdout: TextIO) -> None:
     """Run the conversation until end of input or /quit."""
+    # A throw-away database: reminders set in a demo chat should not outlive it.
+    with tempfile.TemporaryDirectory(prefix="b12bot-chat-") as folder:
+        await _converse(stdin, stdout, f"sqlite:///{Path(folder) / 'chat.sqlite3'}")
+
+
+async def _converse(stdin: TextIO, stdout: TextIO, database_url: str) -> None:
     async with Emulator() as emulator:
-        application = build_application(offline_settings(emulator.token, emulator.base_url))
+        application = build_application(
+            offline_settings(emulator.token, emulator.base_url, database_url)
+        )
         async with running(application, polling=True):
             await _talk(emulator, stdin, stdout)
 

@@ -90,12 +90,14 @@ def load_settings(
     )
 
 
-def offline_settings(token: str, base_url: str) -> Settings:
+def offline_settings(
+    token: str, base_url: str, database_url: str = DEFAULT_DATABASE_URL
+) -> Settings:
     """Settings for a local Bot API server (the emulator in `b12bot chat`, tests, benchmarks)."""
     return Settings(
         token=token,
         base_url=base_url,
-        database_url=DEFAULT_DATABASE_URL,
+        database_url=database_url,
         webhook_url=None,
         webhook_secret=None,
         port=0,

@@ -52,9 +52,12 @@ async def emulator():
 
 
 @pytest.fixture
-async def bot(emulator, faq):
-    """The production Application, long-polling the emulator."""
-    application = build_application(offline_settings(emulator.token, emulator.base_url), faq)
+async def bot(emulator, faq, tmp_path):
+    """The production Application, long-polling the emulator, on a fresh SQLite database."""
+    database = f"sqlite:///{tmp_path / 'b12bot.sqlite3'}"
+    application = build_application(
+        offline_settings(emulator.token, emulator.base_url, database), faq
+    )
     async with running(application, polling=True):
         yield application
 

@@ -101,7 +101,7 @@ async def test_feedback_is_counted_per_topic_and_the_buttons_go(emulator, bot) -
     answer = await press(emulator, user, reply, text="👍 Helpful")
     assert "Thanks" in answer["text"]
     assert all(not data.startswith("f:") for row in reply.buttons for _, data in row)
-    assert bot.bot_data["services"].feedback[("frequency", True)] == 1
+    assert (await bot.bot_data["services"].store.feedback_counts())[("frequency", True)] == 1
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,40 @@ MESSAGES: dict[str, dict[str, object]] = {
     "unknown_command": {},
     "error": {},
     "group_welcome": {},
+    "reminder": {"for_whom": "Mum & Dad", "due": "Tue 1 Dec 09:00", "late": True, "missed": 2},
+    "dose_marked": {
+        "for_whom": "Mum",
+        "due": "09:00",
+        "what": "taken",
+        "who": "Ann <3",
+        "at": "09:12",
+    },
+    "followup": {"for_whom": "Mum"},
+    "reminder_saved": {
+        "description": "every 4 weeks at 09:00",
+        "for_whom": "Mum",
+        "next_due": "Tue 1 Dec 09:00",
+        "zone": "Europe/London",
+    },
+    "remind_problem": {
+        "message": "I couldn't read the time '25:00'.",
+        "example": "/remind every 4 weeks at 09:00",
+    },
+    "needs_timezone": {},
+    "timezone_set": {"zone": "Europe/London"},
+    "timezone_unknown": {"text": "<Mars>"},
+    "group_consent": {"description": "every 4 weeks at 09:00", "for_whom": "Mum"},
+    "reminders_none": {},
+    "reminder_line": {
+        "description": "every 4 weeks at 09:00",
+        "for_whom": "Mum",
+        "next_due": "Tue 1 Dec 09:00",
+        "paused": False,
+    },
+    "not_allowed": {},
+    "forget_confirm": {"group": True},
+    "forgotten": {"group": False},
+    "welcome_back": {},
 }
 
 

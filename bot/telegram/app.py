@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from telegram import (
     BotCommand,
@@ -22,6 +23,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     MessageHandler,
     filters,
@@ -30,9 +32,21 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.knowledge.faq import FAQ
 from bot.knowledge.render import Renderer
-from bot.telegram.handlers import buttons, errors, groups, privacy, questions, start, unsupported
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.store import open_store
+from bot.telegram.handlers import (
+    buttons,
+    errors,
+    groups,
+    privacy,
+    questions,
+    reminders,
+    start,
+    unsupported,
+)
 from bot.telegram.ratelimit import RetryingRateLimiter
-from bot.telegram.services import KEY, Services
+from bot.telegram.sender import TelegramSender
+from bot.telegram.services import KEY, Services, services
 
 # Polling and the webhook ask for exactly these; my_chat_member tells us about blocks and removals.
 ALLOWED_UPDATES = [
@@ -50,22 +64,63 @@ PRIVATE_COMMANDS = [
     BotCommand("help", "How to ask me things"),
     BotCommand("about", "What I am and where answers come from"),
     BotCommand("privacy", "What I store and how to delete it"),
+    BotCommand("remind", "Set an injection reminder"),
+    BotCommand("reminders", "See, pause or delete reminders"),
+    BotCommand("timezone", "Set the time zone for reminders"),
+    BotCommand("forget", "Delete everything I store about you"),
 ]
 GROUP_COMMANDS = [
     BotCommand("ask", "Ask a question about B12 injections"),
     BotCommand("topics", "Browse all topics"),
     BotCommand("help", "How to use me in a group"),
+    BotCommand("remind", "Set an injection reminder for someone here"),
+    BotCommand("reminders", "See, pause or delete this group's reminders"),
+    BotCommand("timezone", "Set the group's time zone (admins)"),
     BotCommand("privacy", "What I store and how to delete it"),
+    BotCommand("forget", "Delete this group's data (admins)"),
 ]
 
 
-async def _set_menus(application: Application) -> None:
-    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+DISPATCH_SECONDS = 10  # how often the dispatcher looks for due reminders: well inside 30 s
 
 
-def build_application(settings: Settings, faq: FAQ | None = None) -> Application:
-    """The Application for this bot, ready to poll or to take webhook updates."""
+def _starter(database_url: str) -> Callable[[Application], Awaitable[None]]:
+    """post_init: open the database, set the command menus, start the reminder dispatcher."""
+
+    async def start(application: Application) -> None:
+        found: Services = application.bot_data[KEY]
+        found.store = await open_store(database_url, clock=found.clock)
+        found.dispatcher = Dispatcher(
+            found.store, TelegramSender(application.bot, found.renderer), clock=found.clock
+        )
+        await application.bot.set_my_commands(
+            PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
+        )
+        await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        application.job_queue.run_repeating(
+            _dispatch, interval=DISPATCH_SECONDS, first=1, name="dispatch"
+        )
+
+    return start
+
+
+async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services(context).dispatcher.tick()
+
+
+async def _stop(application: Application) -> None:
+    found: Services = application.bot_data[KEY]
+    if found.store is not None:
+        await found.store.close()
+
+
+def build_application(
+    settings: Settings, faq: FAQ | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Application:
+    """The Application for this bot, ready to poll or to take webhook updates.
+
+    `clock` lets tests move time instead of waiting for it.
+    """
     faq = faq or FAQ.load()
     builder = (
         ApplicationBuilder()
@@ -77,14 +132,18 @@ def build_application(settings: Settings, faq: FAQ | None = None) -> Application
             )
         )
         .concurrent_updates(True)
-        .post_init(_set_menus)
+        .post_init(_starter(settings.database_url))
+        .post_shutdown(_stop)
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url).base_file_url(
             settings.base_url.replace("/bot", "/file/bot")
         )
     application = builder.build()
-    application.bot_data[KEY] = Services(faq=faq, renderer=Renderer(faq.catalog))
+    found = Services(faq=faq, renderer=Renderer(faq.catalog))
+    if clock is not None:
+        found.clock = clock
+    application.bot_data[KEY] = found
     register(application)
     return application
 
@@ -108,6 +167,11 @@ def register(application: Application) -> None:
             command("topics", start.topics),
             command("privacy", privacy.privacy),
             command("ask", questions.ask),
+            command("timezone", reminders.timezone),
+            command("remind", reminders.remind),
+            command("reminders", reminders.list_reminders),
+            command("forget", reminders.forget),
+            MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
             # Every button press, forged ones included: those get "this button has expired".
             CallbackQueryHandler(buttons.on_button),
             ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -126,19 +190,23 @@ async def running(application: Application, *, polling: bool) -> AsyncIterator[A
     """Start the Application (and polling) inside an event loop we own, as run_polling would.
 
     For the webhook server, `b12bot chat`, tests and benchmarks: run_polling owns the loop itself
-    and would not share it. post_init (the command menus) runs here just as run_polling runs it.
+    and would not share it. post_init and post_shutdown run here just as run_polling runs them.
     """
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        if polling:
-            await application.updater.start_polling(
-                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-            )
-        try:
-            yield application
-        finally:
+    try:
+        async with application:
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()
             if polling:
-                await application.updater.stop()
-            await application.stop()
+                await application.updater.start_polling(
+                    poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+                )
+            try:
+                yield application
+            finally:
+                if polling:
+                    await application.updater.stop()
+                await application.stop()
+    finally:
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

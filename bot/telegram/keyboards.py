@@ -15,6 +15,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.knowledge.catalog import Catalog
 from bot.knowledge.render import Choice
+from bot.reminders.rules import COMMON_ZONES
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,40 @@ class Home:
     action: str
 
 
-Button = OpenTopic | PickTopic | Feedback | Menu | Home
+@dataclass(frozen=True, slots=True)
+class DoseAction:
+    """Taken, skipped or snoozed, pressed on a reminder message (by anyone in the chat)."""
+
+    dose_id: int
+    action: str  # one of DOSE_ACTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Manage:
+    """Pause, resume or delete a reminder (its creator or a group admin only)."""
+
+    reminder_id: int
+    op: str  # one of MANAGE_OPS
+
+
+@dataclass(frozen=True, slots=True)
+class PickZone:
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    """Yes or no to a question the bot asked: forget everything, or show a reminder to a group."""
+
+    what: str  # one of CONFIRMATIONS
+    yes: bool
+
+
+Button = OpenTopic | PickTopic | Feedback | Menu | Home | DoseAction | Manage | PickZone | Confirm
 HOME_ACTIONS = ("ask", "topics", "reminders")
+DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
+MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
+CONFIRMATIONS = ("forget", "share")
 
 
 def encode(button: Button) -> str:
@@ -68,6 +101,14 @@ def encode(button: Button) -> str:
             data = f"m:{'' if section is None else section}"
         case Home(action):
             data = f"h:{action}"
+        case DoseAction(dose_id, action):
+            data = f"d:{dose_id}:{_key(DOSE_ACTIONS, action)}"
+        case Manage(reminder_id, op):
+            data = f"r:{reminder_id}:{_key(MANAGE_OPS, op)}"
+        case PickZone(zone):
+            data = f"z:{zone}"
+        case Confirm(what, yes):
+            data = f"c:{what}:{'y' if yes else 'n'}"
     size = len(data.encode())
     if (
         not InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
@@ -78,7 +119,7 @@ def encode(button: Button) -> str:
     return data
 
 
-def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR0911 - one per shape
+def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR0911, PLR0912 - one per shape
     """The button this data stands for, or None when it is stale, forged or malformed."""
     if not data or len(data.encode()) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
         return None
@@ -98,7 +139,28 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
             return Menu(int(rest))
         case "h" if rest in HOME_ACTIONS:
             return Home(rest)
+        case "d" | "r":
+            number, _, code = rest.partition(":")
+            actions = DOSE_ACTIONS if kind == "d" else MANAGE_OPS
+            if _is_id(number) and code in actions:
+                made = DoseAction if kind == "d" else Manage
+                return made(int(number), actions[code])
+        case "z" if rest in dict(COMMON_ZONES).values():
+            return PickZone(rest)
+        case "c":
+            what, _, verdict = rest.partition(":")
+            if what in CONFIRMATIONS and verdict in {"y", "n"}:
+                return Confirm(what, verdict == "y")
     return None
+
+
+def _key(table: dict[str, str], value: str) -> str:
+    return next(key for key, named in table.items() if named == value)
+
+
+def _is_id(text: str) -> bool:
+    """A database id as we write it: decimal digits, no sign, no leading zero."""
+    return text.isdecimal() and text.isascii() and str(int(text)) == text and int(text) > 0
 
 
 def _markup(rows: Sequence[Sequence[tuple[str, Button]]]) -> InlineKeyboardMarkup | None:
@@ -138,6 +200,44 @@ def menu_keyboard(catalog: Catalog, section: int | None) -> InlineKeyboardMarkup
     ]
     rows.append([("« All topics", Menu(None))])
     return _markup(rows)
+
+
+def dose_keyboard(dose_id: int) -> InlineKeyboardMarkup | None:
+    """The buttons on a reminder message."""
+    return _markup(
+        [
+            [
+                ("✅ Taken", DoseAction(dose_id, "taken")),
+                ("⏭ Skip", DoseAction(dose_id, "skipped")),
+            ],
+            [
+                ("⏰ 1 hour", DoseAction(dose_id, "1h")),
+                ("⏰ 3 hours", DoseAction(dose_id, "3h")),
+                ("⏰ Tomorrow", DoseAction(dose_id, "tomorrow")),
+            ],
+        ]
+    )
+
+
+def manage_keyboard(reminder_id: int, *, paused: bool) -> InlineKeyboardMarkup | None:
+    toggle = (
+        ("▶️ Resume", Manage(reminder_id, "resume"))
+        if paused
+        else ("⏸ Pause", Manage(reminder_id, "pause"))
+    )
+    return _markup([[toggle, ("🗑 Delete", Manage(reminder_id, "delete"))]])
+
+
+def zone_keyboard() -> InlineKeyboardMarkup | None:
+    """Common time zones, two to a row."""
+    buttons = [(label, PickZone(zone)) for label, zone in COMMON_ZONES]
+    return _markup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def confirm_keyboard(
+    what: str, yes_label: str, no_label: str = "Cancel"
+) -> InlineKeyboardMarkup | None:
+    return _markup([[(yes_label, Confirm(what, True)), (no_label, Confirm(what, False))]])
 
 
 def home_keyboard() -> InlineKeyboardMarkup | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from telegram.ext import ContextTypes
 
 from bot.knowledge.faq import FAQ
 from bot.knowledge.render import Renderer
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.store import Store
 
 KEY = "services"
 
@@ -17,8 +20,9 @@ KEY = "services"
 class Services:
     faq: FAQ
     renderer: Renderer
-    # Helpful yes/no votes per topic: (topic, helpful) -> count. Nothing about who voted.
-    feedback: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    store: Store | None = None  # opened in post_init, when the event loop runs
+    dispatcher: Dispatcher | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.telegram.handlers import reminders
 from bot.telegram.keyboards import (
     Feedback,
     Home,
@@ -41,7 +42,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer()
             await send_topic(message, found.renderer, catalog, topic)
         case Feedback(topic, helpful):
-            found.feedback[(topic, helpful)] += 1
+            await found.store.count_feedback(topic, helpful)
             await query.answer("Thanks for telling me. 🙏")
             related = found.renderer.answer(catalog.topics[topic]).choices
             await _edit_markup(query, answer_keyboard(topic, related, with_feedback=False))
@@ -59,6 +60,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case Home(_):
             await query.answer()
             await send_topic(message, found.renderer, catalog, "reminders-help")
+        case _:
+            await reminders.on_reminder_button(update, context, button)
 
 
 async def _edit(query, html: str, markup) -> None:

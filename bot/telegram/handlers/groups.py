@@ -20,6 +20,22 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if was == now:
         return
     chat = change.chat
+    found = services(context)
     logger.info("bot %s a %s chat", "joined" if now else "left", chat.type)
-    if now and chat.type in {chat.GROUP, chat.SUPERGROUP}:
-        await context.bot.send_message(chat.id, services(context).renderer.message("group_welcome"))
+    if not now:
+        # Blocked, or removed from the group: stop sending until we are back.
+        await found.store.pause_chat(chat.id)
+        return
+    paused = await found.store.chat(chat.id)
+    if chat.type in {chat.GROUP, chat.SUPERGROUP}:
+        await context.bot.send_message(chat.id, found.renderer.message("group_welcome"))
+    if paused is not None and paused.paused:
+        await found.store.resume_chat(chat.id)
+        await context.bot.send_message(chat.id, found.renderer.message("welcome_back"))
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its reminders follow it to the new chat id."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        await services(context).store.migrate_chat(message.chat.id, message.migrate_to_chat_id)

@@ -1,0 +1,1 @@
+"""Injection reminders: rules and recurrence, the store and the dispatcher; no Telegram here."""

@@ -1,0 +1,750 @@
+"""Injection reminder rules: the one-line grammar, and when each reminder falls due.
+
+"/remind every 4 weeks at 09:00 from 1 December for Mum Europe/London" becomes a `Parsed`
+(a `Rule`, a start date, who it is for, a zone) or a `Problem` a handler can show as it is.
+A rule is stored compactly ("4w@09:00") beside its IANA zone and start date; the dispatcher
+asks `first_due` / `next_due` for the next UTC instant and stores it as `next_due_at`.
+
+Occurrences are anchored on the start date: every N days or weeks is start, start + N, ...;
+every N months keeps the start's day of the month. Each occurrence's local date comes first,
+then its local time is placed in the reminder's own zone. The written DST policy:
+
+- A local time that does not exist (the spring-forward gap) moves forward by the length of
+  the gap: 02:30 on the night New York springs forward is 03:30 EDT, 01:30 on the night
+  London springs forward is 02:30 BST. The occurrence is never skipped: a missed week of
+  injections is worse than one reminder an hour late.
+- An ambiguous local time (fall back: the hour that happens twice) fires once, at its first
+  occurrence (fold=0, still summer time).
+- Monthly on the 29th-31st falls on the last day of shorter months (30 April, 28 February,
+  29 February 2028) and returns to the start's day in months that have it.
+- A snooze delays one occurrence; it never moves the series.
+
+APScheduler's CalendarIntervalTrigger steps the calendar, but it cannot be given the whole
+job: in a real zone it discards a date whose time falls in the gap (a weekly reminder would
+silently miss a week), and it skips months that lack the start's day. So it runs here in UTC,
+where no date is ever discarded, as the wall-clock calendar; months are stepped from the 1st
+and clamped to the start's day; and placing the wall-clock time in the real zone follows the
+policy above. Nothing here reads the clock: `today` and `now` are always passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from calendar import monthrange
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any, Literal, TypeAlias
+from zoneinfo import ZoneInfo, available_timezones
+
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
+
+Unit = Literal["day", "week", "month"]
+Snooze = Literal["1h", "3h", "tomorrow"]
+
+MAX_EVERY: dict[Unit, int] = {"day": 365, "week": 52, "month": 12}
+MAX_TEXT = 200  # the longest sensible reminder line is about half of this
+MAX_NAME = 40
+MAX_START_AHEAD = timedelta(days=366)
+
+# ---------------------------------------------------------------------------------------------
+# Rule
+# ---------------------------------------------------------------------------------------------
+
+_UNIT_LETTER: dict[Unit, str] = {"day": "d", "week": "w", "month": "m"}
+_LETTER_UNIT: dict[str, Unit] = {letter: unit for unit, letter in _UNIT_LETTER.items()}
+_STORED = re.compile(r"([1-9][0-9]{0,2})([dwm])@([0-9]{2}):([0-9]{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How often and at what local time: the part of a reminder that repeats."""
+
+    unit: Unit
+    every: int
+    hour: int
+    minute: int
+
+    def __post_init__(self) -> None:
+        if self.unit not in MAX_EVERY:
+            raise ValueError(f"unit must be day, week or month, not {self.unit!r}")
+        if not 1 <= self.every <= MAX_EVERY[self.unit]:
+            raise ValueError(f"every {self.unit} must be 1 to {MAX_EVERY[self.unit]}")
+        if not (0 <= self.hour <= 23 and 0 <= self.minute <= 59):
+            raise ValueError(f"{self.hour}:{self.minute} is not a time of day")
+
+    def describe(self) -> str:
+        """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00'."""
+        how_often = self.unit if self.every == 1 else f"{self.every} {self.unit}s"
+        return f"every {how_often} at {self.hour:02d}:{self.minute:02d}"
+
+    def to_text(self) -> str:
+        """The compact form the database stores, e.g. '4w@09:00'."""
+        return f"{self.every}{_UNIT_LETTER[self.unit]}@{self.hour:02d}:{self.minute:02d}"
+
+    @classmethod
+    def from_text(cls, text: str) -> Rule:
+        """Read back `to_text`; a stored value that is not one raises ValueError."""
+        stored = _STORED.fullmatch(text)
+        if stored is None:
+            raise ValueError(f"not a stored rule: {text[:40]!r}")
+        every, letter, hour, minute = stored.groups()
+        return cls(_LETTER_UNIT[letter], int(every), int(hour), int(minute))
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A /remind line understood; `zone` is None when the line named none."""
+
+    rule: Rule
+    start: date
+    for_whom: str | None
+    zone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a /remind line was not understood, said so that the person can fix it.
+
+    `part` is one of "text", "frequency", "time", "start", "name", "zone" or "unknown";
+    `message` quotes what was typed (so a handler must escape it for HTML); `example` is a
+    whole command that would work.
+    """
+
+    part: str
+    message: str
+    example: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The one-line grammar
+# ---------------------------------------------------------------------------------------------
+
+_EXAMPLES = {
+    "text": "/remind every 4 weeks at 09:00",
+    "frequency": "/remind every 4 weeks at 09:00",
+    "time": "/remind every 4 weeks at 9am",
+    "start": "/remind monthly at 8am from tomorrow",
+    "name": "/remind every 3 months at 10:30 for Mum",
+    "zone": "/remind every day at 21:15 Europe/London",
+    "unknown": "/remind every 4 weeks at 09:00",
+}
+_SAID_TWICE = {
+    "frequency": "how often",
+    "time": "a time",
+    "start": "a start date",
+    "name": "who it is for",
+    "zone": "a time zone",
+}
+
+_END = "(?= |$)"  # every part ends at a word boundary of the tidied text
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "other": 2,
+}
+_UNIT_WORDS: dict[str, tuple[Unit, int]] = {
+    "day": ("day", 1),
+    "week": ("week", 1),
+    "fortnight": ("week", 2),
+    "month": ("month", 1),
+}
+_ADVERBS: dict[str, tuple[Unit, int]] = {
+    "daily": ("day", 1),
+    "weekly": ("week", 1),
+    "fortnightly": ("week", 2),
+    "monthly": ("month", 1),
+}
+_FREQUENCY = re.compile(
+    rf"(?:every (?:(?P<count>[0-9]+|{'|'.join(_NUMBER_WORDS)}) )?"
+    rf"(?P<unit>{'|'.join(_UNIT_WORDS)})s?|(?P<adverb>{'|'.join(_ADVERBS)})){_END}",
+    re.IGNORECASE,
+)
+_EVERY = re.compile(rf"every{_END}", re.IGNORECASE)
+
+_MERIDIEM = r" ?[ap]\.? ?m\.?"  # am, pm, a.m., p. m.
+_CLOCK = re.compile(
+    r"(?:(?P<word>noon|midday|midnight)"
+    rf"|(?P<hour>[0-9]{{1,2}})(?:[:.](?P<minute>[0-9]{{2}}))?(?P<half>{_MERIDIEM})?){_END}",
+    re.IGNORECASE,
+)
+_AT = re.compile(rf"at{_END}", re.IGNORECASE)
+
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_FROM = re.compile(rf"(?:from|starting(?: from| on)?){_END}", re.IGNORECASE)
+_DATE = re.compile(
+    r"(?:(?P<iso>(?P<iy>[0-9]{4})-(?P<im>[0-9]{1,2})-(?P<id>[0-9]{1,2}))"
+    r"|(?P<relative>today|tomorrow)"
+    rf"|(?:the )?(?P<dd>[0-9]{{1,2}}){_ORDINAL}(?: of)? (?P<dm>{_MONTH})\.?(?: (?P<dy>[0-9]{{4}}))?"
+    rf"|(?P<mm>{_MONTH})\.? (?:the )?(?P<md>[0-9]{{1,2}}){_ORDINAL}(?: (?P<my>[0-9]{{4}}))?)"
+    + _END,
+    re.IGNORECASE,
+)
+
+_FOR = re.compile(rf"for{_END}", re.IGNORECASE)
+_NAME_MARKS = frozenset(" '’-.")
+
+_IN = re.compile(rf"in{_END}", re.IGNORECASE)
+_IANA = re.compile(rf"(?:[a-z][a-z0-9_+-]*(?:/[a-z0-9_+-]+)+|utc){_END}", re.IGNORECASE)
+# Abbreviations and offsets change meaning with daylight saving ("GMT" in a British summer is
+# an hour off), so they are refused with a pointer to a place instead of being guessed.
+_ABBREVIATION = re.compile(
+    r"(?:(?:utc|gmt)[+-][0-9]{1,2}(?::?[0-9]{2})?"
+    rf"|gmt|bst|ist|cet|cest|eet|wet|est|edt|cst|cdt|mst|mdt|pst|pdt|aest|aedt|nzst|nzdt){_END}",
+    re.IGNORECASE,
+)
+
+# A word where some part of the grammar begins: where a name, or a span not understood, ends.
+_PART_START = re.compile(
+    r"(?:every|daily|weekly|fortnightly|monthly|at|from|starting|for|in|noon|midday|midnight"
+    rf"|[0-9]{{1,2}}(?:[:.][0-9]{{2}}(?:{_MERIDIEM})?|{_MERIDIEM})){_END}"
+    rf"|{_IANA.pattern}|{_ABBREVIATION.pattern}",
+    re.IGNORECASE,
+)
+
+# A reader looks for its part at a position: (where it ends, what it means), a Problem, or None
+# when the words there are not its part at all.
+_Read: TypeAlias = tuple[int, Any] | Problem | None
+_Reader: TypeAlias = Callable[[str, int, date], _Read]
+
+
+def parse(text: str, *, today: date) -> Parsed | Problem:
+    """Understand what follows /remind, or say which part was not understood; never raises."""
+    line = _tidy(text)
+    if not line or len(line) > MAX_TEXT:
+        return _problem(
+            "text",
+            "Tell me how often and at what time, like “every 4 weeks at 09:00”."
+            if not line
+            else "That is longer than a reminder needs. Say how often and at what time.",
+        )
+    found = _read_parts(line, today)
+    if isinstance(found, Problem):
+        return found
+    if "frequency" not in found:
+        return _problem("frequency", "How often? Start with something like “every 4 weeks”.")
+    if "time" not in found:
+        return _problem("time", "At what time? Add something like “at 9am” or “at 21:15”.")
+    unit, every = found["frequency"]
+    hour, minute = found["time"]
+    return Parsed(
+        Rule(unit, every, hour, minute),
+        found.get("start", today),
+        found.get("name"),
+        found.get("zone"),
+    )
+
+
+def _tidy(text: str) -> str:
+    """One space between words; commas and a closing full stop are not part of any part."""
+    return " ".join(text.replace(",", " ").split()).rstrip(".!").rstrip()
+
+
+def _read_parts(line: str, today: date) -> dict[str, Any] | Problem:
+    """Read the parts in the order they were written, each at most once."""
+    found: dict[str, Any] = {}
+    position = 0
+    while position < len(line):
+        for part, reader in _READERS:
+            read = reader(line, position, today)
+            if read is None:
+                continue
+            if isinstance(read, Problem):
+                return read
+            end, found_value = read
+            if part in found:
+                return _problem(
+                    part,
+                    f"You gave {_SAID_TWICE[part]} twice (the second time as "
+                    f"{_quote(line[position:end])}); please give it once.",
+                )
+            found[part] = found_value
+            break
+        else:
+            return _problem(
+                "unknown", f"Sorry, I didn't understand {_quote(_unread(line, position))}."
+            )
+        position = end + 1
+    return found
+
+
+def _read_frequency(line: str, position: int, today: date) -> _Read:
+    """'every 4 weeks', 'every other day', 'every twelve weeks', 'fortnightly', 'monthly'..."""
+    match = _FREQUENCY.match(line, position)
+    if match is None:
+        if _EVERY.match(line, position):
+            return _problem(
+                "frequency",
+                f"I couldn't tell how often from {_quote(_unread(line, position))}. "
+                "Try “every 4 weeks”, “every 10 days” or “monthly”.",
+            )
+        return None
+    if match["adverb"]:
+        unit, size = _ADVERBS[match["adverb"].lower()]
+        count = 1
+    else:
+        unit, size = _UNIT_WORDS[match["unit"].lower()]
+        written = (match["count"] or "1").lower()
+        count = _NUMBER_WORDS.get(written) or int(written)
+    every = count * size
+    if not 1 <= every <= MAX_EVERY[unit]:
+        return _problem(
+            "frequency",
+            f"I can repeat every 1 to {MAX_EVERY[unit]} {unit}s, so {_quote(match[0])} won't work.",
+        )
+    return match.end(), (unit, every)
+
+
+def _read_time(line: str, position: int, today: date) -> _Read:
+    """'at 09:00', 'at 9am', 'at 7:30 pm', 'at noon', or the same without 'at' if unmistakable."""
+    at = _AT.match(line, position)
+    clock = _CLOCK.match(line, at.end() + 1 if at else position)
+    if clock is None or not (at or clock["word"] or clock["minute"] or clock["half"]):
+        if at:
+            return _problem(
+                "time",
+                f"I couldn't read the time in {_quote(_unread(line, position))}. "
+                "Try “at 9am”, “at 7:30 pm” or “at 21:15”.",
+            )
+        return None
+    written = line[position : clock.end()]
+    if not (clock["word"] or clock["minute"] or clock["half"]):
+        return _problem(
+            "time",
+            f"Is {_quote(written)} in the morning or the evening? "
+            f"Write “at {clock['hour']}am”, “at {clock['hour']}pm” or a 24-hour time like “at 21:00”.",
+        )
+    hour_minute = _clock(clock)
+    if hour_minute is None:
+        return _problem(
+            "time",
+            f"{_quote(written)} is not a time of day. Try “at 9am”, “at 7:30 pm” or “at 21:15”.",
+        )
+    return clock.end(), hour_minute
+
+
+def _clock(clock: re.Match[str]) -> tuple[int, int] | None:
+    """Hour and minute on the 24-hour clock, or None for 25:00, 9:75, 13pm or 0am."""
+    if clock["word"]:
+        return (0, 0) if clock["word"].lower() == "midnight" else (12, 0)
+    hour, minute = int(clock["hour"]), int(clock["minute"] or 0)
+    if clock["half"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if "p" in clock["half"].lower() else 0)
+    return (hour, minute) if hour <= 23 and minute <= 59 else None
+
+
+def _read_start(line: str, position: int, today: date) -> _Read:
+    """'from 2026-12-01', 'from 1 December 2026', 'from 1 Dec', 'from tomorrow'..."""
+    keyword = _FROM.match(line, position)
+    if keyword is None:
+        return None
+    written = _DATE.match(line, keyword.end() + 1)
+    if written is None:
+        return _problem(
+            "start",
+            f"I couldn't read the start date in {_quote(_unread(line, position))}. "
+            f"Try “from {today + timedelta(days=1)}”, “from 1 December” or “from tomorrow”.",
+        )
+    start = _date(written, today)
+    quoted = _quote(written[0])
+    if start is None:
+        return _problem("start", f"{quoted} is not a date I can use; check the day and month.")
+    if start < today:
+        return _problem(
+            "start", f"{quoted} has already passed; a reminder can start today or later."
+        )
+    if start - today > MAX_START_AHEAD:
+        return _problem("start", f"{quoted} is more than a year away; please pick a nearer start.")
+    return written.end(), start
+
+
+def _date(written: re.Match[str], today: date) -> date | None:
+    """The date meant, or None if there is no such day (2026-02-30, 31 April)."""
+    if written["relative"]:
+        return today + timedelta(days=1 if written["relative"].lower() == "tomorrow" else 0)
+    if written["iso"]:
+        year, month, day = int(written["iy"]), int(written["im"]), int(written["id"])
+        return _valid_date(year, month, day)
+    month = _MONTHS.index((written["dm"] or written["mm"])[:3].lower()) + 1
+    day = int(written["dd"] or written["md"])
+    year_written = written["dy"] or written["my"]
+    if year_written:
+        return _valid_date(int(year_written), month, day)
+    # Without a year, the nearest such date: "from 1 Jan" in December is next January, while
+    # "from 1 Dec" on 5 December is this (past) one, reported as passed rather than silently
+    # read as a year later.
+    near = [
+        found
+        for year in (today.year - 1, today.year, today.year + 1)
+        if (found := _valid_date(year, month, day)) is not None
+    ]
+    return min(near, key=lambda found: (abs((found - today).days), found < today), default=None)
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _read_name(line: str, position: int, today: date) -> _Read:
+    """'for Mum', 'for Mary-Jane O'Brien': as typed, up to where the next part begins."""
+    keyword = _FOR.match(line, position)
+    if keyword is None:
+        return None
+    end = _span_end(line, position)
+    name = unicodedata.normalize("NFC", line[keyword.end() : end]).strip()
+    if not name:
+        return _problem(
+            "name", "Who is the reminder for? Write a name after “for”, like “for Mum”."
+        )
+    if not _is_name(name):
+        return _problem(
+            "name",
+            "A name can have letters, spaces, apostrophes, hyphens and full stops, "
+            f"so {_quote(name)} won't work.",
+        )
+    if len(name) > MAX_NAME:
+        return _problem("name", f"Please use a name of up to {MAX_NAME} characters.")
+    return end, name
+
+
+def _is_name(name: str) -> bool:
+    """Letters (with their accents, in any script) and the marks names use: ' ’ - . and spaces."""
+    categories = [unicodedata.category(character)[0] for character in name]
+    return "L" in categories and all(
+        category in "LM" or character in _NAME_MARKS
+        for character, category in zip(name, categories, strict=True)
+    )
+
+
+def _read_zone(line: str, position: int, today: date) -> _Read:
+    """'Europe/London', 'UTC', or 'in London' / 'in New York' for the places resolve_zone knows."""
+    keyword = _IN.match(line, position)
+    place = keyword.end() + 1 if keyword else position
+    if abbreviation := _ABBREVIATION.match(line, place):
+        return _problem(
+            "zone",
+            f"{_quote(abbreviation[0])} changes with daylight saving, so I can't use it. "
+            "Name a place instead, like Europe/London or “in New York”.",
+        )
+    if token := _IANA.match(line, place):
+        zone = resolve_zone(token[0])
+        if zone is None:
+            return _problem(
+                "zone",
+                f"I don't know the time zone {_quote(token[0])}. "
+                "Try one like Europe/London or America/New_York, or a city: “in London”.",
+            )
+        return token.end(), zone
+    if keyword is None:
+        return None
+    words = line[place:].split(" ", 3)
+    for count in (3, 2, 1):
+        zone = resolve_zone(" ".join(words[:count]))
+        if zone is not None:
+            return place + len(" ".join(words[:count])), zone
+    return _problem(
+        "zone",
+        f"I couldn't find a time zone for {_quote(_unread(line, position))}. "
+        "Try a city, like “in London”, or a zone like Europe/London.",
+    )
+
+
+_READERS: tuple[tuple[str, _Reader], ...] = (
+    ("frequency", _read_frequency),
+    ("time", _read_time),
+    ("start", _read_start),
+    ("name", _read_name),
+    ("zone", _read_zone),
+)
+
+
+def _span_end(line: str, position: int) -> int:
+    """Where the words from `position` stop: before the next word that begins a part."""
+    end = line.find(" ", position)
+    while end != -1 and not _PART_START.match(line, end + 1):
+        end = line.find(" ", end + 1)
+    return len(line) if end == -1 else end
+
+
+def _unread(line: str, position: int) -> str:
+    """The words not understood, to quote back: from `position` to where a part begins."""
+    return line[position : _span_end(line, position)]
+
+
+def _quote(text: str, limit: int = 30) -> str:
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+def _problem(part: str, message: str) -> Problem:
+    return Problem(part, message, _EXAMPLES[part])
+
+
+# ---------------------------------------------------------------------------------------------
+# Recurrence
+# ---------------------------------------------------------------------------------------------
+
+_UNIT_ARGUMENT: dict[Unit, str] = {"day": "days", "week": "weeks", "month": "months"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SNOOZE_DELAYS: dict[str, timedelta] = {"1h": timedelta(hours=1), "3h": timedelta(hours=3)}
+
+
+def first_due(rule: Rule, zone: str, start: date, now: datetime) -> datetime:
+    """When a new (or resumed) reminder first falls due: the first occurrence at or after now."""
+    return _first_occurrence(rule, zone, start, now, strictly_after=False)
+
+
+def next_due(rule: Rule, zone: str, start: date, after: datetime) -> datetime:
+    """The occurrence after the one just handled: the first strictly after `after`."""
+    return _first_occurrence(rule, zone, start, after, strictly_after=True)
+
+
+def snoozed(due: datetime, choice: Snooze, zone: str) -> datetime:
+    """When a snoozed occurrence comes back; the series itself is untouched.
+
+    "1h" and "3h" are elapsed time; "tomorrow" is the same local time on the next local day,
+    placed by the DST policy (so across a change it is 23 or 25 hours later, not 24).
+    """
+    due = _as_utc(due, "due")
+    if choice == "tomorrow":
+        tz = ZoneInfo(zone)
+        local = due.astimezone(tz)
+        return _place(local.date() + timedelta(days=1), local.time(), tz)
+    if choice not in _SNOOZE_DELAYS:
+        raise ValueError(f"snooze choice must be 1h, 3h or tomorrow, not {choice!r}")
+    return due + _SNOOZE_DELAYS[choice]
+
+
+def _first_occurrence(
+    rule: Rule, zone: str, start: date, bound: datetime, *, strictly_after: bool
+) -> datetime:
+    tz = ZoneInfo(zone)
+    bound = _as_utc(bound, "after" if strictly_after else "now")
+    near = max(start, bound.astimezone(tz).date())
+    dues = (
+        _place(day, time(rule.hour, rule.minute), tz) for day in _local_dates(rule, start, near)
+    )
+    return next(due for due in dues if due > bound or (due == bound and not strictly_after))
+
+
+def _local_dates(rule: Rule, start: date, near: date) -> Iterator[date]:
+    """The series' local dates in order, from one step before `near` (or from `start`).
+
+    Starting one step early keeps an occurrence whose time the gap pushed past midnight; jumping
+    there directly keeps a years-old daily reminder as cheap as a new one.
+    """
+    if rule.unit == "month":
+        months = (near.year - start.year) * 12 + near.month - start.month
+        skipped = max(0, months // rule.every - 1) * rule.every
+        index = start.month - 1 + skipped
+        anchor = date(start.year + index // 12, index % 12 + 1, 1)
+    else:
+        step = rule.every * (7 if rule.unit == "week" else 1)
+        anchor = start + timedelta(days=max(0, (near - start).days // step - 1) * step)
+    trigger = CalendarIntervalTrigger(
+        **{_UNIT_ARGUMENT[rule.unit]: rule.every}, start_date=anchor, timezone=UTC
+    )
+    fire = trigger.get_next_fire_time(None, _EPOCH)  # no previous fire: the anchor itself
+    while fire is not None:
+        yield _clamped(fire.date(), start.day) if rule.unit == "month" else fire.date()
+        fire = trigger.get_next_fire_time(fire, _EPOCH)
+
+
+def _clamped(first_of_month: date, day: int) -> date:
+    """The start's day of the month, or the month's last day if it is shorter."""
+    last = monthrange(first_of_month.year, first_of_month.month)[1]
+    return first_of_month.replace(day=min(day, last))
+
+
+def _place(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A local date and wall-clock time as a UTC instant, by the DST policy.
+
+    With fold=0 (PEP 495), zoneinfo reads a time in the gap with the offset from before the
+    change, so it comes out later by the gap's length, and it reads an ambiguous time as the
+    first of the two: exactly the policy, with no special cases.
+    """
+    return datetime.combine(day, at.replace(fold=0), tzinfo=tz).astimezone(UTC)
+
+
+def _as_utc(moment: datetime, name: str) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time zones people name
+# ---------------------------------------------------------------------------------------------
+
+# For a button picker: the zones most of the bot's people live in, UK first.
+COMMON_ZONES: list[tuple[str, str]] = [
+    ("UK (London)", "Europe/London"),
+    ("Ireland (Dublin)", "Europe/Dublin"),
+    ("Central Europe (Paris, Berlin)", "Europe/Paris"),
+    ("US Eastern (New York)", "America/New_York"),
+    ("US Central (Chicago)", "America/Chicago"),
+    ("US Pacific (Los Angeles)", "America/Los_Angeles"),
+    ("India", "Asia/Kolkata"),
+    ("Australia East (Sydney)", "Australia/Sydney"),
+    ("New Zealand", "Pacific/Auckland"),
+    ("South Africa", "Africa/Johannesburg"),
+    ("UTC", "UTC"),
+]
+
+# Places whose zone is not spelled in its IANA name. Any zone's own city also works ("lisbon",
+# "são paulo"); countries with several zones (USA, Canada, Australia, Brazil) are left out on
+# purpose, so that the person is asked instead of guessed for.
+_PLACES: dict[str, str] = {
+    "utc": "UTC",
+    "uk": "Europe/London",
+    "united kingdom": "Europe/London",
+    "gb": "Europe/London",
+    "britain": "Europe/London",
+    "great britain": "Europe/London",
+    "england": "Europe/London",
+    "scotland": "Europe/London",
+    "wales": "Europe/London",
+    "northern ireland": "Europe/London",
+    "edinburgh": "Europe/London",
+    "glasgow": "Europe/London",
+    "cardiff": "Europe/London",
+    "belfast": "Europe/London",
+    "manchester": "Europe/London",
+    "birmingham": "Europe/London",
+    "ireland": "Europe/Dublin",
+    "nyc": "America/New_York",
+    "new york city": "America/New_York",
+    "washington dc": "America/New_York",
+    "boston": "America/New_York",
+    "miami": "America/New_York",
+    "atlanta": "America/New_York",
+    "philadelphia": "America/New_York",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "california": "America/Los_Angeles",
+    "houston": "America/Chicago",
+    "dallas": "America/Chicago",
+    "ottawa": "America/Toronto",
+    "calgary": "America/Edmonton",
+    "hawaii": "Pacific/Honolulu",
+    "france": "Europe/Paris",
+    "germany": "Europe/Berlin",
+    "munich": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "spain": "Europe/Madrid",
+    "barcelona": "Europe/Madrid",
+    "italy": "Europe/Rome",
+    "milan": "Europe/Rome",
+    "netherlands": "Europe/Amsterdam",
+    "holland": "Europe/Amsterdam",
+    "belgium": "Europe/Brussels",
+    "switzerland": "Europe/Zurich",
+    "geneva": "Europe/Zurich",
+    "austria": "Europe/Vienna",
+    "sweden": "Europe/Stockholm",
+    "norway": "Europe/Oslo",
+    "denmark": "Europe/Copenhagen",
+    "finland": "Europe/Helsinki",
+    "poland": "Europe/Warsaw",
+    "greece": "Europe/Athens",
+    "south africa": "Africa/Johannesburg",
+    "cape town": "Africa/Johannesburg",
+    "nigeria": "Africa/Lagos",
+    "kenya": "Africa/Nairobi",
+    "egypt": "Africa/Cairo",
+    "uae": "Asia/Dubai",
+    "united arab emirates": "Asia/Dubai",
+    "abu dhabi": "Asia/Dubai",
+    "israel": "Asia/Jerusalem",
+    "india": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "bombay": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "chennai": "Asia/Kolkata",
+    "hyderabad": "Asia/Kolkata",
+    "pakistan": "Asia/Karachi",
+    "bangladesh": "Asia/Dhaka",
+    "sri lanka": "Asia/Colombo",
+    "japan": "Asia/Tokyo",
+    "china": "Asia/Shanghai",
+    "beijing": "Asia/Shanghai",
+    "south korea": "Asia/Seoul",
+    "korea": "Asia/Seoul",
+    "philippines": "Asia/Manila",
+    "thailand": "Asia/Bangkok",
+    "vietnam": "Asia/Ho_Chi_Minh",
+    "malaysia": "Asia/Kuala_Lumpur",
+    "new zealand": "Pacific/Auckland",
+    "nz": "Pacific/Auckland",
+    "wellington": "Pacific/Auckland",
+    "canberra": "Australia/Sydney",
+    "queensland": "Australia/Brisbane",
+    "tasmania": "Australia/Hobart",
+    "mexico": "America/Mexico_City",
+    "argentina": "America/Argentina/Buenos_Aires",
+    "rio de janeiro": "America/Sao_Paulo",
+}
+_CITY_AREAS = frozenset(
+    {"Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+)
+_FOLD_MARKS = str.maketrans({"_": " ", "-": " ", ".": "", "'": "", "’": ""})
+_MAX_PLACE = 60
+
+
+def resolve_zone(text: str) -> str | None:
+    """The IANA zone a person means by 'Europe/London', 'london', 'NYC' or 'Zürich', else None."""
+    if len(text) > _MAX_PLACE:
+        return None
+    return _zone_index().get(_fold(text))
+
+
+def _fold(text: str) -> str:
+    """Case, accents, spaces, underscores, hyphens and apostrophes do not tell places apart."""
+    plain = "".join(
+        character
+        for character in unicodedata.normalize("NFKD", text)
+        if not unicodedata.combining(character)
+    )
+    return " ".join(plain.casefold().translate(_FOLD_MARKS).split())
+
+
+@cache
+def _zone_index() -> dict[str, str]:
+    """Folded names -> IANA zone: every Area/... zone, its city, then the places above.
+
+    Bare names without an area ("EST", "GB", "Japan") are legacy aliases, some of them fixed
+    offsets that ignore daylight saving, so only the places above stand in for them.
+    """
+    index: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        area, _, city = name.rpartition("/")
+        if area:
+            index[_fold(name)] = name
+        if area.split("/")[0] in _CITY_AREAS:
+            index.setdefault(_fold(city), name)
+    return index | _PLACES

@@ -1,0 +1,347 @@
+"""Injection reminders in chats: /timezone, /remind, /reminders, their buttons, and /forget.
+
+Thin: parsing and recurrence live in reminders/rules.py, state in reminders/store.py. In groups,
+anyone may mark a dose; only a reminder's creator or a group admin may change or delete it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from telegram import ChatMember, Update
+from telegram.ext import ContextTypes
+
+from bot.reminders.rules import Parsed, Problem, Rule, first_due, parse, resolve_zone, snoozed
+from bot.reminders.store import ReminderRow
+from bot.telegram.keyboards import (
+    Confirm,
+    DoseAction,
+    Manage,
+    PickZone,
+    confirm_keyboard,
+    manage_keyboard,
+    zone_keyboard,
+)
+from bot.telegram.sender import local_time
+from bot.telegram.services import Services, services
+
+GROUP_FOLLOWUP_MINUTES = 120
+PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
+PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
+ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+EXPIRED_DOSE = "This reminder is no longer here."
+NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
+
+
+def _is_group(update: Update) -> bool:
+    return update.effective_chat.type in {
+        update.effective_chat.GROUP,
+        update.effective_chat.SUPERGROUP,
+    }
+
+
+async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group admin, including an anonymous one (who posts as the group itself)."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
+        return True
+    member = await context.bot.get_chat_member(chat.id, update.effective_user.id)
+    return member.status in ADMIN_STATUSES
+
+
+async def may_manage(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, creator_id: int | None
+) -> bool:
+    """Private chats: always. Groups: the creator of the reminder, or an admin."""
+    if not _is_group(update):
+        return True
+    return update.effective_user.id == creator_id or await is_admin(update, context)
+
+
+async def _reply(update: Update, html: str, markup=None) -> None:
+    await update.effective_message.reply_html(html, reply_markup=markup)
+
+
+async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/timezone [zone or city]: without one, a picker of common zones."""
+    found = services(context)
+    text = " ".join(context.args or ()).strip()
+    if not text:
+        await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
+        return
+    zone = resolve_zone(text)
+    if zone is None:
+        await _reply(
+            update, found.renderer.message("timezone_unknown", text=text[:40]), zone_keyboard()
+        )
+        return
+    await set_zone(update, context, zone)
+
+
+async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str) -> None:
+    found = services(context)
+    chat = update.effective_chat
+    if _is_group(update) and not await is_admin(update, context):
+        await _reply(update, found.renderer.message("not_allowed"))
+        return
+    await found.store.ensure_chat(chat.id, "group" if _is_group(update) else "private")
+    await found.store.set_timezone(chat.id, zone)
+    pending = context.chat_data.pop(PENDING_REMIND, None)
+    if pending is not None:
+        await _remind(update, context, pending, zone)
+        return
+    await _reply(update, found.renderer.message("timezone_set", zone=zone))
+
+
+async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remind every 4 weeks at 09:00 [from DATE] [for NAME] [ZONE]."""
+    found = services(context)
+    text = " ".join(context.args or ()).strip()
+    if not text:
+        await _reply(
+            update,
+            found.renderer.message(
+                "remind_problem",
+                message="tell me how often and at what time.",
+                example="/remind every 4 weeks at 09:00",
+            ),
+        )
+        return
+    chat = await found.store.chat(update.effective_chat.id)
+    zone = chat.timezone if chat else None
+    await _remind(update, context, text, zone)
+
+
+async def _remind(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, zone: str | None
+) -> None:
+    found = services(context)
+    today = found.clock().astimezone(ZoneInfo(zone)).date() if zone else found.clock().date()
+    parsed = parse(text, today=today)
+    if isinstance(parsed, Problem):
+        await _reply(
+            update,
+            found.renderer.message(
+                "remind_problem", message=parsed.message, example=parsed.example
+            ),
+        )
+        return
+    zone = parsed.zone or zone
+    if zone is None:
+        context.chat_data[PENDING_REMIND] = text
+        await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
+        return
+    if _is_group(update):
+        context.chat_data[PENDING_SHARE] = (parsed, zone, update.effective_user.id)
+        await _reply(
+            update,
+            found.renderer.message(
+                "group_consent", description=parsed.rule.describe(), for_whom=parsed.for_whom
+            ),
+            confirm_keyboard("share", "Yes, show it here"),
+        )
+        return
+    await _save(update, found, parsed, zone)
+
+
+async def _save(
+    update: Update, found: Services, parsed: Parsed, zone: str, creator_id: int | None = None
+) -> None:
+    chat = update.effective_chat
+    group = _is_group(update)
+    await found.store.ensure_chat(chat.id, "group" if group else "private")
+    due = first_due(parsed.rule, zone, parsed.start, found.clock())
+    await found.store.add_reminder(
+        chat_id=chat.id,
+        creator_id=creator_id or update.effective_user.id,
+        for_whom=parsed.for_whom,
+        rule=parsed.rule.to_text(),
+        timezone=zone,
+        start_date=parsed.start,
+        next_due_at=due,
+        followup_minutes=GROUP_FOLLOWUP_MINUTES if group else None,
+    )
+    await update.effective_message.reply_html(
+        found.renderer.message(
+            "reminder_saved",
+            description=parsed.rule.describe(),
+            for_whom=parsed.for_whom,
+            next_due=local_time(due, zone),
+            zone=zone,
+        )
+    )
+
+
+async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reminders: each with its next due time and pause/resume/delete buttons."""
+    found = services(context)
+    rows = await found.store.reminders(update.effective_chat.id)
+    if not rows:
+        await _reply(update, found.renderer.message("reminders_none"))
+        return
+    for row in rows:
+        await _reply(update, _line(found, row), manage_keyboard(row.id, paused=not row.active))
+
+
+def _line(found: Services, row: ReminderRow) -> str:
+    return found.renderer.message(
+        "reminder_line",
+        description=Rule.from_text(row.rule).describe(),
+        for_whom=row.for_whom,
+        next_due=local_time(row.next_due_at, row.timezone),
+        paused=not row.active,
+    )
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: after a confirmation, delete everything about this person (or this group)."""
+    found = services(context)
+    group = _is_group(update)
+    if group and not await is_admin(update, context):
+        rows = await found.store.reminders(update.effective_chat.id)
+        if not any(r.creator_id == update.effective_user.id for r in rows):
+            await _reply(update, found.renderer.message("not_allowed"))
+            return
+    await _reply(
+        update,
+        found.renderer.message("forget_confirm", group=group),
+        confirm_keyboard("forget", "Yes, delete"),
+    )
+
+
+async def on_reminder_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, button: object
+) -> None:
+    """Buttons from reminders/settings messages; the caller has decoded and validated their shape."""
+    match button:
+        case DoseAction():
+            await _dose(update, context, button)
+        case Manage():
+            await _manage(update, context, button)
+        case PickZone(zone):
+            await update.callback_query.answer()
+            await set_zone(update, context, zone)
+        case Confirm(what="share", yes=yes):
+            await _share(update, context, yes)
+        case Confirm(what="forget", yes=yes):
+            await _forget(update, context, yes)
+
+
+async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: DoseAction) -> None:
+    found = services(context)
+    query = update.callback_query
+    chat_id = update.effective_chat.id
+    dose = await found.store.dose(button.dose_id)
+    reminder = await found.store.reminder(dose.reminder_id) if dose and dose.reminder_id else None
+    if dose is None or reminder is None or reminder.chat_id != chat_id:
+        await query.answer(EXPIRED_DOSE)
+        return
+    if dose.status in {"taken", "skipped"}:
+        await query.answer(f"Already marked as {dose.status}.")
+        return
+    now = found.clock()
+    user = update.effective_user
+    if button.action in {"taken", "skipped"}:
+        await found.store.record_action(dose.id, button.action, user.id, now)
+        what = button.action
+    else:
+        until = snoozed(
+            dose.due_at if button.action == "tomorrow" else now, button.action, reminder.timezone
+        )
+        await found.store.record_action(dose.id, "snoozed", user.id, now, snoozed_until=until)
+        what = f"snoozed until {local_time(until, reminder.timezone)}"
+    await query.answer("Noted. ✅" if what == "taken" else "Noted.")
+    await query.edit_message_text(
+        found.renderer.message(
+            "dose_marked",
+            for_whom=reminder.for_whom,
+            due=local_time(dose.due_at, reminder.timezone),
+            what=what,
+            who=user.first_name,
+            at=local_time(now, reminder.timezone, with_day=False),
+        ),
+        reply_markup=None,
+    )
+
+
+async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Manage) -> None:
+    found = services(context)
+    query = update.callback_query
+    row = await found.store.reminder(button.reminder_id)
+    if row is None or row.chat_id != update.effective_chat.id:
+        await query.answer(EXPIRED_DOSE)
+        return
+    if not await may_manage(update, context, row.creator_id):
+        await query.answer(NOT_ALLOWED, show_alert=True)
+        return
+    if button.op == "delete":
+        await found.store.delete_reminder(row.id)
+        await query.answer("Deleted.")
+        await query.edit_message_text("🗑 Reminder deleted.", reply_markup=None)
+        return
+    active = button.op == "resume"
+    if active and row.next_due_at < found.clock():
+        await found.store.reschedule(row.id, first_due_from(row, found.clock()))
+    await found.store.set_active(row.id, active)
+    await query.answer("Resumed." if active else "Paused.")
+    row = await found.store.reminder(row.id)
+    await query.edit_message_text(
+        _line(found, row), reply_markup=manage_keyboard(row.id, paused=not row.active)
+    )
+
+
+def first_due_from(row: ReminderRow, now: dt.datetime) -> dt.datetime:
+    """When a resumed reminder next falls due: its series, from now on."""
+    return first_due(Rule.from_text(row.rule), row.timezone, row.start_date, now)
+
+
+async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    found = services(context)
+    query = update.callback_query
+    pending = context.chat_data.get(PENDING_SHARE)
+    if pending is None:
+        await query.answer(EXPIRED_DOSE)
+        return
+    parsed, zone, creator_id = pending
+    if update.effective_user.id != creator_id:
+        await query.answer("Only the person who set this reminder can confirm it.", show_alert=True)
+        return
+    context.chat_data.pop(PENDING_SHARE, None)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if yes:
+        await _save(update, found, parsed, zone, creator_id)
+    else:
+        await update.effective_message.reply_html("OK, nothing was saved.")
+
+
+async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    found = services(context)
+    query = update.callback_query
+    group = _is_group(update)
+    if not yes:
+        await query.answer("Nothing was deleted.")
+        await query.edit_message_reply_markup(None)
+        return
+    if group:
+        rows = await found.store.reminders(update.effective_chat.id)
+        creator = any(r.creator_id == update.effective_user.id for r in rows)
+        if not (creator or await is_admin(update, context)):
+            await query.answer(NOT_ALLOWED, show_alert=True)
+            return
+        await found.store.forget_chat(update.effective_chat.id)
+        context.application.drop_chat_data(update.effective_chat.id)
+    else:
+        await found.store.forget_user(update.effective_user.id)
+        context.application.drop_chat_data(update.effective_chat.id)
+        context.application.drop_user_data(update.effective_user.id)
+    await query.answer("Deleted.")
+    await query.edit_message_text(
+        found.renderer.message("forgotten", group=group), reply_markup=None
+    )
