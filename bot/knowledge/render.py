@@ -67,6 +67,16 @@ MESSAGES: dict[str, dict[str, object]] = {
     "forget_confirm": {"group": True},
     "forgotten": {"group": False},
     "welcome_back": {},
+    "taken_logged": {"at": "Tue 1 Dec 09:12"},
+    "history": {
+        "lines": ["Tue 1 Dec 09:00: taken", "Tue 3 Nov 09:00: missed <late>"],
+        "next_due": "Tue 29 Dec 09:00",
+    },
+    "guided_frequency": {},
+    "guided_time": {"frequency": "every 4 weeks"},
+    "guided_start": {"frequency": "every 4 weeks", "time": "09:00"},
+    "guided_for_whom": {},
+    "guided_other": {"example": "/remind every 6 weeks at 7:45 pm"},
 }
 
 

@@ -108,7 +108,7 @@ class Dispatcher:
             *await self._store.claim_due(
                 now, limit=self._batch, grace=self._grace, advance=advance
             ),
-            *await self._store.claim_retries(now, limit=self._batch),
+            *await self._store.claim_retries(now, limit=self._batch, grace=self._grace),
             *await self._store.snoozed_due(now, limit=self._batch),
         ]
         by_chat: dict[int, list[Claim]] = defaultdict(list)

@@ -67,6 +67,8 @@ PRIVATE_COMMANDS = [
     BotCommand("remind", "Set an injection reminder"),
     BotCommand("reminders", "See, pause or delete reminders"),
     BotCommand("timezone", "Set the time zone for reminders"),
+    BotCommand("taken", "Log an injection given now"),
+    BotCommand("history", "Recent doses and the next one due"),
     BotCommand("forget", "Delete everything I store about you"),
 ]
 GROUP_COMMANDS = [
@@ -75,6 +77,8 @@ GROUP_COMMANDS = [
     BotCommand("help", "How to use me in a group"),
     BotCommand("remind", "Set an injection reminder for someone here"),
     BotCommand("reminders", "See, pause or delete this group's reminders"),
+    BotCommand("taken", "Log an injection given now"),
+    BotCommand("history", "Recent doses and the next one due"),
     BotCommand("timezone", "Set the group's time zone (admins)"),
     BotCommand("privacy", "What I store and how to delete it"),
     BotCommand("forget", "Delete this group's data (admins)"),
@@ -171,6 +175,8 @@ def register(application: Application) -> None:
             command("remind", reminders.remind),
             command("reminders", reminders.list_reminders),
             command("forget", reminders.forget),
+            command("taken", reminders.taken),
+            command("history", reminders.history),
             MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
             # Every button press, forged ones included: those get "this button has expired".
             CallbackQueryHandler(buttons.on_button),

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.knowledge.triage import Urgent
 from bot.telegram.audience import addressed_to_bot
+from bot.telegram.handlers import reminders
 from bot.telegram.replies import send
 from bot.telegram.services import services
 
@@ -62,5 +63,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
     if not (replying_to_bot or mentioned):
         return  # ordinary group chatter is none of our business
+    if replying_to_bot and await reminders.guided_reply(update, context):
+        return  # the name a guided /remind asked for
     question = message.text.replace(f"@{me.username}", " ") if mentioned else message.text
     await answer(message, question, context)

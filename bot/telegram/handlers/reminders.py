@@ -9,17 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, ForceReply, Update
 from telegram.ext import ContextTypes
 
 from bot.reminders.rules import Parsed, Problem, Rule, first_due, parse, resolve_zone, snoozed
 from bot.reminders.store import ReminderRow
 from bot.telegram.keyboards import (
+    GUIDED,
     Confirm,
     DoseAction,
+    Guided,
     Manage,
     PickZone,
     confirm_keyboard,
+    guided_keyboard,
     manage_keyboard,
     zone_keyboard,
 )
@@ -29,6 +32,7 @@ from bot.telegram.services import Services, services
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
+GUIDED_KEY = "guided_remind"  # chat_data key: user id -> the guided /remind's answers so far
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 EXPIRED_DOSE = "This reminder is no longer here."
 NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
@@ -104,14 +108,9 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     text = " ".join(context.args or ()).strip()
     if not text:
-        await _reply(
-            update,
-            found.renderer.message(
-                "remind_problem",
-                message="tell me how often and at what time.",
-                example="/remind every 4 weeks at 09:00",
-            ),
-        )
+        # The guided flow: buttons build the same one line the grammar reads.
+        context.chat_data.setdefault(GUIDED_KEY, {})[update.effective_user.id] = {}
+        await _reply(update, found.renderer.message("guided_frequency"), guided_keyboard("f"))
         return
     chat = await found.store.chat(update.effective_chat.id)
     zone = chat.timezone if chat else None
@@ -220,6 +219,8 @@ async def on_reminder_button(
 ) -> None:
     """Buttons from reminders/settings messages; the caller has decoded and validated their shape."""
     match button:
+        case Guided():
+            await _guided(update, context, button)
         case DoseAction():
             await _dose(update, context, button)
         case Manage():
@@ -231,6 +232,66 @@ async def on_reminder_button(
             await _share(update, context, yes)
         case Confirm(what="forget", yes=yes):
             await _forget(update, context, yes)
+        case _:
+            await update.callback_query.answer(EXPIRED_DOSE)
+
+
+async def _guided(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Guided) -> None:
+    """One step of the guided /remind; only the person who started it can answer it."""
+    found = services(context)
+    query = update.callback_query
+    state = context.chat_data.get(GUIDED_KEY, {}).get(update.effective_user.id)
+    if state is None:
+        await query.answer("Send /remind to start a new reminder.")
+        return
+    await query.answer()
+    if button.step == "o":
+        del context.chat_data[GUIDED_KEY][update.effective_user.id]
+        await query.edit_message_text(
+            found.renderer.message("guided_other", example="/remind every 6 weeks at 7:45 pm"),
+            reply_markup=None,
+        )
+        return
+    state[button.step] = GUIDED[button.step][button.value]
+    if button.step == "f":
+        await query.edit_message_text(
+            found.renderer.message("guided_time", frequency=state["f"]),
+            reply_markup=guided_keyboard("t"),
+        )
+    elif button.step == "t":
+        await query.edit_message_text(
+            found.renderer.message("guided_start", frequency=state["f"], time=state["t"]),
+            reply_markup=guided_keyboard("s"),
+        )
+    elif _is_group(update):
+        await query.edit_message_reply_markup(None)
+        await update.effective_message.reply_html(
+            found.renderer.message("guided_for_whom"), reply_markup=ForceReply(selective=True)
+        )
+        state["awaiting_name"] = True
+    else:
+        await query.edit_message_reply_markup(None)
+        await _finish_guided(update, context, state)
+
+
+async def guided_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group member's reply naming who the guided reminder is for; False if none is awaited."""
+    state = context.chat_data.get(GUIDED_KEY, {}).get(update.effective_user.id)
+    if not state or not state.get("awaiting_name"):
+        return False
+    await _finish_guided(update, context, state, for_whom=update.effective_message.text)
+    return True
+
+
+async def _finish_guided(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, for_whom: str | None = None
+) -> None:
+    context.chat_data.get(GUIDED_KEY, {}).pop(update.effective_user.id, None)
+    line = f"{state['f']} at {state['t']} from {state['s']}" + (
+        f" for {for_whom}" if for_whom else ""
+    )
+    chat = await services(context).store.chat(update.effective_chat.id)
+    await _remind(update, context, line, chat.timezone if chat else None)
 
 
 async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: DoseAction) -> None:
@@ -345,3 +406,31 @@ async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool)
     await query.edit_message_text(
         found.renderer.message("forgotten", group=group), reply_markup=None
     )
+
+
+async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/taken: log an injection given outside a reminder (tied to the chat's reminder if it has one)."""
+    found = services(context)
+    chat = update.effective_chat
+    row = await found.store.ensure_chat(chat.id, "group" if _is_group(update) else "private")
+    active = [r for r in await found.store.reminders(chat.id) if r.active]
+    now = found.clock()
+    await found.store.log_taken(
+        active[0].id if len(active) == 1 else None, chat.id, update.effective_user.id, now
+    )
+    await _reply(
+        update, found.renderer.message("taken_logged", at=local_time(now, row.timezone or "UTC"))
+    )
+
+
+async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/history: the latest doses with their status, and the next one due."""
+    found = services(context)
+    chat_id = update.effective_chat.id
+    row = await found.store.chat(chat_id)
+    zone = (row.timezone if row else None) or "UTC"
+    doses = await found.store.history(chat_id)
+    lines = [f"{local_time(d.due_at, zone)}: {d.status}" for d in doses]
+    upcoming = [r.next_due_at for r in await found.store.reminders(chat_id) if r.active]
+    next_due = local_time(min(upcoming), zone) if upcoming else None
+    await _reply(update, found.renderer.message("history", lines=lines, next_due=next_due))
