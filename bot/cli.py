@@ -85,6 +85,33 @@ def run() -> int:
     return 0
 
 
+def dispatch() -> int:
+    """Only the reminder dispatcher, no updates: run it beside webhook workers to scale out.
+
+    Several dispatchers may share one PostgreSQL database: claims are row-locked, so none sends
+    what another has claimed. (Two pollers of one token would conflict in Telegram; this does not poll.)
+    """
+    import asyncio
+    import signal
+
+    from bot.config import load_settings
+    from bot.logs import configure
+    from bot.telegram.app import build_application, running
+
+    settings = load_settings(os.environ)
+    configure(settings.log_level)
+
+    async def forever() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with running(build_application(settings), polling=False):
+            await stop.wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(forever())
+    return 0
+
+
 def webhook() -> int:
     """The webhook server for hosting: Telegram posts updates to WEBHOOK_URL."""
     import asyncio
@@ -127,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "webhook", help="run the webhook server (needs WEBHOOK_URL, WEBHOOK_SECRET, PORT)"
     )
+    commands.add_parser(
+        "dispatch", help="send due reminders only (beside webhook workers, to scale out)"
+    )
     commands.add_parser("chat", help="chat with the bot in this terminal, offline, no token needed")
     return parser
 
@@ -139,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "content-check": lambda: content_check(sys.stdout),
         "run": run,
         "webhook": webhook,
+        "dispatch": dispatch,
         "chat": lambda: chat(sys.stdin, sys.stdout),
     }
     try:

@@ -31,6 +31,9 @@ class Settings:
     webhook_secret: str | None
     port: int
     log_level: int
+    send_lease_seconds: int = (
+        120  # a reminder send unconfirmed this long is retried (crash recovery)
+    )
 
     def __repr__(self) -> str:  # never print the token
         return f"Settings(base_url={self.base_url!r}, port={self.port}, webhook_url={self.webhook_url!r})"
@@ -74,6 +77,11 @@ def load_settings(
         raise ConfigError(
             "b12bot webhook needs WEBHOOK_URL (your public https address) and WEBHOOK_SECRET"
         )
+    lease = env.get("DISPATCH_LEASE_SECONDS", "120")
+    if not lease.isdigit() or not 1 <= int(lease) <= 3600:
+        raise ConfigError(
+            f"DISPATCH_LEASE_SECONDS must be a number of seconds from 1 to 3600, got {lease!r}"
+        )
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if "://" not in database_url:
         raise ConfigError(
@@ -87,6 +95,7 @@ def load_settings(
         webhook_secret=secret,
         port=int(port_text),
         log_level=getattr(logging, level),
+        send_lease_seconds=int(lease),
     )
 
 

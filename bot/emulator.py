@@ -1033,12 +1033,23 @@ class Emulator:
     # --- scenario: people and chats ----------------------------------------------------------
 
     def add_user(
-        self, first_name: str = "Alice", *, username: str | None = None, language_code: str = "en"
+        self,
+        first_name: str = "Alice",
+        *,
+        username: str | None = None,
+        language_code: str = "en",
+        started: bool = False,
     ) -> User:
-        """A new person; the bot can message them only after they have written to it."""
+        """A new person; the bot can message them only after they have written to it.
+
+        `started` is someone who wrote to the bot before this emulator ran (Telegram remembers
+        that across a bot's restarts), for scenarios that begin with reminders already stored.
+        """
         user = User(self._next_ids["user"], first_name, username, language_code)
         self._next_ids["user"] += 1
         self._users[user.id] = user
+        if started:
+            self._started.add(user.id)
         return user
 
     def add_group(

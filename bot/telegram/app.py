@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import (
     BotCommand,
@@ -88,12 +88,16 @@ GROUP_COMMANDS = [
 DISPATCH_SECONDS = 10  # how often the dispatcher looks for due reminders: well inside 30 s
 
 
-def _starter(database_url: str) -> Callable[[Application], Awaitable[None]]:
+def _starter(settings: Settings) -> Callable[[Application], Awaitable[None]]:
     """post_init: open the database, set the command menus, start the reminder dispatcher."""
 
     async def start(application: Application) -> None:
         found: Services = application.bot_data[KEY]
-        found.store = await open_store(database_url, clock=found.clock)
+        found.store = await open_store(
+            settings.database_url,
+            clock=found.clock,
+            lease=timedelta(seconds=settings.send_lease_seconds),
+        )
         found.dispatcher = Dispatcher(
             found.store, TelegramSender(application.bot, found.renderer), clock=found.clock
         )
@@ -136,7 +140,7 @@ def build_application(
             )
         )
         .concurrent_updates(True)
-        .post_init(_starter(settings.database_url))
+        .post_init(_starter(settings))
         .post_shutdown(_stop)
     )
     if settings.base_url:
