@@ -37,6 +37,7 @@ from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     Connection,
     Date,
     DateTime,
@@ -51,6 +52,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    or_,
     select,
     update,
 )
@@ -62,7 +64,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 logger = logging.getLogger(__name__)
 
@@ -589,11 +591,53 @@ class Store:
             await session.delete(reminder)
             return True
 
+    async def anything_waiting(self, now: datetime) -> bool:
+        """Whether a dispatcher tick has any work: one read, so an idle tick costs one query."""
+        checks = [
+            select(Reminder.id).where(Reminder.active == True, Reminder.next_due_at <= now),  # noqa: E712
+            select(Dose.id).where(Dose.status.in_((*_IN_FLIGHT, "failed")), Dose.retry_at <= now),
+            select(Dose.id).where(Dose.status == "snoozed", Dose.snoozed_until <= now),
+            select(Dose.id).where(
+                Dose.status.in_(_DELIVERED),
+                Dose.followup_due_at <= now,
+                Dose.followup_sent.is_(False),
+            ),
+        ]
+        async with self._reading.begin() as session:
+            return bool(await session.scalar(select(or_(*(check.exists() for check in checks)))))
+
+    async def _any(
+        self, column: InstrumentedAttribute[int], *conditions: ColumnElement[bool]
+    ) -> bool:
+        """Whether anything waits: one indexed read, without taking SQLite's write lock.
+
+        An idle dispatcher tick is four of these and nothing else. Without them each query
+        would open a write transaction, and the doses joins would start from the reminders
+        table (SQLite has no statistics to know the doses waiting are few): a scan of 100,000.
+        """
+        async with self._reading.begin() as session:
+            return await session.scalar(select(column).where(*conditions).limit(1)) is not None
+
+    def _sendable_doses(self) -> Select[tuple[Reminder, Dose]]:
+        """Doses of active reminders in unpaused chats, read from the doses side.
+
+        The doses waiting for something are few and indexed; starting from 100,000 reminders
+        instead makes an idle dispatcher tick cost a table scan.
+        """
+        return (
+            select(Reminder, Dose)
+            .select_from(Dose)
+            .join(Reminder, Reminder.id == Dose.reminder_id)
+            .join(Chat, Chat.chat_id == Reminder.chat_id)
+            .where(Reminder.active == True, Chat.paused == False)  # noqa: E712 - see _sendable
+        )
+
     def _sendable(self) -> Select[Reminder]:
         return (
             select(Reminder)
             .join(Chat, Chat.chat_id == Reminder.chat_id)
-            .where(Reminder.active, Chat.paused.is_(False))
+            # "= true", not a bare column or IS: only an equality lets SQLite use the index.
+            .where(Reminder.active == True, Chat.paused == False)  # noqa: E712
         )
 
     async def due_count(self, now: datetime) -> int:
@@ -624,6 +668,8 @@ class Store:
         than blocking every other one.
         """
         claims: list[Claim] = []
+        if not await self._any(Reminder.id, Reminder.active == True, Reminder.next_due_at <= now):  # noqa: E712
+            return claims
         async with self._writing.begin() as session:
             due = await session.scalars(
                 self._sendable()
@@ -733,12 +779,13 @@ class Store:
         would arrive more than `grace` after its due time is logged as missed instead.
         """
         claims: list[Claim] = []
+        waiting = (Dose.status.in_((*_IN_FLIGHT, "failed")), Dose.retry_at <= now)
+        if not await self._any(Dose.id, *waiting):
+            return claims
         async with self._writing.begin() as session:
             found = await session.execute(
-                self._sendable()
-                .add_columns(Dose)
-                .join(Dose, Dose.reminder_id == Reminder.id)
-                .where(Dose.status.in_((*_IN_FLIGHT, "failed")), Dose.retry_at <= now)
+                self._sendable_doses()
+                .where(*waiting)
                 .order_by(Dose.retry_at, Dose.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Dose)
@@ -760,12 +807,13 @@ class Store:
         A snooze delays one occurrence; the reminder's series is not touched.
         """
         claims: list[Claim] = []
+        waiting = (Dose.status == "snoozed", Dose.snoozed_until <= now)
+        if not await self._any(Dose.id, *waiting):
+            return claims
         async with self._writing.begin() as session:
             found = await session.execute(
-                self._sendable()
-                .add_columns(Dose)
-                .join(Dose, Dose.reminder_id == Reminder.id)
-                .where(Dose.status == "snoozed", Dose.snoozed_until <= now)
+                self._sendable_doses()
+                .where(*waiting)
                 .order_by(Dose.snoozed_until, Dose.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Dose)
@@ -917,16 +965,17 @@ class Store:
 
         They are marked as followed up in the same transaction, so each goes out at most once.
         """
+        waiting = (
+            Dose.status.in_(_DELIVERED),
+            Dose.followup_due_at <= now,
+            Dose.followup_sent.is_(False),
+        )
+        if not await self._any(Dose.id, *waiting):
+            return []
         async with self._writing.begin() as session:
             found = await session.execute(
-                self._sendable()
-                .add_columns(Dose)
-                .join(Dose, Dose.reminder_id == Reminder.id)
-                .where(
-                    Dose.status.in_(_DELIVERED),
-                    Dose.followup_due_at <= now,
-                    Dose.followup_sent.is_(False),
-                )
+                self._sendable_doses()
+                .where(*waiting)
                 .order_by(Dose.followup_due_at, Dose.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=Dose)
