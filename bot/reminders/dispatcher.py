@@ -27,7 +27,7 @@ from bot.reminders.store import Claim, DoseRow, ReminderRow, Store
 logger = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=12)  # a reminder late by more than this is logged as missed, not sent
-BATCH = 900  # claims at a time: about 30 s of sending at Telegram's ~30 messages/s
+BATCH = 200  # claims at a time: about 7 s of sending, claimed while the previous batch goes out
 CHAT_SPACING = 1.0  # seconds between messages to one chat: Telegram allows about 1 per second
 NETWORK_RETRY = timedelta(seconds=30)
 PARALLEL_CHATS = 64  # chats served at once; AIORateLimiter keeps the overall rate under 30/s
@@ -110,25 +110,33 @@ class Dispatcher:
         report = TickReport()
         if not await self._store.anything_waiting(now):
             return report
-        while claims := [
-            *await self._store.claim_due(
-                now, limit=self._batch, grace=self._grace, advance=advance
-            ),
-            *await self._store.claim_retries(now, limit=self._batch, grace=self._grace),
-            *await self._store.snoozed_due(now, limit=self._batch),
-        ]:
+        # Claim the next batch while this one is sent: a claim writes a few rows per reminder,
+        # and waiting for it between batches would leave Telegram's rate unused.
+        claims = await self._claim(now)
+        while claims:
+            upcoming = asyncio.create_task(self._claim(self._clock()))
             by_chat: dict[int, list[Claim]] = defaultdict(list)
             for claim in claims:
                 by_chat[claim.reminder.chat_id].append(claim)
             await asyncio.gather(
                 *(self._serve_chat(chat, queue, report) for chat, queue in by_chat.items())
             )
-            now = self._clock()
+            claims = await upcoming
+        now = self._clock()
         for dose in await self._store.followups_due(now, limit=self._batch):
             reminder = await self._store.reminder(dose.reminder_id) if dose.reminder_id else None
             if reminder is not None and await self._followup(dose, reminder, report):
                 report.followups += 1
         return report
+
+    async def _claim(self, now: datetime) -> list[Claim]:
+        return [
+            *await self._store.claim_due(
+                now, limit=self._batch, grace=self._grace, advance=advance
+            ),
+            *await self._store.claim_retries(now, limit=self._batch, grace=self._grace),
+            *await self._store.snoozed_due(now, limit=self._batch),
+        ]
 
     async def _serve_chat(self, chat_id: int, claims: Sequence[Claim], report: TickReport) -> None:
         async with self._gate:

@@ -85,7 +85,7 @@ GROUP_COMMANDS = [
 ]
 
 
-DISPATCH_SECONDS = 10  # how often the dispatcher looks for due reminders: well inside 30 s
+DISPATCH_SECONDS = 2  # how often the dispatcher looks for due reminders; an idle look costs ~2 ms
 
 
 def _starter(settings: Settings) -> Callable[[Application], Awaitable[None]]:

@@ -19,13 +19,24 @@ from telegram.ext import AIORateLimiter
 
 logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+# Telegram counts in sliding windows. aiolimiter's bucket lets a full second's worth out at once
+# and then refills, so "30 per second" as a bucket can put ~60 into one window and earn 429s.
+# One message every 1/29 s overall, and one every 3 s per group, never overshoot any window.
+OVERALL_PER_SECOND = 29
+GROUP_SECONDS_APART = 3.0
 
 
 class RetryingRateLimiter(AIORateLimiter):
     """AIORateLimiter that also retries network errors and 5xx with backoff."""
 
     def __init__(self, *, max_retries: int, backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
-        super().__init__(max_retries=max_retries)
+        super().__init__(
+            overall_max_rate=1,
+            overall_time_period=1 / OVERALL_PER_SECOND,
+            group_max_rate=1,
+            group_time_period=GROUP_SECONDS_APART,
+            max_retries=max_retries,
+        )
         self._backoff = backoff
 
     async def process_request(  # noqa: PLR0917 - the library's signature
