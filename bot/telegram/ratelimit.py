@@ -20,10 +20,11 @@ from telegram.ext import AIORateLimiter
 logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 # Telegram counts in sliding windows. aiolimiter's bucket lets a full second's worth out at once
-# and then refills, so "30 per second" as a bucket can put ~60 into one window and earn 429s.
-# One message every 1/29 s overall, and one every 3 s per group, never overshoot any window.
+# and then refills, so "30 per second" as a bucket can put ~60 into one window and earn 429s
+# under sustained load (a fan-out of reminders). One message every 1/29 s never overshoots.
+# Groups keep the bucket (20 a minute): a family group talking to the bot wants quick replies,
+# and only sustained traffic to one group could overshoot there.
 OVERALL_PER_SECOND = 29
-GROUP_SECONDS_APART = 3.0
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -33,8 +34,6 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(
             overall_max_rate=1,
             overall_time_period=1 / OVERALL_PER_SECOND,
-            group_max_rate=1,
-            group_time_period=GROUP_SECONDS_APART,
             max_retries=max_retries,
         )
         self._backoff = backoff
