@@ -85,6 +85,7 @@ GROUP_COMMANDS = [
 ]
 
 
+DISPATCH_JOB = "dispatch"
 DISPATCH_SECONDS = 2  # how often the dispatcher looks for due reminders; an idle look costs ~2 ms
 
 
@@ -113,7 +114,15 @@ def _starter(settings: Settings) -> Callable[[Application], Awaitable[None]]:
 
 
 async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).dispatcher.tick()
+    """One dispatcher tick, then the next one DISPATCH_SECONDS after it ends.
+
+    Not run_repeating: a tick sending a large fan-out can take minutes, and overlapping ticks
+    would only be skipped by APScheduler with a warning each time.
+    """
+    try:
+        await services(context).dispatcher.tick()
+    finally:
+        context.job_queue.run_once(_dispatch, when=DISPATCH_SECONDS, name=DISPATCH_JOB)
 
 
 async def _stop(application: Application) -> None:
