@@ -269,3 +269,34 @@ async def test_taken_and_history(emulator, app, clock) -> None:
     history = await say(emulator, user, "/history")
     assert "taken" in history.text
     assert "Next due: Mon 28 Dec 09:00" in history.text
+
+
+async def test_coming_back_after_blocking_resumes_the_chat(emulator, app, clock) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone Europe/London")
+    await say(emulator, user, "/remind every day at 09:00")
+    emulator.block(user)
+    assert await eventually(lambda: False, timeout=0.3) is False
+    assert (await services(app).store.chat(user.id)).paused
+    await emulator.send_message(user, "/start")  # writing to the bot unblocks it
+    replies = await emulator.wait_for_messages(user.id, count=2)
+    assert "Welcome back" in replies[-1].text
+    assert not (await services(app).store.chat(user.id)).paused
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(user.id, count=1)
+    assert "Injection reminder" in reminder.text
+
+
+async def test_a_burst_of_reminders_stays_inside_telegrams_flood_limits(
+    emulator, app, clock
+) -> None:
+    emulator.flood_limits = True
+    people = [emulator.add_user(f"P{i}") for i in range(45)]
+    for person in people:
+        await say(emulator, person, "/timezone UTC")
+        await say(emulator, person, "/remind every day at 08:30")
+    await tick(app, clock, minutes=30)
+    for person in people:
+        [reminder] = await emulator.wait_for_messages(person.id, count=1, timeout=10)
+        assert "Injection reminder" in reminder.text
+    assert emulator.flood_responses == 0
