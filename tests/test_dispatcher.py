@@ -1,0 +1,149 @@
+"""The dispatcher on SQLite and PostgreSQL, with a recording Sender: every send outcome becomes
+reminder state, late and missed after downtime, follow-ups once, and no dose sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.reminders.dispatcher import Blocked, Delivered, Dispatcher, Moved, TryLater
+from bot.reminders.rules import Rule, first_due
+
+pytest_plugins = ["tests.db_fixtures"]
+pytestmark = pytest.mark.asyncio
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+class Now:
+    def __init__(self) -> None:
+        self.at = T0
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Now:  # overrides db_fixtures' real-time clock: the store and dispatcher share it
+    return Now()
+
+
+class Recorder:
+    """A Sender that answers from a script and remembers what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, datetime, bool, int]] = []
+        self.followups: list[int] = []
+        self.script: list[object] = []
+
+    async def send_reminder(self, claim):
+        self.sent.append(
+            (claim.reminder.chat_id, claim.due_at, claim.late, claim.missed_since_last)
+        )
+        return self.script.pop(0) if self.script else Delivered(1000 + len(self.sent))
+
+    async def send_followup(self, dose, reminder):
+        self.followups.append(reminder.chat_id)
+        return Delivered(5000)
+
+
+async def _reminder(
+    store, chat_id: int, rule: str = "1d@09:00", kind: str = "private", followup=None
+):
+    await store.ensure_chat(chat_id, kind)
+    start = date(2026, 12, 1)
+    return await store.add_reminder(
+        chat_id,
+        creator_id=7,
+        rule=rule,
+        timezone="UTC",
+        start_date=start,
+        next_due_at=first_due(Rule.from_text(rule), "UTC", start, T0 - timedelta(seconds=1)),
+        followup_minutes="default" if followup is None else followup,
+    )
+
+
+def _dispatcher(store, sender, clock) -> Dispatcher:
+    return Dispatcher(store, sender, clock=clock, chat_spacing=0)
+
+
+async def test_due_reminders_are_sent_once_and_advanced(store, clock) -> None:
+    sender = Recorder()
+    reminder = await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    await dispatcher.tick()
+    assert sender.sent == [(1, T0, False, 0)]
+    assert (await store.reminder(reminder.id)).next_due_at == T0 + timedelta(days=1)
+    assert [d.status for d in await store.history(1)] == ["sent"]
+
+
+async def test_after_downtime_one_late_send_and_the_older_ones_missed(store, clock) -> None:
+    sender = Recorder()
+    await _reminder(store, 1, rule="1d@09:00")
+    clock.at = T0 + timedelta(days=2, hours=3)  # down for two days and three hours
+    await _dispatcher(store, sender, clock).tick()
+    assert sender.sent == [(1, T0 + timedelta(days=2), True, 2)]
+    assert sorted(d.status for d in await store.history(1)) == ["late", "missed", "missed"]
+
+
+async def test_blocked_pauses_the_chat(store, clock) -> None:
+    sender = Recorder()
+    sender.script = [Blocked("blocked")]
+    await _reminder(store, 1)
+    report = await _dispatcher(store, sender, clock).tick()
+    assert report.paused_chats == {1}
+    assert (await store.chat(1)).paused
+    clock.at += timedelta(days=1)
+    await _dispatcher(store, sender, clock).tick()
+    assert len(sender.sent) == 1  # nothing more goes to a chat that blocked us
+
+
+async def test_migrated_group_moves_and_is_sent_at_the_new_id(store, clock) -> None:
+    sender = Recorder()
+    sender.script = [Moved(-1002)]
+    await _reminder(store, -5, kind="group")
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    await dispatcher.tick()  # the next tick sends what met the old id to the new one
+    assert [chat for chat, *_ in sender.sent] == [-5, -1002]
+    assert await store.reminders(-5) == []
+    assert len(await store.reminders(-1002)) == 1
+
+
+async def test_flood_and_network_errors_retry_later_not_now(store, clock) -> None:
+    sender = Recorder()
+    sender.script = [TryLater(timedelta(seconds=30), "flood")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    await dispatcher.tick()
+    assert len(sender.sent) == 1
+    clock.at += timedelta(seconds=31)
+    await dispatcher.tick()
+    assert len(sender.sent) == 2
+    assert [d.status for d in await store.history(1)] == ["sent"]
+
+
+async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:
+    sender = Recorder()
+    await _reminder(store, -9, kind="group")
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    clock.at += timedelta(minutes=121)
+    await dispatcher.tick()
+    await dispatcher.tick()
+    assert sender.followups == [-9]
+
+
+async def test_two_dispatchers_never_send_the_same_dose(store, open_stores, clock) -> None:
+    for chat in range(1, 61):
+        await _reminder(store, chat)
+    senders = [Recorder(), Recorder()]
+    other = await open_stores()
+    await asyncio.gather(
+        _dispatcher(store, senders[0], clock).tick(), _dispatcher(other, senders[1], clock).tick()
+    )
+    chats = [chat for sender in senders for chat, *_ in sender.sent]
+    assert sorted(chats) == list(range(1, 61))
