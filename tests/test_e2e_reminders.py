@@ -300,3 +300,17 @@ async def test_a_burst_of_reminders_stays_inside_telegrams_flood_limits(
         [reminder] = await emulator.wait_for_messages(person.id, count=1, timeout=10)
         assert "Injection reminder" in reminder.text
     assert emulator.flood_responses == 0
+
+
+async def test_the_follow_up_delay_is_set_per_reminder(emulator, app) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(
+        emulator, tom, "/remind every day at 09:00 for Dad follow up after 30 minutes", chat=group
+    )
+    query = await emulator.press_button(tom, consent, text="Yes, show it here")
+    await emulator.wait_for_callback_answer(query)
+    await emulator.wait_for_messages(group.id, count=1)
+    [reminder] = await services(app).store.reminders(group.id)
+    assert reminder.followup_minutes == 30

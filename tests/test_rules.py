@@ -725,3 +725,27 @@ def test_rules_import_nothing_from_telegram_or_the_database() -> None:
     modules = {alias.name for node in nodes if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module or "" for node in nodes if isinstance(node, ast.ImportFrom)}
     assert not {module.split(".")[0] for module in modules} & {"telegram", "sqlalchemy", "bot"}
+
+
+@pytest.mark.parametrize(
+    ("line", "minutes"),
+    [
+        ("every day at 09:00 for Mum follow up after 3 hours", 180),
+        ("every day at 09:00 check after 90 minutes", 90),
+        ("every day at 09:00 no follow-up for Dad", 0),
+        ("every day at 09:00", None),
+    ],
+)
+def test_group_follow_up_delay_is_settable_per_reminder(line: str, minutes: int | None) -> None:
+    parsed = parse(line, today=date(2026, 12, 1))
+    assert isinstance(parsed, Parsed)
+    assert parsed.followup_minutes == minutes
+
+
+def test_follow_up_beyond_a_day_is_a_problem() -> None:
+    problem = parse("every day at 09:00 follow up after 30 hours", today=date(2026, 12, 1))
+    assert isinstance(problem, Problem)
+    assert problem.part == "followup"
+    assert isinstance(
+        parse(problem.example.removeprefix("/remind "), today=date(2026, 12, 1)), Parsed
+    )

@@ -102,6 +102,7 @@ class Parsed:
     start: date
     for_whom: str | None
     zone: str | None
+    followup_minutes: int | None = None  # None: the default; 0: no follow-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ _EXAMPLES = {
     "start": "/remind monthly at 8am from tomorrow",
     "name": "/remind every 3 months at 10:30 for Mum",
     "zone": "/remind every day at 21:15 Europe/London",
+    "followup": "/remind every day at 09:00 for Dad follow up after 3 hours",
     "unknown": "/remind every 4 weeks at 09:00",
 }
 _SAID_TWICE = {
@@ -137,7 +139,14 @@ _SAID_TWICE = {
     "start": "a start date",
     "name": "who it is for",
     "zone": "a time zone",
+    "followup": "a follow-up",
 }
+MAX_FOLLOWUP_MINUTES = 24 * 60
+_FOLLOWUP = re.compile(
+    r"(?:(?P<none>no follow[- ]?up)|(?:follow[- ]?up|check) (?:after|in) (?P<amount>[0-9]{1,4}) ?"
+    r"(?P<unit>h|hrs?|hours?|m|mins?|minutes?))(?= |$)",
+    re.IGNORECASE,
+)
 
 _END = "(?= |$)"  # every part ends at a word boundary of the tidied text
 _NUMBER_WORDS = {
@@ -214,6 +223,7 @@ _ABBREVIATION = re.compile(
 # A word where some part of the grammar begins: where a name, or a span not understood, ends.
 _PART_START = re.compile(
     r"(?:every|daily|weekly|fortnightly|monthly|at|from|starting|for|in|noon|midday|midnight"
+    r"|no follow[- ]?up|follow[- ]?up|check"
     rf"|[0-9]{{1,2}}(?:[:.][0-9]{{2}}(?:{_MERIDIEM})?|{_MERIDIEM})){_END}"
     rf"|{_IANA.pattern}|{_ABBREVIATION.pattern}",
     re.IGNORECASE,
@@ -249,6 +259,7 @@ def parse(text: str, *, today: date) -> Parsed | Problem:
         found.get("start", today),
         found.get("name"),
         found.get("zone"),
+        found.get("followup"),
     )
 
 
@@ -471,12 +482,28 @@ def _read_zone(line: str, position: int, today: date) -> _Read:
     )
 
 
+def _read_followup(line: str, position: int, today: date) -> _Read:
+    """'follow up after 3 hours', 'check after 90 minutes', 'no follow-up' (group reminders)."""
+    match = _FOLLOWUP.match(line, position)
+    if match is None:
+        return None
+    if match["none"]:
+        return match.end(), 0
+    minutes = int(match["amount"]) * (60 if match["unit"].lower().startswith("h") else 1)
+    if not 1 <= minutes <= MAX_FOLLOWUP_MINUTES:
+        return _problem(
+            "followup", "A follow-up can come from 1 minute to 24 hours after the reminder."
+        )
+    return match.end(), minutes
+
+
 _READERS: tuple[tuple[str, _Reader], ...] = (
     ("frequency", _read_frequency),
     ("time", _read_time),
     ("start", _read_start),
     ("name", _read_name),
     ("zone", _read_zone),
+    ("followup", _read_followup),
 )
 
 

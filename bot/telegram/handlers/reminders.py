@@ -164,7 +164,7 @@ async def _save(
         timezone=zone,
         start_date=parsed.start,
         next_due_at=due,
-        followup_minutes=GROUP_FOLLOWUP_MINUTES if group else None,
+        followup_minutes=_followup(parsed, group),
     )
     await update.effective_message.reply_html(
         found.renderer.message(
@@ -175,6 +175,15 @@ async def _save(
             zone=zone,
         )
     )
+
+
+def _followup(parsed: Parsed, group: bool) -> int | None:
+    """Groups get one follow-up after 2 hours unless the line says otherwise; private chats none."""
+    if not group:
+        return None
+    if parsed.followup_minutes is None:
+        return GROUP_FOLLOWUP_MINUTES
+    return parsed.followup_minutes or None
 
 
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
