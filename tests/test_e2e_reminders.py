@@ -59,6 +59,18 @@ async def say(emulator, user, text: str, chat=None):
     return reply
 
 
+async def group_reminder(emulator, line: str):
+    """A family group whose admin, Tom, sets a reminder with `line` and confirms sharing it."""
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(emulator, tom, f"/remind {line}", chat=group)
+    query = await emulator.press_button(tom, consent, text="Yes, show it here")
+    await emulator.wait_for_callback_answer(query)
+    await emulator.wait_for_messages(group.id, count=1)
+    return tom, group
+
+
 async def tick(app, clock: Clock, **delta: float) -> None:
     clock.advance(**delta)
     await services(app).dispatcher.tick()
@@ -163,13 +175,7 @@ async def test_group_reminder_needs_its_creators_consent_and_only_they_or_admins
 
 
 async def test_unmarked_group_reminder_gets_one_discreet_follow_up(emulator, app, clock) -> None:
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
-    query = await emulator.press_button(tom, consent, text="Yes, show it here")
-    await emulator.wait_for_callback_answer(query)
-    await emulator.wait_for_messages(group.id, count=1)
+    _, group = await group_reminder(emulator, "every day at 09:00 for Dad")
     await tick(app, clock, hours=1)
     await emulator.wait_for_messages(group.id, count=1)
     await tick(app, clock, hours=1, minutes=59)
@@ -212,13 +218,7 @@ async def test_a_blocked_user_pauses_the_chat_and_nothing_is_sent(emulator, app,
 
 
 async def test_a_migrated_group_keeps_its_reminders(emulator, app, clock) -> None:
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
-    query = await emulator.press_button(tom, consent, text="Yes, show it here")
-    await emulator.wait_for_callback_answer(query)
-    await emulator.wait_for_messages(group.id, count=1)
+    _, group = await group_reminder(emulator, "every day at 09:00 for Dad")
     new_id = await emulator.migrate_group(group)
     await eventually(lambda: False, timeout=0.3)
     await tick(app, clock, hours=1)
@@ -303,14 +303,8 @@ async def test_a_burst_of_reminders_stays_inside_telegrams_flood_limits(
 
 
 async def test_the_follow_up_delay_is_set_per_reminder(emulator, app) -> None:
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(
-        emulator, tom, "/remind every day at 09:00 for Dad follow up after 30 minutes", chat=group
+    _, group = await group_reminder(
+        emulator, "every day at 09:00 for Dad follow up after 30 minutes"
     )
-    query = await emulator.press_button(tom, consent, text="Yes, show it here")
-    await emulator.wait_for_callback_answer(query)
-    await emulator.wait_for_messages(group.id, count=1)
     [reminder] = await services(app).store.reminders(group.id)
     assert reminder.followup_minutes == 30
