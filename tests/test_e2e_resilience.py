@@ -57,3 +57,9 @@ async def test_b12bot_run_polls_any_bot_api_server(emulator, catalog) -> None:
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert emulator.token not in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_exactly_one_dispatcher_tick_is_ever_scheduled(emulator, bot) -> None:
+    """Ticks chain one after another; a second chain would double every send."""
+    await asyncio.sleep(2.5)  # the first tick runs after 1 s and schedules the next
+    assert len(bot.job_queue.get_jobs_by_name("dispatch")) == 1

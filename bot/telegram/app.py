@@ -106,9 +106,7 @@ def _starter(settings: Settings) -> Callable[[Application], Awaitable[None]]:
             PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats()
         )
         await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-        application.job_queue.run_repeating(
-            _dispatch, interval=DISPATCH_SECONDS, first=1, name="dispatch"
-        )
+        application.job_queue.run_once(_dispatch, when=1, name=DISPATCH_JOB)
 
     return start
 
