@@ -11,7 +11,7 @@ import logging
 import re
 
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{5,}")
-_NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access")
+_NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "alembic")
 REDACTED = "[token]"
 
 
