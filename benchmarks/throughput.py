@@ -124,6 +124,8 @@ def main() -> int:
         ),
     ]
     for title, limited, rate in runs:
+        if args.only and args.only != ("capacity" if rate is None else "latency"):
+            continue
         echo_rate, echo_latency = asyncio.run(
             measure(echo_application, questions, args.users, rate_limiter=limited, rate=rate)
         )
