@@ -105,7 +105,10 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument(
-        "--rate", type=float, default=25.0, help="questions per second for the latency run"
+        "--rate", type=float, default=20.0, help="questions per second for the latency run"
+    )
+    parser.add_argument(
+        "--only", choices=["capacity", "latency"], help="run one of the two measurements"
     )
     args = parser.parse_args()
     pool = [e.text for e in load_examples(ROOT / "tests" / "data" / "dev.jsonl")]
