@@ -67,7 +67,6 @@ class Vocabulary:
 
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
-    generic: frozenset[str]
     b12_words: frozenset[str]
     other_subjects: frozenset[str]
     never_b12: frozenset[str]
@@ -252,9 +251,7 @@ def _words(fields: _Fields, key: str) -> frozenset[str]:
 
 def _load_vocabulary(path: Path) -> Vocabulary:
     fields = _Fields(path, _read_yaml(path))
-    fields.reject_unknown(
-        {"synonyms", "stopwords", "generic", "b12_words", "other_subjects", "never_b12"}
-    )
+    fields.reject_unknown({"synonyms", "stopwords", "b12_words", "other_subjects", "never_b12"})
     groups = fields.data.get("synonyms")
     if not isinstance(groups, dict):
         raise ContentError(path, "synonyms", "must map each canonical word to a list of variants")
@@ -272,7 +269,6 @@ def _load_vocabulary(path: Path) -> Vocabulary:
     return Vocabulary(
         synonyms=synonyms,
         stopwords=_words(fields, "stopwords"),
-        generic=_words(fields, "generic"),
         b12_words=_words(fields, "b12_words"),
         other_subjects=_words(fields, "other_subjects"),
         never_b12=_words(fields, "never_b12"),
