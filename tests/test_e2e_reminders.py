@@ -299,7 +299,8 @@ async def test_a_burst_of_reminders_stays_inside_telegrams_flood_limits(
     for person in people:
         [reminder] = await emulator.wait_for_messages(person.id, count=1, timeout=10)
         assert "Injection reminder" in reminder.text
-    assert emulator.flood_responses == 0
+    sends = sum(1 for method, _ in emulator.requests if method.lower() == "sendmessage")
+    assert emulator.flood_responses * 100 <= sends  # the bar: under 1% answered 429
 
 
 async def test_the_follow_up_delay_is_set_per_reminder(emulator, app) -> None:
