@@ -618,6 +618,21 @@ class Store:
         async with self._reading.begin() as session:
             return await session.scalar(select(column).where(*conditions).limit(1)) is not None
 
+    def _claimable_doses(
+        self,
+        waiting: tuple[ColumnElement[bool], ...],
+        oldest: InstrumentedAttribute[Any],
+        limit: int,
+    ) -> Select[tuple[Reminder, Dose]]:
+        """Doses matching `waiting`, oldest first, locked so concurrent dispatchers share them."""
+        return (
+            self._sendable_doses()
+            .where(*waiting)
+            .order_by(oldest, Dose.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Dose)
+        )
+
     def _sendable_doses(self) -> Select[tuple[Reminder, Dose]]:
         """Doses of active reminders in unpaused chats, read from the doses side.
 
@@ -783,13 +798,7 @@ class Store:
         if not await self._any(Dose.id, *waiting):
             return claims
         async with self._writing.begin() as session:
-            found = await session.execute(
-                self._sendable_doses()
-                .where(*waiting)
-                .order_by(Dose.retry_at, Dose.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=Dose)
-            )
+            found = await session.execute(self._claimable_doses(waiting, Dose.retry_at, limit))
             for reminder, dose in found:
                 if now - _reference_time(dose) > grace:
                     dose.status, dose.retry_at = "missed", None
@@ -811,13 +820,7 @@ class Store:
         if not await self._any(Dose.id, *waiting):
             return claims
         async with self._writing.begin() as session:
-            found = await session.execute(
-                self._sendable_doses()
-                .where(*waiting)
-                .order_by(Dose.snoozed_until, Dose.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=Dose)
-            )
+            found = await session.execute(self._claimable_doses(waiting, Dose.snoozed_until, limit))
             claims.extend(self._reclaim(dose, reminder, now) for reminder, dose in found)
         return claims
 
@@ -974,11 +977,7 @@ class Store:
             return []
         async with self._writing.begin() as session:
             found = await session.execute(
-                self._sendable_doses()
-                .where(*waiting)
-                .order_by(Dose.followup_due_at, Dose.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=Dose)
+                self._claimable_doses(waiting, Dose.followup_due_at, limit)
             )
             doses = [dose for _, dose in found]
             for dose in doses:

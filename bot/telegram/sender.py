@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.knowledge.render import Renderer
@@ -53,8 +53,11 @@ class TelegramSender:
                 chat_id,
                 html,
                 reply_markup=markup,
-                reply_to_message_id=reply_to,
-                allow_sending_without_reply=True,
+                reply_parameters=(
+                    ReplyParameters(reply_to, allow_sending_without_reply=True)
+                    if reply_to
+                    else None
+                ),
             )
         except Forbidden:
             return Blocked("blocked")
