@@ -55,12 +55,23 @@ def ask(question: str, stdout: TextIO) -> int:
     return 0
 
 
-def content_check(stdout: TextIO) -> int:
-    """Validate all content; exit non-zero naming the file and field at fault."""
+def content_check(stdout: TextIO, *, readability: bool = False) -> int:
+    """Validate all content; exit non-zero naming the file and field at fault.
+
+    `readability` also prints every answer's reading grade, hardest first, for editors rewording.
+    """
     from bot.knowledge.catalog import load_catalog
-    from bot.knowledge.content_check import check
+    from bot.knowledge.content_check import check, grades
+    from bot.knowledge.readability import MAX_GRADE
+    from bot.knowledge.render import Renderer
 
     catalog = load_catalog()
+    if readability:
+        rows = sorted(grades(catalog, Renderer(catalog)), key=lambda row: -row[1])
+        stdout.write(f"grade  (limit {MAX_GRADE:.1f}, Flesch-Kincaid as a phone shows it)\n")
+        for name, value in rows:
+            stdout.write(f"{value:5.1f}  {name}{'  (too hard)' if value > MAX_GRADE else ''}\n")
+        stdout.write("\n")
     problems = check(catalog)
     for problem in problems:
         stdout.write(problem + "\n")
@@ -147,8 +158,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     asking = commands.add_parser("ask", help="print the reply to one question as plain text")
     asking.add_argument("question", nargs="+", help="the question, in your own words")
-    commands.add_parser(
-        "content-check", help="validate content/ (schema, templates, HTML, sources)"
+    checking = commands.add_parser(
+        "content-check", help="validate content/ (schema, templates, HTML, sources, reading grade)"
+    )
+    checking.add_argument(
+        "--readability", action="store_true", help="also print the reading grade of every answer"
     )
     commands.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
     commands.add_parser(
@@ -166,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands: dict[str, Callable[[], int]] = {
         "classify": lambda: classify(sys.stdin, sys.stdout),
         "ask": lambda: ask(" ".join(args.question), sys.stdout),
-        "content-check": lambda: content_check(sys.stdout),
+        "content-check": lambda: content_check(sys.stdout, readability=args.readability),
         "run": run,
         "webhook": webhook,
         "dispatch": dispatch,

@@ -34,6 +34,16 @@ def test_real_content_loads_every_topic_in_the_menu(catalog) -> None:
         ({"sources": []}, "sources", "needs at least one source"),
         ({"colour": "blue"}, "colour", "is not a known field"),
         ({"answer": None}, "answer", "must be non-empty text"),
+        (
+            {"sources": [{"title": "NHS", "url": "https://www.nhs.uk/", "link": "no"}]},
+            "sources[0].link",
+            "must be true or false",
+        ),
+        (
+            {"sources": [{"title": "NHS", "url": "https://www.nhs.uk/", "tag": "A"}]},
+            "sources[0].tag",
+            "is not a known field",
+        ),
     ],
 )
 def test_a_broken_topic_names_its_file_and_field(
@@ -93,3 +103,13 @@ def test_a_variant_under_two_canonical_words_is_refused(content_copy: Path) -> N
         ContentError, match=r"synonyms\.yaml: synonyms\.(dose|jab): 'shot' is also under"
     ):
         load_catalog(content_copy)
+
+
+def test_a_source_is_linked_unless_it_says_link_false(content_copy: Path) -> None:
+    path = content_copy / "topics" / "frequency.yaml"
+    sources = yaml.safe_load(path.read_text())["sources"]
+    sources[0]["link"] = False
+    sources[1].pop("link", None)
+    _edit(path, sources=sources)
+    loaded = load_catalog(content_copy).topics["frequency"].sources
+    assert [source.link for source in loaded[:2]] == [False, True]

@@ -33,6 +33,15 @@ def test_answers_cite_sources_with_numbered_marks(catalog, renderer) -> None:
         assert f'<a href="{source.url}">' in html
 
 
+def test_an_unlinked_source_shows_its_title_without_a_link(catalog, renderer) -> None:
+    topic = catalog.topics["maintenance-dose"]
+    hidden = replace(topic.sources[0], link=False)
+    html = renderer.answer(replace(topic, sources=(hidden, *topic.sources[1:]))).html
+    assert f"{citation_mark(1)} {hidden.title}\n" in html
+    assert f'href="{hidden.url}"' not in html
+    assert check_entities(html) == []
+
+
 def test_no_answer_tells_anyone_a_volume_to_draw_up(catalog, renderer) -> None:
     # Volumes appear only as label strengths (per mL), never as "draw up 0.5 ml".
     for topic in catalog.topics.values():

@@ -33,6 +33,8 @@ class ContentError(Exception):
 class Source:
     title: str
     url: str
+    # False: shown as a plain title, for a fact whose only source may not be linked (facts.md [M])
+    link: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     return Catalog(topics=topics, menu=menu, vocabulary=vocabulary, triage=triage, root=root)
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -115,7 +117,7 @@ def _read_yaml(path: Path) -> Any:
         ) from None
 
 
-class _Fields:
+class Fields:
     """Typed access to one YAML mapping, turning every mismatch into a ContentError."""
 
     def __init__(self, path: Path, data: Any, where: str = "") -> None:
@@ -142,11 +144,11 @@ class _Fields:
             raise ContentError(self.path, self._name(key), f"needs at least {minimum} entries")
         return tuple(v.strip() for v in value)
 
-    def mappings(self, key: str) -> list[_Fields]:
+    def mappings(self, key: str) -> list[Fields]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
             raise ContentError(self.path, self._name(key), "must be a list")
-        return [_Fields(self.path, item, f"{self._name(key)}[{i}]") for i, item in enumerate(value)]
+        return [Fields(self.path, item, f"{self._name(key)}[{i}]") for i, item in enumerate(value)]
 
     def date(self, key: str) -> dt.date:
         value = self.data.get(key)
@@ -175,13 +177,13 @@ _TOPIC_FIELDS = {"id", "title", "questions", "answer", "sources", "reviewed", "r
 
 
 def _load_topic(path: Path) -> Topic:
-    fields = _Fields(path, _read_yaml(path))
+    fields = Fields(path, read_yaml(path))
     fields.reject_unknown(_TOPIC_FIELDS)
     topic_id = fields.text("id")
     if topic_id != path.stem:
         raise ContentError(path, "id", f"is {topic_id!r} but the file is named {path.name}")
     medical = fields.flag("medical", default=True)
-    sources = tuple(Source(s.text("title"), s.text("url")) for s in fields.mappings("sources"))
+    sources = tuple(_source(s) for s in fields.mappings("sources"))
     if medical and not sources:
         raise ContentError(path, "sources", "a medical topic needs at least one source")
     for number, source in enumerate(sources, start=1):
@@ -202,6 +204,11 @@ def _load_topic(path: Path) -> Topic:
         medical=medical,
         path=path,
     )
+
+
+def _source(fields: Fields) -> Source:
+    fields.reject_unknown({"title", "url", "link"})
+    return Source(fields.text("title"), fields.text("url"), fields.flag("link", default=True))
 
 
 def _load_topics(folder: Path) -> dict[str, Topic]:
@@ -225,7 +232,7 @@ def _load_topics(folder: Path) -> dict[str, Topic]:
 
 
 def _load_menu(path: Path, topics: Mapping[str, Topic]) -> tuple[MenuSection, ...]:
-    fields = _Fields(path, _read_yaml(path))
+    fields = Fields(path, read_yaml(path))
     fields.reject_unknown({"sections"})
     sections = tuple(
         MenuSection(section.text("title"), section.texts("topics", minimum=1))
@@ -245,12 +252,12 @@ def _load_menu(path: Path, topics: Mapping[str, Topic]) -> tuple[MenuSection, ..
     return sections
 
 
-def _words(fields: _Fields, key: str) -> frozenset[str]:
+def _words(fields: Fields, key: str) -> frozenset[str]:
     return frozenset(word.lower() for word in fields.texts(key))
 
 
 def _load_vocabulary(path: Path) -> Vocabulary:
-    fields = _Fields(path, _read_yaml(path))
+    fields = Fields(path, read_yaml(path))
     fields.reject_unknown({"synonyms", "stopwords", "b12_words", "other_subjects", "never_b12"})
     groups = fields.data.get("synonyms")
     if not isinstance(groups, dict):
@@ -276,7 +283,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
 
 
 def _load_triage(path: Path) -> tuple[TriageRule, ...]:
-    fields = _Fields(path, _read_yaml(path))
+    fields = Fields(path, read_yaml(path))
     fields.reject_unknown({"rules"})
     rules = []
     for rule in fields.mappings("rules"):

@@ -1,8 +1,9 @@
 """Everything `b12bot content-check` holds the content to, beyond what loading already checks.
 
 Loading (catalog.py) rejects malformed files; this finds content that loads but would break a
-rule: markup Telegram refuses, answers too long for a phone screen, uncited paragraphs, sources
-that are not in the fact sheet, a missing topic, a reply not ending with the clinician line.
+rule: markup Telegram refuses, answers too long for a phone screen or too hard to read on one,
+uncited paragraphs, citations out of order, sources a patient should not be sent to (see
+sources.py), a missing topic, a reply not ending with the clinician line.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import re
 from pathlib import Path
 
 from bot.knowledge.catalog import Catalog, ContentError, Topic
+from bot.knowledge.readability import MAX_GRADE, grade
 from bot.knowledge.render import MESSAGES, Renderer
+from bot.knowledge.sources import SourceRules
 from bot.knowledge.telegram_html import TelegramHTMLError, utf16_length, visible_text
 
 MAX_ANSWER_CHARS = 900
 MAX_MESSAGE_CHARS = (
     4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, kept here to stay Telegram-free
 )
-_FACT_URL = re.compile(r"(https?://\S+?)\)?\s*\[([AML])")
 _TOPIC_ROW = re.compile(r"^\|\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\|", re.MULTILINE)
 
 
@@ -27,12 +29,16 @@ def required_topic_ids(topics_md: Path) -> list[str]:
     return [m for m in _TOPIC_ROW.findall(topics_md.read_text(encoding="utf-8")) if m != "id"]
 
 
-def fact_sources(facts_md: Path) -> dict[str, str]:
-    """Each source URL in the fact sheet with its trust tag (A, M or L)."""
-    sources: dict[str, str] = {}
-    for url, tag in _FACT_URL.findall(facts_md.read_text(encoding="utf-8")):
-        sources.setdefault(url.rstrip(".,;"), tag)
-    return sources
+def grades(catalog: Catalog, renderer: Renderer) -> list[tuple[str, float]]:
+    """Reading grade of each medical answer and of the clinician line, as a phone shows them."""
+    rows = [("clinician line", grade(renderer.clinician_line))]
+    for topic in catalog.topics.values():
+        if topic.medical:
+            try:
+                rows.append((topic.id, grade(renderer.cited(topic)[0])))
+            except ContentError:
+                continue  # check() reports the broken answer itself
+    return rows
 
 
 def check(catalog: Catalog) -> list[str]:
@@ -52,19 +58,26 @@ def check(catalog: Catalog) -> list[str]:
         renderer = Renderer(catalog)
     except ContentError as error:
         return [*problems, str(error)]
-    facts = fact_sources(root / "facts.md")
+    rules = SourceRules.load(root)
     for topic in catalog.topics.values():
         problems.extend(
             f"{topic.path}: {field}: {problem}"
-            for field, problem in _topic_problems(topic, renderer, facts)
+            for field, problem in _topic_problems(topic, renderer, rules)
         )
     problems.extend(_layout_problems(catalog, renderer))
+    clinician = grade(renderer.clinician_line)
+    if clinician > MAX_GRADE:
+        problems.append(
+            f"{root / 'templates' / '_clinician.j2'}: (template): {_too_hard(clinician)}"
+        )
     return problems
 
 
-def _topic_problems(
-    topic: Topic, renderer: Renderer, facts: dict[str, str]
-) -> list[tuple[str, str]]:
+def _too_hard(value: float) -> str:
+    return f"reads at grade {value:.1f} on a phone (Flesch-Kincaid); the limit is {MAX_GRADE:.1f}"
+
+
+def _topic_problems(topic: Topic, renderer: Renderer, rules: SourceRules) -> list[tuple[str, str]]:
     try:
         body, cited = renderer.cited(topic)
         reply = renderer.answer(topic)
@@ -87,23 +100,35 @@ def _topic_problems(
     if not message.rstrip().endswith(visible_text(renderer.clinician_line)):
         problems.append(("answer", "the rendered reply does not end with the clinician line"))
     if topic.medical:
-        problems.extend(_citation_problems(topic, cited, facts))
+        if (reading := grade(body)) > MAX_GRADE:
+            problems.append(("answer", _too_hard(reading)))
+        problems.extend(_citation_problems(topic, cited, rules))
     elif cited:
         problems.append(("answer", "a non-medical topic cites sources it does not list"))
     return problems
 
 
-def _citation_problems(
-    topic: Topic, cited: list[int], facts: dict[str, str]
-) -> list[tuple[str, str]]:
+def _citation_problems(topic: Topic, cited: list[int], rules: SourceRules) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for number, source in enumerate(topic.sources, start=1):
         if number not in cited:
             problems.append((f"sources[{number - 1}]", "is never cited in the answer"))
-        if source.url not in facts:
-            problems.append((f"sources[{number - 1}].url", "does not appear in facts.md"))
-    if topic.sources and not any(facts.get(s.url) in {"A", "M"} for s in topic.sources):
-        problems.append(("sources", "needs at least one source tagged [A] or [M] in facts.md"))
+        problems.extend(
+            (f"sources[{number - 1}].{field}", problem) for field, problem in rules.problems(source)
+        )
+    if topic.sources and not any("A" in rules.tags(s) for s in topic.sources):
+        problems.append(("sources", "needs at least one source tagged [A] in facts.md"))
+    first_use = list(dict.fromkeys(cited))
+    for position, number in enumerate(first_use, start=1):
+        if number != position:
+            problems.append(
+                (
+                    "sources",
+                    f"cite({number}) comes before the first cite({position}): number sources "
+                    "in the order the answer first cites them",
+                )
+            )
+            break
     for paragraph in re.split(r"\n\s*\n", topic.answer.strip()):
         if "cite(" not in paragraph:
             problems.append(("answer", f"paragraph without a citation: {paragraph.strip()[:60]!r}"))
