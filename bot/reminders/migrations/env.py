@@ -12,7 +12,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.config import DEFAULT_DATABASE_URL
-from bot.reminders.store import Base, make_engine
+from bot.reminders.database import make_engine
+from bot.reminders.schema import Base
 
 
 def run_migrations(connection: Connection) -> None:

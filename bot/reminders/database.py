@@ -1,0 +1,128 @@
+"""Connecting to the reminders database and migrating it; the base every query class shares.
+
+SQLite (the default, one process) and PostgreSQL (several processes) are both first-class:
+claims lock rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL and take SQLite's single write lock
+up front (`BEGIN IMMEDIATE`), so the same code is safe on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import ColumnElement, Connection, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import InstrumentedAttribute
+
+MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+SEND_LEASE: Final = timedelta(minutes=2)  # an in-flight dose not marked by then is sent again
+_BUSY_TIMEOUT_MS: Final = 5_000
+_MIGRATION_LOCK: Final = 0x0B12_B07  # PostgreSQL advisory lock: one process migrates at a time
+_ASYNC_DRIVERS: Final = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",  # the spelling Heroku-style hosts use
+}
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def async_url(url: str) -> URL:
+    """The app's DATABASE_URL (`sqlite:///file`, `postgresql://...`) with its asyncio driver."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername)
+    if driver not in _ASYNC_DRIVERS.values():
+        raise ValueError(
+            f"unsupported database {parsed.drivername!r}: use sqlite:///path or postgresql://..."
+        )
+    parsed = parsed.set(drivername=driver)
+    sslmode = parsed.query.get("sslmode")
+    if isinstance(sslmode, str):  # libpq's spelling, common in hosted URLs; asyncpg calls it ssl
+        parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": sslmode})
+    return parsed
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    # SQLAlchemy emits BEGIN itself (_sqlite_begin); the driver's own, lazy BEGIN would make
+    # reads non-repeatable and could not take the write lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers work beside the writer. With it, synchronous=NORMAL (SQLite's advice) keeps
+    # the file consistent and survives a crash of the bot; a power cut may undo the last commits,
+    # at worst re-sending a reminder, which delivery allows for anyway (see claim_retries).
+    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
+    for pragma in (*pragmas, f"busy_timeout={_BUSY_TIMEOUT_MS}"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A write transaction takes the database's write lock at BEGIN, so a read-then-write (a claim)
+    # never meets a concurrent writer half-way; other processes wait up to the busy timeout.
+    write = connection.get_execution_options().get("b12bot_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An asyncio engine for DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "postgresql":  # a server may drop idle connections
+        return create_async_engine(parsed, pool_pre_ping=True)
+    engine = create_async_engine(parsed)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def upgrade_to_head(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":  # several processes may start at once
+        connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+class Queries:
+    """What every group of queries shares: the engine, its two kinds of session, the clock.
+
+    Each public method of a subclass is its own transaction. Reads use plain sessions; writes use
+    sessions that take SQLite's write lock at BEGIN (see _sqlite_begin).
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, *, clock: Clock = utc_now, lease: timedelta = SEND_LEASE
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._lease = lease
+        self._reading = async_sessionmaker(engine)
+        self._writing = async_sessionmaker(engine.execution_options(b12bot_write=True))
+        insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+        self._insert = insert_for[engine.dialect.name]  # for ON CONFLICT, which each spells itself
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    async def _any(
+        self, column: InstrumentedAttribute[int], *conditions: ColumnElement[bool]
+    ) -> bool:
+        """Whether anything waits: one indexed read, without taking SQLite's write lock.
+
+        An idle dispatcher tick is four of these and nothing else. Without them each query
+        would open a write transaction, and the doses joins would start from the reminders
+        table (SQLite has no statistics to know the doses waiting are few): a scan of 100,000.
+        """
+        async with self._reading.begin() as session:
+            return await session.scalar(select(column).where(*conditions).limit(1)) is not None

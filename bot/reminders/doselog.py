@@ -1,0 +1,94 @@
+"""The dose log: button presses, doses logged by hand (/taken), and a chat's history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import get_args
+
+from sqlalchemy import select
+
+from bot.reminders.database import Queries
+from bot.reminders.rows import DoseRow, to_row
+from bot.reminders.schema import Action, Chat, Dose, Reminder
+
+
+class DoseLogQueries(Queries):
+    """What people did with their doses, and the log they read back."""
+
+    async def record_action(
+        self,
+        dose_id: int,
+        status: Action,
+        by_user: int,
+        at: datetime,
+        snoozed_until: datetime | None = None,
+    ) -> DoseRow | None:
+        """Record a button press (taken, skipped, snoozed until when); None if the dose is gone.
+
+        Any pending retry or follow-up of the dose stops: someone has answered.
+        """
+        if status not in get_args(Action):
+            raise ValueError(f"not an action: {status!r}")
+        if (status == "snoozed") != (snoozed_until is not None):
+            raise ValueError("snoozed_until is required for snoozed, and only for snoozed")
+        async with self._writing.begin() as session:
+            dose = await session.get(Dose, dose_id, with_for_update=True)
+            if dose is None:
+                return None
+            dose.status, dose.acted_by, dose.acted_at = status, by_user, at
+            dose.retry_at = None
+            if snoozed_until is not None:
+                dose.snoozed_until = snoozed_until
+            await session.flush()
+            return to_row(DoseRow, dose)
+
+    async def log_taken(
+        self, reminder_id: int | None, chat_id: int, by_user: int, at: datetime
+    ) -> DoseRow | None:
+        """Log a dose taken outside a reminder message (/taken), as a `taken` row due at `at`.
+
+        Doses carry their chat, so one logged without a reminder still belongs somewhere and
+        shows in the chat's history. None if the chat is not stored or the reminder is not
+        the chat's.
+        """
+        async with self._writing.begin() as session:
+            if await session.get(Chat, chat_id) is None:
+                return None
+            if reminder_id is not None:
+                reminder = await session.get(Reminder, reminder_id)
+                if reminder is None or reminder.chat_id != chat_id:
+                    return None
+            acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
+            dose_id = await session.scalar(
+                self._insert(Dose)
+                .values(
+                    reminder_id=reminder_id,
+                    chat_id=chat_id,
+                    due_at=at,
+                    attempts=0,
+                    followup_sent=False,
+                    created_at=self._clock(),
+                    **acted,
+                )
+                .on_conflict_do_update(index_elements=[Dose.reminder_id, Dose.due_at], set_=acted)
+                .returning(Dose.id)
+            )
+            dose = await session.get_one(Dose, dose_id)
+            return to_row(DoseRow, dose)
+
+    async def dose(self, dose_id: int) -> DoseRow | None:
+        """One dose, e.g. the one a button names, to check its chat before acting on it."""
+        async with self._reading.begin() as session:
+            dose = await session.get(Dose, dose_id)
+            return None if dose is None else to_row(DoseRow, dose)
+
+    async def history(self, chat_id: int, limit: int = 10) -> list[DoseRow]:
+        """A chat's dose log, newest due time first."""
+        async with self._reading.begin() as session:
+            found = await session.scalars(
+                select(Dose)
+                .where(Dose.chat_id == chat_id)
+                .order_by(Dose.due_at.desc(), Dose.id.desc())
+                .limit(limit)
+            )
+            return [to_row(DoseRow, dose) for dose in found]

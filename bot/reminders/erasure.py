@@ -1,0 +1,37 @@
+"""Erasure: /forget deletes a chat, or a person, and everything that names them."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot.reminders.database import Queries
+from bot.reminders.schema import Chat, Dose, Reminder
+
+
+class ErasureQueries(Queries):
+    """Deleting, never anonymising: a dose row is health data even without a name."""
+
+    async def forget_chat(self, chat_id: int) -> bool:
+        """Delete a chat and everything about it: its reminders and its whole dose log."""
+        async with self._writing.begin() as session:
+            chat = await session.get(Chat, chat_id)
+            if chat is None:
+                return False
+            await session.delete(chat)  # the database cascades to reminders and doses
+            return True
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete everything that names a person: their reminders, their answers, their chat.
+
+        Dose rows they acted on are deleted, not anonymised: a dose row is health data, and the
+        chat's own message history shows who pressed which button when, so a row stripped of
+        `acted_by` would still point at them through its time. A group loses those entries from
+        its log; that is the price of erasure. Reminders they created go with their dose logs,
+        even in groups, and so does their private chat (whose id is their user id).
+        """
+        async with self._writing.begin() as session:
+            await session.execute(delete(Reminder).where(Reminder.creator_id == user_id))
+            await session.execute(delete(Dose).where(Dose.acted_by == user_id))
+            await session.execute(
+                delete(Chat).where(Chat.chat_id == user_id, Chat.kind == "private")
+            )

@@ -1,0 +1,79 @@
+"""What callers see of the database: frozen rows, detached from any session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from bot.reminders.schema import Base, ChatKind, DoseStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRow:
+    chat_id: int
+    kind: ChatKind
+    timezone: str | None
+    paused: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRow:
+    id: int
+    chat_id: int
+    creator_id: int
+    for_whom: str | None
+    rule: str
+    timezone: str
+    start_date: date
+    next_due_at: datetime
+    active: bool
+    followup_minutes: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRow:
+    id: int
+    reminder_id: int | None
+    chat_id: int
+    due_at: datetime
+    status: DoseStatus
+    message_id: int | None
+    acted_by: int | None
+    acted_at: datetime | None
+    attempts: int
+    error: str | None
+    retry_at: datetime | None
+    followup_due_at: datetime | None
+    followup_sent: bool
+    snoozed_until: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A dose this process now owns and must send, then report with mark_sent or mark_failed.
+
+    `missed_since_last` counts the occurrences logged as missed since this reminder's last
+    message, so the message can say so; `attempt` is 1 for the first try, for backoff.
+    """
+
+    dose_id: int
+    reminder: ReminderRow
+    due_at: datetime
+    late: bool
+    missed_since_last: int
+    attempt: int = 1
+
+
+RowT = TypeVar("RowT", ChatRow, ReminderRow, DoseRow)
+
+
+def to_row(row_type: type[RowT], model: Base) -> RowT:
+    """A frozen copy of a model's values, times in UTC even if they were just set in another zone."""
+    values = {f.name: getattr(model, f.name) for f in fields(row_type)}
+    return row_type(  # type: ignore[arg-type]
+        **{k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in values.items()}
+    )
