@@ -73,7 +73,7 @@ def _topic(topic_id: str, **fields: object) -> dict[str, object]:
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
-    """Two topics, the real layouts, and just enough facts, lists and vocabulary to pass."""
+    """Two topics, the real layouts and vocabulary, and just enough facts and lists to pass."""
     root = tmp_path / "content"
     (root / "topics").mkdir(parents=True)
     (root / "templates").mkdir()
@@ -86,11 +86,8 @@ def content(tmp_path: Path) -> Path:
     _write_yaml(
         root / "index.yaml", {"sections": [{"title": "All", "topics": ["jab-basics", "about"]}]}
     )
-    _write_yaml(root / "synonyms.yaml", {"synonyms": {"jab": ["shot"]}})
-    _write_yaml(
-        root / "triage.yaml",
-        {"rules": [{"id": "breathing", "patterns": ["can t breathe"], "advice": "Get help."}]},
-    )
+    for name in ("synonyms.yaml", "triage.yaml"):  # not under test here: the real ones
+        (root / name).write_text((default_content_dir() / name).read_text())
     _write_yaml(
         root / "topics" / "jab-basics.yaml", _topic("jab-basics", answer=ANSWER, sources=SOURCES)
     )
