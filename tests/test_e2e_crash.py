@@ -51,8 +51,8 @@ async def _until(check, timeout: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_sigkill_mid_send_loses_nothing(emulator, tmp_path) -> None:
-    database = str(tmp_path / "crash.sqlite3")
+async def _due_now(emulator, database: str) -> list:
+    """PEOPLE people who started the bot, each with a reminder that fell due 5 s ago."""
     people = [emulator.add_user(f"P{i}", started=True) for i in range(PEOPLE)]
     store = await open_store(f"sqlite:///{database}")
     now = datetime.now(UTC)
@@ -67,26 +67,63 @@ async def test_sigkill_mid_send_loses_nothing(emulator, tmp_path) -> None:
             next_due_at=now - timedelta(seconds=5),
         )
     await store.close()
-    emulator.delay = 0.3  # slow replies, so sends are in flight when the kill comes
+    return people
 
-    first = await _start_bot(emulator, database)
-    await _until(lambda: sum(_reminders_received(emulator, people).values()) >= 8, timeout=30)
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
+
+def _in_flight(database: str) -> int:
+    """Doses claimed and not yet recorded: the most a crash now could send twice."""
     with sqlite3.connect(database) as db:
-        in_flight = db.execute(
+        return db.execute(
             "select count(*) from doses where status in ('sending', 'late')"
         ).fetchone()[0]
-    delivered_before_restart = sum(_reminders_received(emulator, people).values())
-    assert delivered_before_restart < PEOPLE, "the kill came too late to test anything"
 
-    second = await _start_bot(emulator, database)
+
+async def _kill_after(emulator, people, process, delivered: int) -> int:
+    """SIGKILL `process` once `delivered` reminders have arrived; what was in flight then."""
+    await _until(lambda: sum(_reminders_received(emulator, people).values()) >= delivered, 30)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+    return sum(_reminders_received(emulator, people).values())
+
+
+async def _finish(emulator, people, database: str) -> dict[int, int]:
+    last = await _start_bot(emulator, database)
     try:
         await _until(lambda: all(_reminders_received(emulator, people).values()), timeout=60)
     finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
-    received = _reminders_received(emulator, people)
+        last.send_signal(signal.SIGTERM)
+        await last.wait()
+    return _reminders_received(emulator, people)
+
+
+async def test_sigkill_mid_send_loses_nothing(emulator, tmp_path) -> None:
+    database = str(tmp_path / "crash.sqlite3")
+    people = await _due_now(emulator, database)
+    emulator.delay = 0.3  # slow replies, so sends are in flight when the kill comes
+
+    delivered = await _kill_after(emulator, people, await _start_bot(emulator, database), 8)
+    in_flight = _in_flight(database)
+    assert delivered < PEOPLE, "the kill came too late to test anything"
+
+    received = await _finish(emulator, people, database)
     assert all(count >= 1 for count in received.values())  # nothing lost
     duplicates = sum(count - 1 for count in received.values())
     assert duplicates <= in_flight  # only what was in flight at the kill
+
+
+async def test_two_kills_in_a_row_lose_nothing(emulator, tmp_path) -> None:
+    """Issue 10, fault 1: a dose whose lease ran out twice was given up for good."""
+    database = str(tmp_path / "crash.sqlite3")
+    people = await _due_now(emulator, database)
+    emulator.delay = 0.3
+
+    delivered = await _kill_after(emulator, people, await _start_bot(emulator, database), 8)
+    in_flight = [_in_flight(database)]
+    # The second process takes over what the first left in flight, and dies sending it too.
+    await _kill_after(emulator, people, await _start_bot(emulator, database), delivered + 4)
+    in_flight.append(_in_flight(database))
+    assert sum(_reminders_received(emulator, people).values()) < PEOPLE, "killed too late"
+
+    received = await _finish(emulator, people, database)
+    assert all(count >= 1 for count in received.values())  # nothing lost
+    assert sum(count - 1 for count in received.values()) <= sum(in_flight)

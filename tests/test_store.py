@@ -515,7 +515,7 @@ async def test_a_failed_send_is_retried_when_asked_and_only_then(store: Store) -
     assert not await store.mark_failed(999_999, "network", None)
 
 
-async def test_a_dose_lost_in_a_crash_is_sent_again_once_after_its_lease(store: Store) -> None:
+async def test_a_dose_lost_in_a_crash_is_sent_again_after_its_lease(store: Store) -> None:
     await add(store)
     [claimed] = await claim(store, START)  # ...and the process dies before reporting
     assert await store.claim_retries(START + SEND_LEASE - timedelta(seconds=1), 10) == []
@@ -525,10 +525,27 @@ async def test_a_dose_lost_in_a_crash_is_sent_again_once_after_its_lease(store: 
     assert await store.claim_retries(restart, 10) == []
     [dose] = await store.history(ALICE)
     assert (dose.status, dose.error) == ("late", LEASE_EXPIRED)
-    # If that retry is lost too, the dose is given up rather than sent on every restart.
-    assert await store.claim_retries(restart + SEND_LEASE, 10) == []
+
+
+async def test_a_dose_whose_senders_keep_dying_is_never_dropped(store: Store) -> None:
+    """Issue 10, fault 1: a lease expiring twice used to give the dose up as failed/lease."""
+    await add(store)
+    [claimed] = await claim(store, START)
+    at = START
+    for attempt in range(2, 7):  # every process that takes it dies before reporting
+        at += SEND_LEASE
+        [again] = await store.claim_retries(at, 10)
+        assert (again.dose_id, again.attempt) == (claimed.dose_id, attempt)
+        assert await store.claim_retries(at, 10) == []
     [dose] = await store.history(ALICE)
-    assert (dose.status, dose.retry_at) == ("failed", None)
+    assert dose.status in {"sending", "late"}
+    # Past the grace period it is logged as missed, never left failed...
+    assert await store.claim_retries(START + GRACE + timedelta(minutes=1), 10, grace=GRACE) == []
+    [dose] = await store.history(ALICE)
+    assert (dose.status, dose.retry_at) == ("missed", None)
+    # ...and the next reminder says so.
+    [following] = await claim(store, START + timedelta(weeks=1))
+    assert following.missed_since_last == 1
 
 
 async def test_a_retry_past_the_grace_period_is_logged_as_missed(store: Store) -> None:

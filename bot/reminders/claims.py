@@ -230,10 +230,10 @@ class ClaimQueries(Queries):
         """Claim doses to send again: failed ones whose retry time has come, and lost ones.
 
         A dose still in flight when its lease runs out belongs to a sender that crashed (or is
-        stuck), so it is sent again, once: delivery is at-least-once, and only the messages in
-        flight at a crash can arrive twice. If that retry's lease runs out too, the dose is given
-        up (status `failed`, error `lease`) rather than sent on every restart. A retry that
-        would arrive more than `grace` after its due time is logged as missed instead.
+        stuck), so it is sent again, after every lease that runs out, for as long as it takes:
+        delivery is at-least-once, and only the messages in flight at a crash can arrive twice.
+        Only a retry that would arrive more than `grace` after the dose was meant to arrive is
+        given up, and then it is logged as missed, which the next reminder and /history show.
         """
         claims: list[Claim] = []
         waiting = (Dose.status.in_((*_IN_FLIGHT, "failed")), Dose.retry_at <= now)
@@ -243,13 +243,12 @@ class ClaimQueries(Queries):
             found = await session.execute(self._claimable_doses(waiting, Dose.retry_at, limit))
             for reminder, dose in found:
                 if now - _reference_time(dose) > grace:
+                    logger.warning("dose %d logged as missed: not delivered in time", dose.id)
                     dose.status, dose.retry_at = "missed", None
-                elif dose.status in _IN_FLIGHT and dose.error == LEASE_EXPIRED:
-                    dose.status, dose.retry_at = "failed", None
-                else:
-                    if dose.status in _IN_FLIGHT:
-                        dose.error = LEASE_EXPIRED
-                    claims.append(self._reclaim(dose, reminder, now))
+                    continue
+                if dose.status in _IN_FLIGHT:
+                    dose.error = LEASE_EXPIRED
+                claims.append(self._reclaim(dose, reminder, now))
         return claims
 
     async def snoozed_due(self, now: datetime, limit: int) -> list[Claim]:
