@@ -77,7 +77,9 @@ def content_check(stdout: TextIO, *, readability: bool = False) -> int:
         stdout.write(problem + "\n")
     if problems:
         return 1
-    stdout.write(f"content ok: {len(catalog.topics)} topics, {len(catalog.triage)} triage rules\n")
+    stdout.write(
+        f"content ok: {len(catalog.topics)} topics, {len(catalog.triage.categories)} triage categories\n"
+    )
     return 0
 
 

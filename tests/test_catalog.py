@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from bot.knowledge.catalog import ContentError, load_catalog
+from bot.knowledge.content_check import required_topic_ids
 
 
 def _edit(path: Path, **changes: object) -> None:
@@ -19,7 +20,7 @@ def _edit(path: Path, **changes: object) -> None:
 def test_real_content_loads_every_topic_in_the_menu(catalog) -> None:
     listed = [t for section in catalog.menu for t in section.topics]
     assert sorted(listed) == sorted(catalog.topics)
-    assert len(catalog.topics) == 31
+    assert sorted(catalog.topics) == sorted(required_topic_ids(catalog.root / "topics.md"))
 
 
 @pytest.mark.parametrize(
@@ -85,12 +86,20 @@ def test_topic_missing_from_menu_is_refused(content_copy: Path) -> None:
         load_catalog(content_copy)
 
 
-def test_bad_triage_pattern_is_refused(content_copy: Path) -> None:
+def test_a_triage_sign_naming_an_unknown_family_is_refused(content_copy: Path) -> None:
     path = content_copy / "triage.yaml"
-    path.write_text("rules:\n  - id: x\n    advice: y\n    patterns: ['(unclosed']\n")
+    path.write_text(path.read_text().replace("- SWELL & FACEPART", "- SWELL & FACEPARTS", 1))
     with pytest.raises(
-        ContentError, match=r"triage.yaml: rules\[0\].patterns\[0\]: is not a valid pattern"
+        ContentError, match=r"triage.yaml: categories\[0\].strong\[0\]: unknown family 'FACEPARTS'"
     ):
+        load_catalog(content_copy)
+
+
+def test_an_unquoted_yes_or_no_in_triage_is_refused(content_copy: Path) -> None:
+    """YAML reads a bare no as false: the family would silently lose the word."""
+    path = content_copy / "triage.yaml"
+    path.write_text(path.read_text().replace('NEG: [not, "no",', "NEG: [not, no,", 1))
+    with pytest.raises(ContentError, match=r"triage.yaml: families.NEG: must be a list"):
         load_catalog(content_copy)
 
 

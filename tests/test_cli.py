@@ -23,7 +23,7 @@ def test_classify_prints_exactly_the_agreed_shape() -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 3
     for line in lines:
-        assert list(line) == ["text", "outcome", "topic", "score", "candidates"]
+        assert list(line) == ["text", "outcome", "topic", "score", "candidates", "caution"]
     assert lines[0]["text"] == "how often do I need my b12 jab"
     assert lines[1]["outcome"] == "fallback"
     assert lines[2] == {
@@ -32,6 +32,7 @@ def test_classify_prints_exactly_the_agreed_shape() -> None:
         "topic": None,
         "score": 100.0,
         "candidates": [],
+        "caution": False,
     }
 
 
@@ -71,4 +72,4 @@ def test_ask_fallback_lists_the_topic_menu(capsys) -> None:
 
 def test_content_check_succeeds_on_real_content(capsys) -> None:
     assert main(["content-check"]) == 0
-    assert capsys.readouterr().out.startswith("content ok: 31 topics")
+    assert capsys.readouterr().out.startswith("content ok: 36 topics")

@@ -68,6 +68,23 @@ async def test_an_emergency_gets_urgent_care_first_and_nothing_else(emulator, bo
     assert reply.buttons == []
 
 
+async def test_an_alarming_sign_asked_about_gets_the_banner_then_the_answer(emulator, bot) -> None:
+    user = emulator.add_user()
+    reply = await ask(emulator, user, "can b12 injections cause chest pain?")
+    first_line = reply.text.splitlines()[0]
+    assert first_line.startswith("⚠️")
+    assert all(number in first_line for number in ("999", "112", "911"))
+    assert CLINICIAN in reply.text.splitlines()[-1]
+
+
+async def test_clarify_and_fallback_carry_the_emergency_numbers(emulator, bot) -> None:
+    user = emulator.add_user()
+    for text in ("b12 injection", "what colour is a giraffe"):
+        reply = await ask(emulator, user, text)
+        assert "999" in reply.text, text
+        assert "911" in reply.text, text
+
+
 async def test_clarify_then_pick_edits_the_message_into_the_answer(emulator, bot, catalog) -> None:
     user = emulator.add_user()
     reply = await ask(emulator, user, "b12 injection")

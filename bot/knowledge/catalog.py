@@ -57,10 +57,33 @@ class MenuSection:
 
 
 @dataclass(frozen=True, slots=True)
-class TriageRule:
+class TriageCategory:
+    """One kind of emergency (or same-day problem) and the signs that point to it."""
+
     id: str
-    patterns: tuple[re.Pattern[str], ...]
+    level: str  # "emergency" or "caution"
     advice: str
+    strong: tuple[tuple[str, ...], ...]  # each sign: terms that must appear close together
+    weak: tuple[tuple[str, ...], ...]  # signs that need an acute cue to count as emergencies
+    promoted_by: tuple[str, ...] = ("ACUTE",)  # the cue families that make a weak sign count
+    window: int | None = None  # how close a sign's terms must be, if not the file's default
+
+
+@dataclass(frozen=True, slots=True)
+class TriageContent:
+    """triage.yaml: see that file's header for what each part means."""
+
+    spelling: Mapping[str, str]
+    compounds: Mapping[str, str]  # "blood test" -> "bloodtest": names of things, not signs
+    families: Mapping[str, tuple[str, ...]]
+    categories: tuple[TriageCategory, ...]
+    general: TriageCategory  # for an emergency only the learned net saw: no sign to name it
+    window: int
+    negation_window: int
+    scope_breaks: frozenset[str]
+
+    def category(self, category_id: str) -> TriageCategory:
+        return next(c for c in self.categories if c.id == category_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +102,7 @@ class Catalog:
     topics: Mapping[str, Topic]
     menu: tuple[MenuSection, ...]
     vocabulary: Vocabulary
-    triage: tuple[TriageRule, ...]
+    triage: TriageContent
     root: Path
 
 
@@ -282,21 +305,95 @@ def _load_vocabulary(path: Path) -> Vocabulary:
     )
 
 
-def _load_triage(path: Path) -> tuple[TriageRule, ...]:
+TRIAGE_LEVELS = ("emergency", "caution")
+# Families the triage code itself reads, so triage.yaml cannot lose one by accident.
+TRIAGE_CUES = ("NEG", "HISTORY", "QUESTION", "HYPOTHETICAL", "ACUTE", "NOW")
+
+
+def _load_triage(path: Path) -> TriageContent:
     fields = Fields(path, read_yaml(path))
-    fields.reject_unknown({"rules"})
-    rules = []
-    for rule in fields.mappings("rules"):
-        rule.reject_unknown({"id", "patterns", "advice"})
-        patterns = []
-        for index, pattern in enumerate(rule.texts("patterns", minimum=1)):
-            try:
-                patterns.append(re.compile(pattern))
-            except re.error as error:
+    fields.reject_unknown(
+        {"spelling", "compounds", "families", "categories", "general", "modifiers"}
+    )
+    spelling = _word_map(fields, "spelling")
+    compounds = _word_map(fields, "compounds")
+    families = fields.data.get("families") or {}
+    if not isinstance(families, dict):
+        raise ContentError(path, "families", "must map family names to lists of words")
+    family_words = {
+        str(name): Fields(path, families, "families").texts(str(name), minimum=1)
+        for name in families
+    }
+    for cue in TRIAGE_CUES:
+        if cue not in family_words:
+            raise ContentError(path, f"families.{cue}", "is missing; triage needs it")
+    categories = []
+    for entry in fields.mappings("categories"):
+        entry.reject_unknown({"id", "level", "advice", "strong", "weak", "promoted_by", "window"})
+        level = entry.text("level")
+        if level not in TRIAGE_LEVELS:
+            raise ContentError(path, f"{entry.where}.level", f"must be one of {TRIAGE_LEVELS}")
+        signs = {kind: _signs(entry, kind, family_words) for kind in ("strong", "weak")}
+        if not signs["strong"]:
+            raise ContentError(path, f"{entry.where}.strong", "needs at least one sign")
+        promoted_by = entry.texts("promoted_by") or ("ACUTE",)
+        for cue in promoted_by:
+            if cue not in family_words:
+                raise ContentError(path, f"{entry.where}.promoted_by", f"unknown family {cue!r}")
+        window = _count(entry, "window") if "window" in entry.data else None
+        categories.append(
+            TriageCategory(
+                entry.text("id"),
+                level,
+                entry.text("advice"),
+                **signs,
+                promoted_by=promoted_by,
+                window=window,
+            )
+        )
+    if not categories:
+        raise ContentError(path, "categories", "needs at least one category")
+    modifiers = Fields(path, fields.data.get("modifiers") or {}, "modifiers")
+    general = Fields(path, fields.data.get("general"), "general")
+    general.reject_unknown({"advice"})
+    return TriageContent(
+        spelling=spelling,
+        compounds=compounds,
+        families=family_words,
+        categories=tuple(categories),
+        general=TriageCategory("general", "emergency", general.text("advice"), (), ()),
+        window=_count(modifiers, "window"),
+        negation_window=_count(modifiers, "negation_window"),
+        scope_breaks=frozenset(modifiers.texts("scope_breaks")),
+    )
+
+
+def _signs(
+    entry: Fields, kind: str, families: Mapping[str, tuple[str, ...]]
+) -> tuple[tuple[str, ...], ...]:
+    signs = []
+    for index, sign in enumerate(entry.texts(kind)):
+        terms = tuple(term.strip() for term in sign.split("&"))
+        for term in terms:
+            if not term or (term.isupper() and term not in families):
                 raise ContentError(
-                    path, f"{rule.where}.patterns[{index}]", f"is not a valid pattern ({error})"
-                ) from None
-        rules.append(TriageRule(rule.text("id"), tuple(patterns), rule.text("advice")))
-    if not rules:
-        raise ContentError(path, "rules", "needs at least one rule")
-    return tuple(rules)
+                    entry.path, f"{entry.where}.{kind}[{index}]", f"unknown family {term!r}"
+                )
+        signs.append(terms)
+    return tuple(signs)
+
+
+def _count(fields: Fields, key: str) -> int:
+    value = fields.data.get(key)
+    if not isinstance(value, int) or value < 1:
+        raise ContentError(fields.path, f"{fields.where}.{key}", "must be a whole number above 0")
+    return value
+
+
+def _word_map(fields: Fields, key: str) -> dict[str, str]:
+    value = fields.data.get(key) or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ContentError(fields.path, key, "must map words to words (quote yes, no, on, off)")
+    return dict(value)

@@ -139,7 +139,7 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
     problems: list[str] = []
     any_topics = list(catalog.topics)[:3]
     replies = {"clarify": renderer.clarify(any_topics), "fallback": renderer.fallback()}
-    replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage}
+    replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage.categories}
     for name, values in MESSAGES.items():
         try:
             text = visible_text(renderer.message(name, **values))

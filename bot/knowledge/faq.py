@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.catalog import Catalog, load_catalog
+from bot.knowledge.catalog import Catalog, TriageCategory, load_catalog
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Thresholds
 from bot.knowledge.normalise import Normaliser, tokens
-from bot.knowledge.triage import Triage, Urgent
+from bot.knowledge.triage import Level, Triage, Urgent
+from bot.knowledge.triage_model import TriageModel
 
-Decision = Urgent | Answer | Clarify | Fallback
+Matched = Answer | Clarify | Fallback
+
+
+@dataclass(frozen=True, slots=True)
+class Cautioned:
+    """A matched reply that carries a safety banner: an alarming sign, but not an emergency now."""
+
+    decision: Matched
+    category: TriageCategory | None
+
+
+Decision = Urgent | Cautioned | Answer | Clarify | Fallback
 
 
 class FAQ:
     """Everything needed to decide what a question is about, built once from the catalog."""
 
-    def __init__(self, catalog: Catalog, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        thresholds: Thresholds | None = None,
+        triage_model: TriageModel | None = None,
+    ) -> None:
         self.catalog = catalog
-        self.triage = Triage(catalog.triage)
+        self.triage = Triage(catalog.triage, triage_model or TriageModel.load())
         base = Normaliser(catalog.vocabulary)
         known = {w for topic in catalog.topics.values() for q in topic.questions for w in tokens(q)}
         known |= {w for variant in catalog.vocabulary.synonyms for w in tokens(variant)}
@@ -31,12 +49,21 @@ class FAQ:
         return cls(load_catalog(root))
 
     def decide(self, text: str) -> Decision:
-        """Urgent if triage says so, else the matcher's Answer, Clarify or Fallback."""
-        return self.triage.check(text) or self.matcher.match(text)
+        """Urgent if triage says so, else the matcher's decision, with a banner on caution."""
+        assessment = self.triage.assess(text)
+        if assessment.level is Level.EMERGENCY and assessment.category is not None:
+            return Urgent(assessment.category)
+        matched = self.matcher.match(text)
+        if assessment.level is Level.CAUTION:
+            return Cautioned(matched, assessment.category)
+        return matched
 
 
 def record(text: str, decision: Decision) -> dict[str, object]:
     """The `b12bot classify` JSON shape for one decision."""
+    caution = isinstance(decision, Cautioned)
+    if isinstance(decision, Cautioned):
+        decision = decision.decision
     match decision:
         case Urgent():
             return {
@@ -45,6 +72,7 @@ def record(text: str, decision: Decision) -> dict[str, object]:
                 "topic": None,
                 "score": 100.0,
                 "candidates": [],
+                "caution": False,
             }
         case Answer(topic=topic, score=score, candidates=candidates):
             outcome, chosen = "answer", topic
@@ -58,4 +86,5 @@ def record(text: str, decision: Decision) -> dict[str, object]:
         "topic": chosen,
         "score": float(score),
         "candidates": list(candidates),
+        "caution": caution,
     }

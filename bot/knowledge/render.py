@@ -7,6 +7,7 @@ Telegram layer's job.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,8 +15,8 @@ from enum import StrEnum
 import jinja2
 from markupsafe import Markup
 
-from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageRule
-from bot.knowledge.faq import Decision
+from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageCategory
+from bot.knowledge.faq import Cautioned, Decision
 from bot.knowledge.matcher import Answer, Clarify, Fallback
 from bot.knowledge.triage import Urgent
 
@@ -124,6 +125,7 @@ class Renderer:
         self._rendered: dict[str, tuple[Topic, Reply]] = {}
         self._answers = {topic.id: self._compile_answer(topic) for topic in catalog.topics.values()}
         self.clinician_line = self._template("_clinician.j2").render().strip()
+        self._caution = self._template("_caution.j2")
         self._messages = self._template("messages.j2")
 
     def _template(self, name: str) -> jinja2.Template:
@@ -188,8 +190,8 @@ class Renderer:
     def fallback(self) -> Reply:
         return Reply(Kind.FALLBACK, _tidy(self._layouts[Kind.FALLBACK].render()), show_menu=True)
 
-    def urgent(self, rule: TriageRule) -> Reply:
-        return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(rule=rule)))
+    def urgent(self, category: TriageCategory) -> Reply:
+        return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(category=category)))
 
     def message(self, which: str, /, **values: object) -> str:
         """One of the bot's own short messages from messages.j2, as Telegram HTML."""
@@ -205,8 +207,12 @@ class Renderer:
     def reply(self, decision: Decision) -> Reply:
         """The reply a person reads for a decision."""
         match decision:
-            case Urgent(rule=rule):
-                return self.urgent(rule)
+            case Cautioned(decision=matched, category=category):
+                reply = self.reply(matched)
+                banner = self._caution.render(category=category).strip()
+                return dataclasses.replace(reply, html=f"{banner}\n\n{reply.html}")
+            case Urgent(category=category):
+                return self.urgent(category)
             case Answer(topic=topic):
                 return self.answer(self._catalog.topics[topic])
             case Clarify(candidates=candidates):

@@ -1,37 +1,115 @@
-"""Spot emergencies before anything else, so an urgent message never gets an FAQ answer instead."""
+"""Spot emergencies before anything else, in three levels: emergency, caution, nothing alarming.
+
+Missing an emergency is the worst thing this bot can do, so two nets are combined, recall first:
+
+- signs (triage_signs.py, written in content/triage.yaml as a taxonomy of emergencies with word
+  families): a sign said plainly is an emergency; said as a negation, a past event, a general
+  question or a "what if", or a weak sign without an acute cue, it is caution, never nothing.
+- a learned net (triage_model.py): a classifier trained on our own labelled exemplars, with
+  cut-offs chosen by cross-validation, catches wording the signs miss.
+
+Emergency -> urgent-care guidance only. Caution -> a safety banner above the usual answer.
+`benchmarks/triage.py` prints both nets' figures, per category, on sets they were not fitted to.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from bot.knowledge.catalog import TriageRule
-from bot.knowledge.normalise import tokens
+from bot.knowledge.catalog import TriageCategory, TriageContent
+from bot.knowledge.triage_model import TriageModel
+from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, SignReader, words
+
+# A message longer than this is a story: the learned net reads it sentence by sentence too, so an
+# emergency in the middle is not diluted by everything around it.
+STORY_WORDS = 40
+
+
+class Level(StrEnum):
+    EMERGENCY = "emergency"
+    CAUTION = "caution"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: Level
+    category: TriageCategory | None
+    probability: float  # the learned net's P(emergency now)
 
 
 @dataclass(frozen=True, slots=True)
 class Urgent:
-    rule: TriageRule
+    """The decision for an emergency: urgent-care guidance and nothing else."""
+
+    category: TriageCategory
 
 
 class Triage:
-    """Checks a message against triage.yaml's patterns; the first rule that matches wins."""
+    def __init__(self, content: TriageContent, model: TriageModel) -> None:
+        self._content = content
+        self._reader = SignReader(content)
+        self._model = model
 
-    def __init__(self, rules: Sequence[TriageRule]) -> None:
-        self._rules = tuple(rules)
-        # One pass over the text for all rules: a named group per rule tells which one matched.
-        self._any = re.compile(
-            "|".join(
-                f"(?P<r{i}>{'|'.join(f'(?:{p.pattern})' for p in rule.patterns)})"
-                for i, rule in enumerate(self._rules)
-            )
-        )
+    def assess(self, text: str) -> Assessment:
+        """How alarming a message is, and which kind of emergency it names."""
+        tokens = words(text, self._content)
+        by_signs = self.by_signs(tokens)
+        if by_signs.level is Level.EMERGENCY:
+            return by_signs
+        probability = self._probability(tokens)
+        cut = self._model.thresholds
+        talked_about_emergency = by_signs.category and by_signs.category.level == Level.EMERGENCY
+        if probability >= (cut.emergency if talked_about_emergency else cut.unsigned):
+            named = by_signs.category if by_signs.category else self._content.general
+            if named.level != Level.EMERGENCY:
+                named = self._content.general
+            return Assessment(Level.EMERGENCY, named, probability)
+        if by_signs.level is Level.CAUTION or probability >= cut.caution:
+            return Assessment(Level.CAUTION, by_signs.category, probability)
+        return Assessment(Level.NONE, None, probability)
+
+    def by_signs(self, tokens: list[str]) -> Assessment:
+        """What the signs of triage.yaml alone decide, before the learned net is asked."""
+        reading = self._reader.read(tokens)
+        by_position = sorted(reading.found, key=lambda found: found.span.start)
+        emergencies = [found for found in by_position if _happening(found, reading.families)]
+        if emergencies:
+            return Assessment(Level.EMERGENCY, emergencies[0].category, 1.0)
+        if by_position:
+            named = [f for f in by_position if f.category.level == Level.EMERGENCY]
+            return Assessment(Level.CAUTION, (named or by_position)[0].category, 0.0)
+        return Assessment(Level.NONE, None, 0.0)
 
     def check(self, text: str) -> Urgent | None:
-        """The emergency this message describes, or None; the earliest mention in the text wins."""
-        found = self._any.search(" ".join(tokens(text)))
-        if found is None:
-            return None
-        name = next(name for name, value in found.groupdict().items() if value is not None)
-        return Urgent(self._rules[int(name[1:])])
+        """The emergency this message describes, or None."""
+        assessment = self.assess(text)
+        if assessment.level is Level.EMERGENCY and assessment.category is not None:
+            return Urgent(assessment.category)
+        return None
+
+    def _probability(self, tokens: list[str]) -> float:
+        parts = [tokens]
+        if len(tokens) > STORY_WORDS:
+            parts += _sentences(tokens)
+        return max(self._model.probability(part, self._reader.read(part)) for part in parts)
+
+
+def _happening(found: Found, families: frozenset[str]) -> bool:
+    """An emergency sign said plainly, as happening now."""
+    return (
+        found.category.level == Level.EMERGENCY
+        and not found.talked_about
+        and (found.strong or any(cue in families for cue in found.category.promoted_by))
+    )
+
+
+def _sentences(tokens: list[str]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token == SENTENCE_BREAK:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if part]

@@ -1,0 +1,117 @@
+"""Triage figures on messages it was never fitted to, per category, and its cost per message.
+
+    python benchmarks/triage.py
+
+- tests/data/triage/holdout.jsonl: written by someone who never saw the signs or the training
+  set; nothing is tuned on it (targets: emergency recall >= 99%, ordinary messages answered with
+  the emergency page <= 5%).
+- ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
+  recall 100%, non-urgent answered with the emergency page <= 1%).
+- tests/data/triage/train.jsonl: the training set, shown for comparison only (in-sample).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from bot.knowledge.faq import FAQ
+from bot.knowledge.triage import Level, Triage
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
+    examples = rows(path)
+    decided = [triage.assess(row["text"]).level for row in examples]
+    print(f"\n{path.relative_to(DATA.parent.parent)} ({len(examples)} messages)")
+    by_category: dict[str, Counter] = defaultdict(Counter)
+    for row, level in zip(examples, decided, strict=True):
+        if row["level"] == "emergency":
+            by_category[row["category"]][level] += 1
+    print(f"  {'emergency category':20} {'n':>4} {'recall':>8}  (caution / none)")
+    for category in sorted(by_category):
+        counts = by_category[category]
+        total = sum(counts.values())
+        print(
+            f"  {category:20} {total:4} {counts[Level.EMERGENCY] / total:8.1%}"
+            f"  ({counts[Level.CAUTION]} / {counts[Level.NONE]})"
+        )
+    for label in ("emergency", "caution", "none"):
+        levels = Counter(
+            lv for row, lv in zip(examples, decided, strict=True) if row["level"] == label
+        )
+        total = sum(levels.values()) or 1
+        print(
+            f"  labelled {label:9} n={total:4} -> emergency {levels[Level.EMERGENCY] / total:6.1%}"
+            f"  caution {levels[Level.CAUTION] / total:6.1%}  none {levels[Level.NONE] / total:6.1%}"
+        )
+    if show_misses:
+        for row, level in zip(examples, decided, strict=True):
+            wrong = (row["level"] == "emergency") != (level is Level.EMERGENCY)
+            if wrong:
+                print(f"    miss: {row['level']} -> {level.value}: {row['text']}")
+
+
+def eval_sets(triage: Triage) -> None:
+    examples = rows(DATA / "dev.jsonl") + rows(DATA / "dev2.jsonl")
+    urgent = [row for row in examples if row["expect"] == "urgent"]
+    other = [row for row in examples if row["expect"] != "urgent"]
+    caught = [row for row in urgent if triage.assess(row["q"]).level is Level.EMERGENCY]
+    alarms = [row for row in other if triage.assess(row["q"]).level is Level.EMERGENCY]
+    banners = [row for row in other if triage.assess(row["q"]).level is Level.CAUTION]
+    print(f"\ndev.jsonl + dev2.jsonl ({len(examples)} questions, never trained on)")
+    print(f"  urgent recall          {len(caught)}/{len(urgent)} = {len(caught) / len(urgent):.1%}")
+    print(f"  non-urgent -> emergency {len(alarms)}/{len(other)} = {len(alarms) / len(other):.1%}")
+    print(
+        f"  non-urgent -> caution   {len(banners)}/{len(other)} = {len(banners) / len(other):.1%}"
+    )
+    for row in urgent:
+        if row not in caught:
+            print(f"    missed: {row['q']}")
+    for row in alarms:
+        print(f"    false alarm: {row['q']}")
+
+
+def speed(triage: Triage) -> None:
+    texts = [row["text"] for row in rows(DATA / "triage" / "holdout.jsonl")]
+    texts += [row["q"] for row in rows(DATA / "dev.jsonl")]
+    rounds = []
+    for _ in range(7):
+        start = time.perf_counter()
+        for text in texts:
+            triage.assess(text)
+        rounds.append((time.perf_counter() - start) / len(texts))
+    per_message = []
+    for text in texts:
+        start = time.perf_counter()
+        triage.assess(text)
+        per_message.append(time.perf_counter() - start)
+    per_message.sort()
+    print(
+        f"\nspeed over {len(texts)} messages: mean {statistics.median(rounds) * 1000:.3f} ms "
+        f"(median of 7 rounds); p50 {per_message[len(texts) // 2] * 1000:.3f} ms, "
+        f"p99 {per_message[int(len(texts) * 0.99)] * 1000:.3f} ms"
+    )
+
+
+def main() -> int:
+    show = "--misses" in sys.argv
+    triage = FAQ.load().triage
+    labelled_set(triage, DATA / "triage" / "holdout.jsonl", show_misses=show)
+    eval_sets(triage)
+    labelled_set(triage, DATA / "triage" / "train.jsonl", show_misses=False)
+    speed(triage)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The learned second net of triage: how likely a message is to describe an emergency now.
+
+Signs written in triage.yaml catch what their word families cover; people find other words. A
+logistic regression over hashed features of the message (words, word pairs, letter 3-5-grams that
+survive misspellings, the families present and the signs found with how they were said) is trained
+by `tools/train_triage.py` on tests/data/triage/train.jsonl, written for that purpose. The file
+records the hash of what it was trained on, so a test fails when the data or triage.yaml change
+without retraining. Only numpy is needed at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.catalog import ContentError
+from bot.knowledge.triage_signs import SENTENCE_BREAK, Reading
+
+DIMENSIONS = 1 << 18
+MODEL_FILE = Path(__file__).with_name("data") / "triage-model.npz"
+
+
+def feature_names(tokens: list[str], reading: Reading) -> set[str]:
+    """What the model sees of a message."""
+    names: set[str] = set()
+    previous = SENTENCE_BREAK
+    for token in tokens:
+        if token != SENTENCE_BREAK:
+            names.add(f"w:{token}")
+            padded = f"<{token}>"
+            for size in (3, 4, 5):
+                names.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+            if previous != SENTENCE_BREAK:
+                names.add(f"b:{previous}_{token}")
+        previous = token
+    names.update(f"f:{family}" for family in reading.families)
+    for found in reading.found:
+        how = "+".join(
+            name
+            for name, said in (
+                ("neg", found.negated),
+                ("past", found.past),
+                ("question", found.general_question),
+                ("if", found.hypothetical),
+            )
+            if said
+        )
+        kind = "strong" if found.strong else "weak"
+        names.add(f"s:{found.category.level}:{kind}:{how or 'plain'}")
+        names.add(f"s:{found.category.id}:{how or 'plain'}")
+    if reading.acute:
+        names.add("a:acute")
+    return names
+
+
+def feature_indices(tokens: list[str], reading: Reading) -> np.ndarray:
+    """The hashed, de-duplicated feature indices of a message."""
+    indices = {
+        zlib.crc32(name.encode()) & (DIMENSIONS - 1) for name in feature_names(tokens, reading)
+    }
+    return np.fromiter(indices, dtype=np.int64, count=len(indices))
+
+
+def training_hash(*paths: Path) -> str:
+    """The sha256 of the files a model was trained from, to notice a stale model."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Probability cut-offs chosen by cross-validation in tools/train_triage.py."""
+
+    emergency: float  # when the signs saw something but judged it caution
+    unsigned: float  # when no sign matched at all: the net alone must be surer
+    caution: float
+
+
+class TriageModel:
+    def __init__(
+        self, weights: np.ndarray, bias: float, thresholds: Thresholds, trained_on: str
+    ) -> None:
+        self._weights = weights
+        self._bias = bias
+        self.thresholds = thresholds
+        self.trained_on = trained_on
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> TriageModel:
+        try:
+            with np.load(path) as stored:
+                weights = np.zeros(DIMENSIONS, dtype=np.float32)
+                weights[stored["indices"]] = stored["values"]
+                cut = {name: float(stored[name]) for name in ("emergency", "unsigned", "caution")}
+                return cls(
+                    weights, float(stored["bias"]), Thresholds(**cut), str(stored["trained_on"])
+                )
+        except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as error:
+            raise ContentError(
+                path,
+                "(file)",
+                f"the triage model cannot be read ({error}); rebuild it: python tools/train_triage.py",
+            ) from None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        indices = np.flatnonzero(self._weights)
+        np.savez_compressed(
+            path,
+            indices=indices.astype(np.int32),
+            values=self._weights[indices],
+            bias=np.float64(self._bias),
+            emergency=np.float64(self.thresholds.emergency),
+            unsigned=np.float64(self.thresholds.unsigned),
+            caution=np.float64(self.thresholds.caution),
+            trained_on=np.str_(self.trained_on),
+        )
+
+    def probability(self, tokens: list[str], reading: Reading) -> float:
+        """P(emergency now) for one message."""
+        score = self._bias + float(self._weights[feature_indices(tokens, reading)].sum())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))

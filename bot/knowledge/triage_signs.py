@@ -1,0 +1,308 @@
+"""Find the signs of triage.yaml in a message: which emergency is described, and how.
+
+A regular expression per example only catches the wording it was written from. Here a message is
+read as words: misspellings and text-speak are mapped first ("cnt brethe" -> "cant breathe"), each
+word or phrase is tagged with the families it belongs to (SWELL, FACEPART, CANT, BREATHE...), and
+a sign is a few families found close together in one sentence, in any order. So "my face has blown
+up", "lips puffed right up" and "swelling in his throat" are one sign, written once.
+
+Each sign found carries how it was said, because that decides between "call 999 now" and "here is
+a safety banner": negated just before ("no chest pain"), in the past ("years ago"), asked about
+in general ("can b12 cause seizures"), or hypothetical ("if my face swells"). triage.py turns
+these findings into a level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.knowledge.catalog import TriageCategory, TriageContent
+from bot.knowledge.normalise import fold
+
+SENTENCE_BREAK = "|"
+_APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
+_BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:but|and then|so)\b)")
+_WORD = re.compile(r"[a-z]+|\d+|\|")
+# Words that may stand between a negation and the sign it negates: "no chest pain", "I don't
+# have any chest pain", "not really had any chest pain". Anything else ends the negation's reach.
+_NEGATION_FILLERS = frozenset(
+    [
+        "have",
+        "has",
+        "had",
+        "having",
+        "any",
+        "got",
+        "get",
+        "getting",
+        "feel",
+        "feeling",
+        "felt",
+        "a",
+        "an",
+        "the",
+        "my",
+        "his",
+        "her",
+        "their",
+        "really",
+        "much",
+        "real",
+        "been",
+        "experienced",
+        "experiencing",
+        "noticed",
+        "signs",
+        "sign",
+        "of",
+        "suffer",
+        "suffering",
+        "with",
+        "from",
+        "actually",
+        "even",
+    ]
+)
+
+
+def words(text: str, content: TriageContent) -> list[str]:
+    """Lower-case words with sentence breaks as '|'; apostrophes dropped ("can't" -> "cant").
+
+    Misspellings are mapped, and compounds that name something ("blood test") become one word,
+    so their parts are not read as signs.
+    """
+    text = _BREAKS.sub(f" {SENTENCE_BREAK} ", _APOSTROPHE.sub("", fold(text)))
+    spelled = [content.spelling.get(word, word) for word in _WORD.findall(text)]
+    joined: list[str] = []
+    for word in spelled:
+        if joined and (compound := content.compounds.get(f"{joined[-1]} {word}")):
+            joined[-1] = compound
+        else:
+            joined.append(word)
+    return joined
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One sign of one category, found in the message, with how it was said."""
+
+    category: TriageCategory
+    strong: bool
+    span: Span
+    negated: bool
+    past: bool
+    general_question: bool
+    hypothetical: bool
+
+    @property
+    def talked_about(self) -> bool:
+        """Said as a negation, a past event, a general question or a "what if"."""
+        return self.negated or self.past or self.general_question or self.hypothetical
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the signs say about a message."""
+
+    found: tuple[Found, ...]
+    families: frozenset[str]  # every family present: cues, and features for the learned net
+
+    @property
+    def acute(self) -> bool:
+        """A cue that something is happening now: "suddenly", "since the jab", "right now"."""
+        return "ACUTE" in self.families or "NOW" in self.families
+
+
+class _Entry:
+    """One word or phrase of a family: exact words, or 'swell*' prefixes."""
+
+    __slots__ = ("family", "parts")
+
+    def __init__(self, family: str, phrase: str) -> None:
+        self.family = family
+        self.parts = tuple(phrase.split())
+
+    def spelled(self, spelling: Mapping[str, str]) -> _Entry:
+        """The entry as messages read after spelling is mapped ("short of breath" too)."""
+        self.parts = tuple(spelling.get(part, part) for part in self.parts)
+        return self
+
+    def matches(self, tokens: list[str], at: int) -> int:
+        """The end of the match starting at `at`, or 0."""
+        end = at + len(self.parts)
+        if end > len(tokens):
+            return 0
+        for part, token in zip(self.parts, tokens[at:end], strict=True):
+            if part.endswith("*"):
+                if not token.startswith(part[:-1]):
+                    return 0
+            elif part != token:
+                return 0
+        return end
+
+
+class SignReader:
+    """triage.yaml compiled for fast reading: one dictionary look-up per word, then the signs."""
+
+    def __init__(self, content: TriageContent) -> None:
+        self._content = content
+        families = dict(content.families)
+        # A lower-case term in a sign ("sudden", "sepsis") is a family of one word.
+        for category in content.categories:
+            for sign in (*category.strong, *category.weak):
+                for term in sign:
+                    if not term.isupper():
+                        families.setdefault(term, (term,))
+        self._by_first: dict[str, list[_Entry]] = defaultdict(list)
+        self._by_prefix: list[tuple[str, _Entry]] = []
+        for family, phrases in families.items():
+            for phrase in phrases:
+                entry = _Entry(family, fold(phrase)).spelled(content.spelling)
+                first = entry.parts[0]
+                if first.endswith("*"):
+                    self._by_prefix.append((first[:-1], entry))
+                else:
+                    self._by_first[first].append(entry)
+        self._signs = [
+            (category, strong, sign)
+            for category in content.categories
+            for strong, signs in ((True, category.strong), (False, category.weak))
+            for sign in signs
+        ]
+        self._entries_for = lru_cache(maxsize=20_000)(self._entries_for_word)
+
+    def _entries_for_word(self, word: str) -> tuple[_Entry, ...]:
+        prefixed = [entry for prefix, entry in self._by_prefix if word.startswith(prefix)]
+        return (*self._by_first.get(word, ()), *prefixed)
+
+    def tag(self, tokens: list[str]) -> dict[str, list[Span]]:
+        """Where each family occurs in the message."""
+        spans: dict[str, list[Span]] = defaultdict(list)
+        for at, token in enumerate(tokens):
+            if token == SENTENCE_BREAK:
+                continue
+            for entry in self._entries_for(token):
+                end = entry.matches(tokens, at)
+                if end:
+                    spans[entry.family].append(Span(at, end))
+        return spans
+
+    def read(self, tokens: list[str]) -> Reading:
+        """The signs in a message already split into `words`."""
+        sentence_of = _sentence_numbers(tokens)
+        spans = self.tag(tokens)
+        found = []
+        for category, strong, sign in self._signs:
+            if not all(term in spans for term in sign):
+                continue
+            placed = self._place(sign, spans, sentence_of, category.window)
+            if placed is not None:
+                found.append(
+                    self._how_said(
+                        category=category,
+                        strong=strong,
+                        placed=placed,
+                        tokens=tokens,
+                        spans=spans,
+                        sentence_of=sentence_of,
+                    )
+                )
+        return Reading(found=tuple(found), families=frozenset(spans))
+
+    def _place(
+        self,
+        sign: tuple[str, ...],
+        spans: Mapping[str, list[Span]],
+        sentence_of: list[int],
+        window: int | None,
+    ) -> list[Span] | None:
+        """The spans of one occurrence of every term within the window, in one sentence."""
+        window = window or self._content.window
+        for anchor in spans[sign[0]]:
+            placed = [anchor]
+            for term in sign[1:]:
+                near = [
+                    span
+                    for span in spans[term]
+                    if sentence_of[span.start] == sentence_of[anchor.start]
+                    and abs(span.start - anchor.start) <= window
+                    and not any(_overlap(span, other) for other in placed)
+                ]
+                if not near:
+                    break
+                placed.append(min(near, key=lambda span: abs(span.start - anchor.start)))
+            else:
+                return placed
+        return None
+
+    def _how_said(
+        self,
+        *,
+        category: TriageCategory,
+        strong: bool,
+        placed: list[Span],
+        tokens: list[str],
+        spans: Mapping[str, list[Span]],
+        sentence_of: list[int],
+    ) -> Found:
+        start = min(span.start for span in placed)
+        end = max(span.end for span in placed)
+        sentence = sentence_of[start]
+
+        def in_sentence(family: str, before: int | None = None) -> bool:
+            return any(
+                sentence_of[span.start] == sentence and (before is None or span.start < before)
+                for span in spans.get(family, ())
+            )
+
+        now = in_sentence("NOW")
+        return Found(
+            category=category,
+            strong=strong,
+            span=Span(start, end),
+            negated=any(
+                self._negated(tokens, span.start, placed, spans.get("NEG", ())) for span in placed
+            ),
+            past=in_sentence("HISTORY"),
+            general_question=in_sentence("QUESTION") and not now,
+            hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
+        )
+
+    def _negated(
+        self, tokens: list[str], start: int, placed: list[Span], negations: Iterable[Span]
+    ) -> bool:
+        """A negation just before a term, with only filler words between ("no chest pain")."""
+        for negation in negations:
+            if any(_overlap(negation, span) for span in placed):
+                continue  # part of the sign itself: "not breathing", "can't wake"
+            between = tokens[negation.end : start]
+            if (
+                negation.end <= start
+                and start - negation.end <= self._content.negation_window
+                and all(word in _NEGATION_FILLERS for word in between)
+            ):
+                return True
+        return False
+
+
+def _overlap(one: Span, other: Span) -> bool:
+    return one.start < other.end and other.start < one.end
+
+
+def _sentence_numbers(tokens: list[str]) -> list[int]:
+    numbers, current = [], 0
+    for token in tokens:
+        if token == SENTENCE_BREAK:
+            current += 1
+        numbers.append(current)
+    return numbers

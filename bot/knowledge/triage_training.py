@@ -1,0 +1,163 @@
+"""Fit the triage model and choose its cut-offs by cross-validation, so they hold on new wording.
+
+Used by tools/train_triage.py (which writes the model file) and benchmarks/triage.py (which
+reports the cross-validated figures). Plain numpy: a logistic regression over hashed binary
+features, trained full-batch with Adam, the two classes weighted equally.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.catalog import TriageContent
+from bot.knowledge.triage_model import DIMENSIONS, Thresholds, TriageModel, feature_indices
+from bot.knowledge.triage_signs import SignReader, words
+
+EPOCHS = 300
+LEARNING_RATE = 0.05
+L2 = 1e-4
+FOLDS = 5
+# Cut-offs: a false alarm replaces an answer with the emergency page. The learned net may add at
+# most this share of false alarms (out of fold) to what the signs already raise, keeping the total
+# below the 5% target with room for new wording.
+MAX_ADDED_FALSE_ALARMS = 0.02
+MAX_UNSIGNED_FALSE_ALARMS = 0.005  # where no sign matched, the net is the only judge
+MAX_CAUTION_ON_ORDINARY = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    level: str  # emergency, caution or none
+    category: str | None
+
+
+def read_examples(path: Path) -> list[Example]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [Example(row["text"], row["level"], row.get("category")) for row in rows]
+
+
+class Featuriser:
+    def __init__(self, content: TriageContent) -> None:
+        self._content = content
+        self._reader = SignReader(content)
+
+    def __call__(self, text: str) -> np.ndarray:
+        tokens = words(text, self._content)
+        return feature_indices(tokens, self._reader.read(tokens))
+
+
+def fit(rows: Sequence[np.ndarray], labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of a class-balanced, L2-regularised logistic regression."""
+    lengths = np.array([len(row) for row in rows])
+    indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    positives = max(1, int(labels.sum()))
+    negatives = max(1, len(labels) - positives)
+    sample_weight = np.where(labels == 1, 0.5 / positives, 0.5 / negatives)
+    weights = np.zeros(DIMENSIONS)
+    bias = 0.0
+    moments = [np.zeros(DIMENSIONS), np.zeros(DIMENSIONS), 0.0, 0.0]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, EPOCHS + 1):
+        scores = np.bincount(owner, weights=weights[indices], minlength=len(rows)) + bias
+        error = (1 / (1 + np.exp(-np.clip(scores, -30, 30))) - labels) * sample_weight
+        grad_w = np.bincount(indices, weights=error[owner], minlength=DIMENSIONS) + L2 * weights
+        grad_b = float(error.sum())
+        moments[0] = beta1 * moments[0] + (1 - beta1) * grad_w
+        moments[1] = beta2 * moments[1] + (1 - beta2) * grad_w**2
+        moments[2] = beta1 * moments[2] + (1 - beta1) * grad_b
+        moments[3] = beta2 * moments[3] + (1 - beta2) * grad_b**2
+        correction1, correction2 = 1 - beta1**step, 1 - beta2**step
+        weights -= (
+            LEARNING_RATE * (moments[0] / correction1) / (np.sqrt(moments[1] / correction2) + eps)
+        )
+        bias -= (
+            LEARNING_RATE * (moments[2] / correction1) / (np.sqrt(moments[3] / correction2) + eps)
+        )
+    return weights.astype(np.float32), bias
+
+
+def folds(examples: Sequence[Example], count: int = FOLDS, seed: int = 12) -> list[int]:
+    """A fold number per example, stratified by level so every fold sees every level."""
+    assignment = [0] * len(examples)
+    by_level: dict[str, list[int]] = {}
+    for index, example in enumerate(examples):
+        by_level.setdefault(example.level, []).append(index)
+    shuffler = random.Random(seed)  # noqa: S311 - reproducible folds, not a secret
+    for members in by_level.values():
+        shuffler.shuffle(members)
+        for position, index in enumerate(members):
+            assignment[index] = position % count
+    return assignment
+
+
+def out_of_fold(rows: Sequence[np.ndarray], labels: np.ndarray, fold_of: list[int]) -> np.ndarray:
+    """Each example's probability from a model that never saw it."""
+    probabilities = np.zeros(len(rows))
+    for fold in sorted(set(fold_of)):
+        train = [i for i, f in enumerate(fold_of) if f != fold]
+        held = [i for i, f in enumerate(fold_of) if f == fold]
+        weights, bias = fit([rows[i] for i in train], labels[train])
+        for i in held:
+            score = bias + float(weights[rows[i]].sum())
+            probabilities[i] = 1 / (1 + np.exp(-np.clip(score, -30, 30)))
+    return probabilities
+
+
+def choose_thresholds(
+    probabilities: np.ndarray, levels: Sequence[str], signed: Sequence[str]
+) -> Thresholds:
+    """Cut-offs that catch the most emergencies the signs miss, within the false-alarm budget.
+
+    `signed` is what the signs alone decided for each example (emergency, caution or none).
+    """
+    candidates = sorted({round(float(p), 4) for p in probabilities} | {0.5, 0.99})
+    not_emergency = [i for i, level in enumerate(levels) if level != "emergency"]
+    ordinary = [i for i, level in enumerate(levels) if level == "none"]
+
+    def added_false_alarms(cut: float, signs_said: str) -> float:
+        alarms = [i for i in not_emergency if signed[i] == signs_said and probabilities[i] >= cut]
+        return len(alarms) / max(1, len(not_emergency))
+
+    emergency = min(
+        (c for c in candidates if added_false_alarms(c, "caution") <= MAX_ADDED_FALSE_ALARMS),
+        default=0.99,
+    )
+    unsigned = min(
+        (c for c in candidates if added_false_alarms(c, "none") <= MAX_UNSIGNED_FALSE_ALARMS),
+        default=0.99,
+    )
+
+    def caution_rate(cut: float) -> float:
+        flagged = [i for i in ordinary if signed[i] == "none" and probabilities[i] >= cut]
+        return len(flagged) / max(1, len(ordinary))
+
+    caution = min(
+        (cut for cut in candidates if caution_rate(cut) <= MAX_CAUTION_ON_ORDINARY),
+        default=emergency,
+    )
+    return Thresholds(
+        emergency=max(emergency, 0.5),
+        unsigned=max(unsigned, emergency, 0.5),
+        caution=min(caution, emergency),
+    )
+
+
+def train_model(
+    content: TriageContent, examples: Sequence[Example], signed: Sequence[str], trained_on: str
+) -> tuple[TriageModel, np.ndarray]:
+    """The model trained on every example, and the out-of-fold probabilities its cut-offs rest on."""
+    featurise = Featuriser(content)
+    rows = [featurise(example.text) for example in examples]
+    labels = np.array([example.level == "emergency" for example in examples], dtype=float)
+    probabilities = out_of_fold(rows, labels, folds(examples))
+    thresholds = choose_thresholds(probabilities, [e.level for e in examples], signed)
+    weights, bias = fit(rows, labels)
+    return TriageModel(weights, bias, thresholds, trained_on), probabilities

@@ -1,0 +1,68 @@
+"""Train triage's learned net on tests/data/triage/train.jsonl and write the model file.
+
+Run after editing content/triage.yaml or the training set (a test fails until you do):
+    python tools/train_triage.py
+It prints the cross-validated figures its cut-offs rest on. Deterministic: the same inputs give
+the same file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.catalog import TriageContent, load_catalog
+from bot.knowledge.triage import Triage
+from bot.knowledge.triage_model import MODEL_FILE, Thresholds, TriageModel, training_hash
+from bot.knowledge.triage_signs import words
+from bot.knowledge.triage_training import read_examples, train_model
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING_SET = ROOT / "tests" / "data" / "triage" / "train.jsonl"
+TRIAGE_YAML = ROOT / "content" / "triage.yaml"
+
+
+def signs_only(triage: Triage, texts: list[str], content: TriageContent) -> list[str]:
+    return [triage.by_signs(words(text, content)).level.value for text in texts]
+
+
+def main() -> int:
+    content = load_catalog(ROOT / "content").triage
+    examples = read_examples(TRAINING_SET)
+    # The signs need no model; a placeholder one that never fires keeps Triage whole.
+    never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0, 2.0), "")
+    signed = signs_only(Triage(content, never), [e.text for e in examples], content)
+    model, probabilities = train_model(
+        content, examples, signed, training_hash(TRAINING_SET, TRIAGE_YAML)
+    )
+    model.save(MODEL_FILE)
+    cut = model.thresholds
+    print(
+        f"trained on {len(examples)} examples; cut-offs: emergency {cut.emergency:.3f} "
+        f"(no sign: {cut.unsigned:.3f}), caution {cut.caution:.3f}; "
+        f"written to {MODEL_FILE.relative_to(ROOT)}"
+    )
+    print("cross-validated (5 folds), signs + learned net:")
+    for level in ("emergency", "caution", "none"):
+        rows = [i for i, e in enumerate(examples) if e.level == level]
+        decided = []
+        for i in rows:
+            net_cut = cut.emergency if signed[i] == "caution" else cut.unsigned
+            if signed[i] == "emergency" or probabilities[i] >= net_cut:
+                decided.append("emergency")
+            elif signed[i] == "caution" or probabilities[i] >= cut.caution:
+                decided.append("caution")
+            else:
+                decided.append("none")
+        shares = {d: decided.count(d) / max(1, len(rows)) for d in ("emergency", "caution", "none")}
+        print(
+            f"  {level:9} n={len(rows):4}  -> emergency {shares['emergency']:6.1%}  "
+            f"caution {shares['caution']:6.1%}  none {shares['none']:6.1%}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
