@@ -19,8 +19,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.knowledge.faq import FAQ
+from bot.knowledge.catalog import load_catalog
 from bot.knowledge.triage import Level, Triage
+from bot.knowledge.triage_model import TriageModel
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
@@ -105,7 +106,7 @@ def speed(triage: Triage) -> None:
 
 def main() -> int:
     show = "--misses" in sys.argv
-    triage = FAQ.load().triage
+    triage = Triage(load_catalog().triage, TriageModel.load())
     labelled_set(triage, DATA / "triage" / "holdout.jsonl", show_misses=show)
     eval_sets(triage)
     labelled_set(triage, DATA / "triage" / "train.jsonl", show_misses=False)

@@ -24,6 +24,7 @@ from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, SignReader, words
 # A message longer than this is a story: the learned net reads it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
+SURE = 0.99
 
 
 class Level(StrEnum):
@@ -37,6 +38,7 @@ class Assessment:
     level: Level
     category: TriageCategory | None
     probability: float  # the learned net's P(emergency now)
+    talked_about: bool = False  # a sign said as a negation, past event, question or "what if"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,10 @@ class Triage:
             return by_signs
         probability = self._probability(tokens)
         cut = self._model.thresholds
-        talked_about_emergency = by_signs.category and by_signs.category.level == Level.EMERGENCY
-        if probability >= (cut.emergency if talked_about_emergency else cut.unsigned):
+        # A sign read as talked about ("no chest pain") stays caution unless the net is all but
+        # certain: it may overrule a misread cue, not an ordinary "no".
+        needed = max(cut.unsigned, SURE) if by_signs.talked_about else cut.unsigned
+        if probability >= needed:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
@@ -79,7 +83,8 @@ class Triage:
             return Assessment(Level.EMERGENCY, emergencies[0].category, 1.0)
         if by_position:
             named = [f for f in by_position if f.category.level == Level.EMERGENCY]
-            return Assessment(Level.CAUTION, (named or by_position)[0].category, 0.0)
+            talked_about = any(f.talked_about for f in named)
+            return Assessment(Level.CAUTION, (named or by_position)[0].category, 0.0, talked_about)
         return Assessment(Level.NONE, None, 0.0)
 
     def check(self, text: str) -> Urgent | None:
