@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.reminders.dispatcher import Blocked, Delivered, Dispatcher, Moved, TryLater
+from bot.reminders.dispatcher import Blocked, Delivered, Dispatcher, Moved, TryLater, Unsure
 from bot.reminders.rules import Rule, first_due
+from bot.reminders.store import open_store
 
 pytest_plugins = ["tests.db_fixtures"]
 pytestmark = pytest.mark.asyncio
@@ -36,11 +37,14 @@ class Recorder:
         self.sent: list[tuple[int, datetime, bool, int]] = []
         self.followups: list[int] = []
         self.script: list[object] = []
+        self.hold: asyncio.Event | None = None  # sends wait for it, as behind a long flood wait
 
     async def send_reminder(self, claim):
         self.sent.append(
             (claim.reminder.chat_id, claim.due_at, claim.late, claim.missed_since_last)
         )
+        if self.hold is not None:
+            await self.hold.wait()
         return self.script.pop(0) if self.script else Delivered(1000 + len(self.sent))
 
     async def send_followup(self, dose, reminder):
@@ -126,6 +130,24 @@ async def test_flood_and_network_errors_retry_later_not_now(store, clock) -> Non
     assert [d.status for d in await store.history(1)] == ["sent"]
 
 
+async def test_a_send_that_may_have_arrived_goes_again_only_when_its_lease_ends(
+    store, clock
+) -> None:
+    """Issue 10, fault 2: a timed-out send was tried again 30 s later, and again, and again."""
+    sender = Recorder()
+    sender.script = [Unsure("timeout")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    clock.at += timedelta(seconds=31)
+    await dispatcher.tick()
+    assert len(sender.sent) == 1
+    clock.at = T0 + store.lease
+    await dispatcher.tick()
+    assert len(sender.sent) == 2
+    assert [d.status for d in await store.history(1)] == ["late"]
+
+
 async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:
     sender = Recorder()
     await _reminder(store, -9, kind="group")
@@ -147,3 +169,40 @@ async def test_two_dispatchers_never_send_the_same_dose(store, open_stores, cloc
     )
     chats = [chat for sender in senders for chat, *_ in sender.sent]
     assert sorted(chats) == list(range(1, 61))
+
+
+async def test_a_batch_held_up_past_its_lease_is_not_sent_again_elsewhere(database_url) -> None:
+    """Issue 10, fault 4: a batch slower than the lease (one 429 asking for 125 s) was sent twice.
+
+    Real time here, with a short lease: one dispatcher's sends are held up for more than two
+    leases while another dispatcher keeps ticking on the same database.
+    """
+    lease = timedelta(seconds=1.5)
+    stores = [await open_store(database_url, lease=lease) for _ in range(2)]
+    try:
+        now = datetime.now(UTC)
+        for chat in range(1, 31):
+            await stores[0].ensure_chat(chat, "private")
+            await stores[0].add_reminder(
+                chat,
+                creator_id=chat,
+                rule="1d@09:00",
+                timezone="UTC",
+                start_date=now.date(),
+                next_due_at=now - timedelta(seconds=1),
+            )
+        held_up, other = Recorder(), Recorder()
+        held_up.hold = asyncio.Event()
+        first = asyncio.create_task(Dispatcher(stores[0], held_up, chat_spacing=0).tick())
+        second = Dispatcher(stores[1], other, chat_spacing=0)
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            await second.tick()
+        held_up.hold.set()
+        await first
+        await second.tick()
+        sent = [chat for recorder in (held_up, other) for chat, *_ in recorder.sent]
+        assert sorted(sent) == list(range(1, 31))
+    finally:
+        for store in stores:
+            await store.close()

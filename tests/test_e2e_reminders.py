@@ -309,3 +309,24 @@ async def test_the_follow_up_delay_is_set_per_reminder(emulator, app) -> None:
     )
     [reminder] = await services(app).store.reminders(group.id)
     assert reminder.followup_minutes == 30
+
+
+async def test_a_slow_telegram_gets_each_reminder_once(emulator, app, clock) -> None:
+    """Issue 10, fault 2: with answers slower than 5 s each reminder arrived 4 times per attempt."""
+    user = emulator.add_user("Sam", started=True)
+    store = services(app).store
+    await store.ensure_chat(user.id, "private")
+    await store.add_reminder(
+        user.id,
+        creator_id=user.id,
+        rule="1d@09:00",
+        timezone="UTC",
+        start_date=START.date(),
+        next_due_at=START + timedelta(minutes=1),
+    )
+    emulator.delay = 6.0  # slower than python-telegram-bot's default 5 s read timeout
+    await tick(app, clock, minutes=1)
+    emulator.delay = 0.0
+    await tick(app, clock, seconds=31)  # when a "try again in 30 s" would come round
+    reminders = [m for m in emulator.messages(user.id) if "Injection reminder" in m.text]
+    assert len(reminders) == 1

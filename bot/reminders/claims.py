@@ -20,12 +20,12 @@ Recurrence is not the store's job: claims take an `advance(reminder, due) -> nex
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -308,6 +308,36 @@ class ClaimQueries(Queries):
                     None if followup_minutes is None else now + timedelta(minutes=followup_minutes)
                 )
             return True
+
+    async def renew_leases(self, held: Mapping[int, int]) -> int:
+        """Extend the leases of doses still being sent: {dose id: the attempt this sender holds}.
+
+        A dispatcher waiting on Telegram (a long flood wait, a slow answer) keeps what it claimed
+        this way, so no other dispatcher takes it for lost and sends it twice. A dose another
+        dispatcher already took over (a newer attempt) or that was recorded is left alone.
+        Returns how many leases were extended.
+        """
+        return await self._set_retry_at(held, self._clock() + self._lease)
+
+    async def release(self, held: Mapping[int, int]) -> int:
+        """Hand doses claimed but not sent back at once, for the next dispatcher (a clean stop)."""
+        return await self._set_retry_at(held, self._clock())
+
+    async def _set_retry_at(self, held: Mapping[int, int], retry_at: datetime) -> int:
+        if not held:
+            return 0
+        async with self._writing.begin() as session:
+            changed = await session.execute(
+                update(Dose)
+                .where(
+                    tuple_(Dose.id, Dose.attempts).in_(list(held.items())),
+                    Dose.status.in_(_IN_FLIGHT),
+                    Dose.retry_at.is_not(None),
+                )
+                .values(retry_at=retry_at)
+                .execution_options(synchronize_session=False)
+            )
+            return changed.rowcount
 
     async def mark_failed(self, dose_id: int, error_code: str, retry_at: datetime | None) -> bool:
         """Record a failed send: a short code ("blocked", "network"; cut to 32 characters).

@@ -111,6 +111,11 @@ class Queries:
         insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
         self._insert = insert_for[engine.dialect.name]  # for ON CONFLICT, which each spells itself
 
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed dose is its dispatcher's before another may send it again."""
+        return self._lease
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()

@@ -2,21 +2,30 @@
 
 The claim (store.claim_due) writes the dose row and advances the reminder before anything is
 sent, in one transaction, so two dispatchers never send the same dose and a crash never loses
-one: a dose still "sending" after its lease is sent again, which means only the messages in flight
-at a crash can arrive twice. What fell due while the bot was down is sent once, marked late, if it
-is within the grace period; older occurrences are logged as missed and the next reminder says so.
+one: a dose still "sending" after its lease is sent again, which means only the messages in
+flight at a crash can arrive twice. What fell due while the bot was down is sent once, marked
+late, if it is within the grace period; older occurrences are logged as missed and the next
+reminder says so.
 
-Send errors change state, never the dispatcher's life: a blocked bot pauses that chat's reminders,
-a migrated group moves them to the new chat id, a flood wait or network error retries later.
-Imports nothing from Telegram: the Sender protocol is implemented in telegram/sender.py.
+Leases are what keep a dose sent once, so the dispatcher guards them: it never holds more than
+it can send within a lease, it renews the leases of what it holds while it waits on Telegram
+(a flood wait, a slow answer), and when it stops it lets sends under way finish and hands the
+rest back at once. Retries never multiply: a send that may have arrived (a timeout) is tried
+again only when its lease would have run out, and the rate limiter does not retry it at all.
+
+Send errors change state, never the dispatcher's life: a blocked bot pauses that chat's
+reminders, a migrated group moves them to the new chat id, a flood wait or network error
+retries later. Imports nothing from Telegram: the Sender protocol is implemented in
+telegram/sender.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -27,10 +36,12 @@ from bot.reminders.store import Claim, DoseRow, ReminderRow, Store
 logger = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=12)  # a reminder late by more than this is logged as missed, not sent
-BATCH = 200  # claims at a time: about 7 s of sending, claimed while the previous batch goes out
+BATCH = 200  # claims at a time at most: about 7 s of sending
+SEND_RATE = 29  # messages a second the rate limiter lets out: a batch is half a lease of them
 CHAT_SPACING = 1.0  # seconds between messages to one chat: Telegram allows about 1 per second
 NETWORK_RETRY = timedelta(seconds=30)
 PARALLEL_CHATS = 64  # chats served at once; AIORateLimiter keeps the overall rate under 30/s
+STOP_WAIT = 10.0  # seconds a stopping dispatcher gives the sends under way (hosts allow ~30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +65,20 @@ class Moved:
 
 @dataclass(frozen=True, slots=True)
 class TryLater:
+    """Not delivered (a flood wait, a connection that never opened): safe to send again."""
+
     after: timedelta
     reason: str  # "flood" or "network"
 
 
-SendResult = Delivered | Blocked | Moved | TryLater
+@dataclass(frozen=True, slots=True)
+class Unsure:
+    """The send failed in a way that may hide a delivery (a timeout): again only after the lease."""
+
+    reason: str  # "timeout" or "network"
+
+
+SendResult = Delivered | Blocked | Moved | TryLater | Unsure
 
 
 class Sender(Protocol):
@@ -84,7 +104,7 @@ class TickReport:
 
 
 class Dispatcher:
-    """One tick: claim everything due, send it with per-chat spacing, record every outcome."""
+    """Ticks: claim everything due, send it with per-chat spacing, record every outcome."""
 
     def __init__(
         self,
@@ -95,26 +115,59 @@ class Dispatcher:
         grace: timedelta = GRACE,
         batch: int = BATCH,
         chat_spacing: float = CHAT_SPACING,
+        stop_wait: float = STOP_WAIT,
     ) -> None:
         self._store, self._sender, self._clock = store, sender, clock
-        self._grace, self._batch, self._spacing = grace, batch, chat_spacing
+        self._grace, self._spacing, self._stop_wait = grace, chat_spacing, stop_wait
+        lease = store.lease.total_seconds()
+        self._batch = max(1, min(batch, int(lease * SEND_RATE / 2)))
+        self._renew_every = lease / 3
         self._gate = asyncio.Semaphore(PARALLEL_CHATS)
+        self._held: dict[int, Claim] = {}  # claimed by this dispatcher, not yet recorded
+        self._sending: set[asyncio.Task[SendResult]] = set()
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def tick(self) -> TickReport:
-        """Claim and send everything due now, batch by batch; never raises for a send failure.
-
-        A batch is what Telegram's ~30 messages/s lets out well inside the send lease, so a
-        claimed dose is never still waiting when another dispatcher may take it for lost.
-        """
-        now = self._clock()
+        """Claim and send everything due now, batch by batch; never raises for a send failure."""
         report = TickReport()
-        if not await self._store.anything_waiting(now):
+        if self._stopping:
             return report
-        # Claim the next batch while this one is sent: a claim writes a few rows per reminder,
-        # and waiting for it between batches would leave Telegram's rate unused.
-        claims = await self._claim(now)
+        self._idle.clear()
+        try:
+            if await self._store.anything_waiting(self._clock()):
+                async with self._renewing_leases():
+                    await self._send_due(report)
+                await self._send_followups(report)
+        finally:
+            self._idle.set()
+        return report
+
+    async def stop(self) -> None:
+        """Stop claiming; let sends under way finish (up to `stop_wait` s), hand the rest back.
+
+        For a clean stop (a deploy, SIGTERM): what was claimed but not sent goes back at once
+        rather than after its lease, and nothing is left half-recorded.
+        """
+        self._stopping = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), self._stop_wait)
+        except TimeoutError:
+            for send in self._sending:  # still waiting on Telegram: may arrive, or not
+                send.cancel()
+            await self._idle.wait()
+        if self._held:
+            await self._store.release(self._attempts())
+            logger.info("stopping: %d reminder sends handed back", len(self._held))
+            self._held.clear()
+
+    async def _send_due(self, report: TickReport) -> None:
+        # The next batch is claimed while this one goes out, so Telegram's rate is not left unused
+        # between batches. Two batches are at most one lease of sending, and both are renewed.
+        claims = await self._claim()
         while claims:
-            upcoming = asyncio.create_task(self._claim(self._clock()))
+            upcoming = asyncio.create_task(self._claim())
             by_chat: dict[int, list[Claim]] = defaultdict(list)
             for claim in claims:
                 by_chat[claim.reminder.chat_id].append(claim)
@@ -122,37 +175,73 @@ class Dispatcher:
                 *(self._serve_chat(chat, queue, report) for chat, queue in by_chat.items())
             )
             claims = await upcoming
-        now = self._clock()
-        for dose in await self._store.followups_due(now, limit=self._batch):
-            reminder = await self._store.reminder(dose.reminder_id) if dose.reminder_id else None
-            if reminder is not None and await self._followup(dose, reminder, report):
-                report.followups += 1
-        return report
 
-    async def _claim(self, now: datetime) -> list[Claim]:
-        return [
-            *await self._store.claim_due(
-                now, limit=self._batch, grace=self._grace, advance=advance
-            ),
-            *await self._store.claim_retries(now, limit=self._batch, grace=self._grace),
-            *await self._store.snoozed_due(now, limit=self._batch),
-        ]
+    async def _claim(self) -> list[Claim]:
+        """Up to a batch of due, retried and snoozed doses, held (and renewed) until recorded."""
+        if self._stopping:
+            return []
+        now = self._clock()
+        claims = await self._store.claim_due(
+            now, limit=self._batch, grace=self._grace, advance=advance
+        )
+        if len(claims) < self._batch:
+            room = self._batch - len(claims)
+            claims += await self._store.claim_retries(now, room, grace=self._grace)
+        if len(claims) < self._batch:
+            claims += await self._store.snoozed_due(now, self._batch - len(claims))
+        self._held.update((claim.dose_id, claim) for claim in claims)
+        return claims
+
+    def _attempts(self) -> dict[int, int]:
+        return {dose_id: claim.attempt for dose_id, claim in self._held.items()}
+
+    @contextlib.asynccontextmanager
+    async def _renewing_leases(self) -> AsyncIterator[None]:
+        renewing = asyncio.create_task(self._renew_leases())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self._renew_every)
+            try:
+                await self._store.renew_leases(self._attempts())
+            except Exception:  # the next renewal may work; a lost lease means a duplicate at worst
+                logger.warning("could not renew the leases of reminders being sent", exc_info=True)
 
     async def _serve_chat(self, chat_id: int, claims: Sequence[Claim], report: TickReport) -> None:
         async with self._gate:
             for index, claim in enumerate(claims):
+                if self._stopping:
+                    return  # handed back by stop()
                 if chat_id in report.paused_chats:
-                    break
+                    await self._record(claim, TryLater(timedelta(0), "paused"), report)
+                    continue
                 if index:
                     await asyncio.sleep(self._spacing)
                 await self._deliver(claim, report)
 
     async def _deliver(self, claim: Claim, report: TickReport) -> None:
+        send = asyncio.create_task(self._sender.send_reminder(claim))
+        self._sending.add(send)
         try:
-            result = await self._sender.send_reminder(claim)
+            result = await send
+        except asyncio.CancelledError:
+            if send.cancelled() and not asyncio.current_task().cancelling():
+                return  # cut short by stop(), which hands the dose back
+            raise
         except Exception:  # a bug in rendering must not stop every other reminder
             logger.exception("sending reminder %d failed", claim.reminder.id)
             result = TryLater(NETWORK_RETRY, "error")
+        finally:
+            self._sending.discard(send)
+        await self._record(claim, result, report)
+
+    async def _record(self, claim: Claim, result: SendResult, report: TickReport) -> None:
         match result:
             case Delivered(message_id):
                 await self._store.mark_sent(claim.dose_id, message_id)
@@ -170,6 +259,21 @@ class Dispatcher:
             case TryLater(after, reason):
                 await self._store.mark_failed(claim.dose_id, reason, self._clock() + after)
                 report.retried += 1
+            case Unsure(reason):
+                # It may have arrived: a second copy only when the lease would have run out.
+                retry_at = self._clock() + self._store.lease
+                await self._store.mark_failed(claim.dose_id, reason, retry_at)
+                report.retried += 1
+        self._held.pop(claim.dose_id, None)
+
+    async def _send_followups(self, report: TickReport) -> None:
+        if self._stopping:
+            return
+        now = self._clock()
+        for dose in await self._store.followups_due(now, limit=self._batch):
+            reminder = await self._store.reminder(dose.reminder_id) if dose.reminder_id else None
+            if reminder is not None and await self._followup(dose, reminder, report):
+                report.followups += 1
 
     async def _followup(self, dose: DoseRow, reminder: ReminderRow, report: TickReport) -> bool:
         try:

@@ -1,8 +1,10 @@
 """The dispatcher's Sender over the Telegram Bot: renders reminder messages and turns Telegram's
 errors into reminder state (blocked -> pause, migrated -> move, flood or network -> try later).
 
-By the time an error arrives here the rate limiter has already waited out 429s (max_retries) and
-retried network errors, so what is left is a real state change or a longer outage.
+By the time an error arrives here the rate limiter has already waited out 429s (max_retries). It
+does not retry a reminder's network errors: the dispatcher does, knowing the lease. A timeout may
+hide a delivered message, so it is reported as unsure, and the wait for Telegram's answer is long
+(SEND_TIMEOUT): a slow Telegram should cost time, not copies.
 """
 
 from __future__ import annotations
@@ -11,12 +13,31 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, ReplyParameters
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.knowledge.render import Renderer
-from bot.reminders.dispatcher import NETWORK_RETRY, Blocked, Delivered, Moved, SendResult, TryLater
+from bot.reminders.dispatcher import (
+    NETWORK_RETRY,
+    Blocked,
+    Delivered,
+    Moved,
+    SendResult,
+    TryLater,
+    Unsure,
+)
 from bot.reminders.store import Claim, DoseRow, ReminderRow
 from bot.telegram.keyboards import dose_keyboard
+from bot.telegram.ratelimit import ONE_ATTEMPT, may_have_arrived
+
+SEND_TIMEOUT = 20.0  # seconds to wait for Telegram's answer (python-telegram-bot's default is 5)
 
 
 def local_time(moment: dt.datetime, zone: str, *, with_day: bool = True) -> str:
@@ -58,17 +79,27 @@ class TelegramSender:
                     if reply_to
                     else None
                 ),
+                read_timeout=SEND_TIMEOUT,
+                rate_limit_args=ONE_ATTEMPT,
             )
-        except Forbidden:
-            return Blocked("blocked")
-        except ChatMigrated as moved:
-            return Moved(moved.new_chat_id)
-        except RetryAfter as flood:
-            return TryLater(dt.timedelta(seconds=float(flood.retry_after)), "flood")
-        except BadRequest as error:
-            if "not found" in str(error).lower():
-                return Blocked("chat gone")
-            raise
-        except NetworkError:
-            return TryLater(NETWORK_RETRY, "network")
+        except TelegramError as error:
+            return outcome(error)
         return Delivered(message.message_id)
+
+
+def outcome(error: TelegramError) -> SendResult:
+    """What a send that failed this way means for the reminder; re-raises what it cannot place."""
+    match error:
+        case Forbidden():
+            return Blocked("blocked")
+        case ChatMigrated(new_chat_id=new_chat_id):
+            return Moved(new_chat_id)
+        case RetryAfter(retry_after=retry_after):
+            return TryLater(dt.timedelta(seconds=float(retry_after)), "flood")
+        case BadRequest() if "not found" in str(error).lower():
+            return Blocked("chat gone")
+        case NetworkError() if may_have_arrived(error):
+            return Unsure("timeout" if isinstance(error, TimedOut) else "network")
+        case NetworkError():
+            return TryLater(NETWORK_RETRY, "network")
+    raise error
