@@ -146,7 +146,8 @@ def choose_thresholds(
     return Thresholds(
         emergency=max(emergency, 0.5),
         unsigned=max(unsigned, emergency, 0.5),
-        caution=min(caution, emergency),
+        # The net alone raises a banner only when it finds an emergency more likely than not.
+        caution=min(max(caution, 0.5), max(emergency, 0.5)),
     )
 
 
