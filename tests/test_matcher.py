@@ -51,6 +51,12 @@ KNOWN_MISSES = {
     "do I need a blood test during the loading doses, and when?": (
         "'loading doses' outweighs 'blood test': answered loading-dose by a margin of 7"
     ),
+    "delete everything you have stored about me": (
+        "triage's learned net, with no sign to check it, reads 'delete everything' as an emergency"
+    ),
+    "my dog chewed up a vitamin B12 tablet, will he be ok?": (
+        "triage reads a pet's swallowed tablet as poisoning: pets are not a category yet"
+    ),
 }
 
 
