@@ -1,45 +1,52 @@
-"""Regression guard on the labelled dev set: accuracy only, never wall time.
+"""Regression guard on the labelled check sets (dev.jsonl + dev2.jsonl): accuracy only, never
+wall time.
 
-Issue #2's targets are in bot.knowledge.evaluation.TARGETS. The safety targets (wrong answers,
-off-topic answers, urgent recall, false alarms) are met and held here. Two are not met yet:
-answered-right (target 90%) and right-or-offered (target 97%); until they are, this test holds
-today's figures as floors, so a change can only move them up. `python benchmarks/calibrate.py`
-prints all of them next to the baseline.
+The figures held are cross-validated: the thresholds are chosen on four fifths of the questions
+and measured on the fifth, five times over, with the shipped signal weights (which
+`python benchmarks/calibrate.py` chose the same way, and prints beside the baseline). Issue #8's
+targets (answered right >= 80%, right or offered >= 95%) are not met yet: until they are, today's
+cross-validated figures are floors, so a change can only move them up; the safety ceilings hold.
 """
 
 from pathlib import Path
 
-from bot.knowledge.evaluation import Outcome, load_examples, measure, misses
+import pytest
+
+from bot.knowledge.calibration import cases, cross_validate, matcher_settings
+from bot.knowledge.evaluation import Outcome, load_examples, measure
 from bot.knowledge.faq import record
 
-DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
-NOT_YET_MET_FLOORS = {"right": 62.0, "right_or_offered": 93.0}
-# Content v2 (issue 9) rewrote every topic's questions under the old matcher, which moved these two
-# safety figures past their targets; issue 8's recalibrated matcher is to bring them back. Until
-# then they are held as ceilings at today's figures, so they cannot silently get worse.
-NOT_YET_MET_CEILINGS = {"wrong": 3.7, "off_topic_answered": 7.2}
+DATA = Path(__file__).parent / "data"
+SETS = (DATA / "dev.jsonl", DATA / "dev2.jsonl")
+FLOORS = {"right": 51.0, "right_or_offered": 90.0}
+CEILINGS = {"wrong": 3.0, "off_topic_answered": 6.0}
 
 
-def _figures(faq):
-    examples = load_examples(DEV_SET)
-    outcomes = []
-    for example in examples:
-        said = record(example.text, faq.decide(example.text))
-        outcomes.append(Outcome(said["outcome"], said["topic"], tuple(said["candidates"])))
-    return measure(examples, outcomes)
+@pytest.fixture(scope="module")
+def cross_validated(faq):
+    examples = [e for path in SETS for e in load_examples(path)]
+    settings = matcher_settings(faq.matcher, cases(faq.matcher, examples), [faq.matcher.weights])
+    figures, _ = cross_validate(examples, settings)
+    return figures.rates()
 
 
-def test_safety_targets_are_met(faq) -> None:
-    not_yet = NOT_YET_MET_FLOORS.keys() | NOT_YET_MET_CEILINGS.keys()
-    failing = [m for m in misses(_figures(faq)) if m.split(" ")[0] not in not_yet]
-    assert failing == []
-
-
-def test_accuracy_does_not_fall_below_todays_floors(faq) -> None:
-    rates = _figures(faq).rates()
+def test_cross_validated_accuracy_does_not_fall_below_todays_floors(cross_validated) -> None:
     assert {
-        name: rates[name] >= floor for name, floor in NOT_YET_MET_FLOORS.items()
-    } == dict.fromkeys(NOT_YET_MET_FLOORS, True), rates
-    assert {
-        name: rates[name] <= ceiling for name, ceiling in NOT_YET_MET_CEILINGS.items()
-    } == dict.fromkeys(NOT_YET_MET_CEILINGS, True), rates
+        name: cross_validated[name] >= floor for name, floor in FLOORS.items()
+    } == dict.fromkeys(FLOORS, True), cross_validated
+
+
+def test_cross_validated_wrong_and_off_topic_answers_stay_rare(cross_validated) -> None:
+    assert {name: cross_validated[name] <= top for name, top in CEILINGS.items()} == dict.fromkeys(
+        CEILINGS, True
+    ), cross_validated
+
+
+def test_no_one_option_clarify_and_every_urgent_item_caught(faq) -> None:
+    examples = [e for path in SETS for e in load_examples(path)]
+    said = [record(e.text, faq.decide(e.text)) for e in examples]
+    assert [s["text"] for s in said if s["outcome"] == "clarify" and len(s["candidates"]) < 2] == []
+    figures = measure(
+        examples, [Outcome(s["outcome"], s["topic"], tuple(s["candidates"])) for s in said]
+    )
+    assert figures.rates()["urgent_recall"] == 100.0

@@ -3,81 +3,113 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.matcher import Answer, Clarify, Fallback, Thresholds, decide
+from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason, Signals, Thresholds, decide
 
 NEAR_MISSES = Path(__file__).parent / "data" / "near_misses"
-T = Thresholds(answer=60, margin=10, clarify=40, window=8)
+T = Thresholds(answer=60, margin=10, clarify=40, window=8, confidence=0.5)
+DOSES = frozenset({"dose-general", "maintenance-dose", "frequency"})
+
+
+def signals(scores: dict[str, float], pick: str | None = None, probability: float = 0.9):
+    """Scores as decide() gets them; the classifier agrees with the best unless told otherwise."""
+    ranked = dict(sorted(scores.items(), key=lambda item: -item[1]))
+    return Signals(ranked, pick or next(iter(ranked), None), probability, ours=True)
 
 
 def test_one_clear_winner_is_answered() -> None:
-    assert decide({"frequency": 80, "maintenance-dose": 60}, T) == Answer(
+    assert decide(signals({"frequency": 80, "maintenance-dose": 60}), T) == Answer(
         "frequency", 80, ("frequency",)
     )
 
 
 def test_two_close_topics_are_offered_not_answered() -> None:
-    decision = decide({"frequency": 80, "maintenance-dose": 75, "missed-dose": 30}, T)
+    decision = decide(signals({"frequency": 80, "maintenance-dose": 75, "children": 30}), T)
     assert decision == Clarify(80, ("frequency", "maintenance-dose"))
 
 
-def test_a_weak_best_is_offered() -> None:
-    assert decide({"frequency": 50, "children": 20}, T) == Clarify(50, ("frequency",))
+def test_close_siblings_are_answered_with_the_others_as_buttons() -> None:
+    scores = {"frequency": 80, "maintenance-dose": 75, "dose-general": 74}
+    assert decide(signals(scores), T, [DOSES]) == Answer(
+        "frequency", 80, ("frequency", "maintenance-dose", "dose-general")
+    )
+    # One close topic that is not a sibling is enough to ask instead.
+    mixed = {"frequency": 80, "maintenance-dose": 75, "children": 74}
+    assert isinstance(decide(signals(mixed), T, [DOSES]), Clarify)
 
 
-def test_nothing_close_falls_back() -> None:
-    assert isinstance(decide({"frequency": 30}, T), Fallback)
-    assert decide({}, T) == Fallback(0.0)
+def test_the_classifier_vetoes_a_direct_answer_it_disagrees_with() -> None:
+    decision = decide(signals({"frequency": 80, "children": 50}, pick="children"), T)
+    assert decision == Clarify(80, ("frequency", "children"))
+
+
+def test_an_unsure_classifier_vetoes_too() -> None:
+    decision = decide(signals({"frequency": 80, "children": 50}, probability=0.3), T)
+    assert decision == Clarify(80, ("frequency", "children"))
+
+
+def test_a_single_close_topic_is_answered_never_offered_alone() -> None:
+    decision = decide(signals({"frequency": 50, "children": 20}), T)
+    assert decision == Answer("frequency", 50, ("frequency",))
+    unsure = decide(signals({"frequency": 50, "children": 20}, probability=0.2), T)
+    assert unsure == Fallback(50, ("frequency", "children"), Reason.NOT_COVERED)
+    with_runner_up = decide(signals({"frequency": 50, "children": 41}, probability=0.2), T)
+    assert with_runner_up == Clarify(50, ("frequency", "children"))
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        {"frequency": 50, "children": 20},
+        {"frequency": 65, "children": 58},
+        {"frequency": 50, "children": 41, "privacy": 40},
+        {"frequency": 90},
+        {"frequency": 45, "children": 44, "privacy": 43},
+    ],
+)
+@pytest.mark.parametrize("pick", [None, "children", "privacy"])
+@pytest.mark.parametrize("probability", [0.1, 0.9])
+def test_a_clarify_always_offers_at_least_two(scores, pick, probability) -> None:
+    decision = decide(signals(scores, pick, probability), T, [DOSES])
+    if isinstance(decision, Clarify):
+        assert len(set(decision.candidates)) >= 2
+
+
+def test_nothing_close_falls_back_with_the_closest_topics() -> None:
+    decision = decide(signals({"frequency": 30, "children": 10}), T)
+    assert decision == Fallback(30, ("frequency", "children"), Reason.NOT_COVERED)
+    off_topic = Signals({}, None, 0.0, ours=False)
+    assert decide(off_topic, T) == Fallback(0.0, (), Reason.OFF_TOPIC)
 
 
 def test_clarify_offers_at_most_three() -> None:
     scores = {f"t{i}": 70 - i for i in range(6)}
-    assert len(decide(scores, T).candidates) == 3
+    assert len(decide(signals(scores), T).candidates) == 3
 
 
 def test_every_canonical_question_is_answered_with_its_topic(faq, catalog) -> None:
     wrong = {}
     for topic in catalog.topics.values():
-        decision = faq.decide(topic.questions[0])
+        decision = faq.matcher.match(topic.questions[0])
         if not (isinstance(decision, Answer) and decision.topic == topic.id):
             wrong[topic.id] = decision
     assert wrong == {}
 
 
-# Misses we know of and have not fixed: listed so they cannot pass or fail unnoticed.
-KNOWN_MISSES = {
-    "my folate is normal but my b12 is low, what could be causing that?": (
-        "'folate' weighs more in folic-acid's profile than 'causing' in deficiency-causes'"
-    ),
-    "do I need a blood test during the loading doses, and when?": (
-        "'loading doses' outweighs 'blood test': answered loading-dose by a margin of 7"
-    ),
-    "delete everything you have stored about me": (
-        "triage's learned net, with no sign to check it, reads 'delete everything' as an emergency"
-    ),
-    "my dog chewed up a vitamin B12 tablet, will he be ok?": (
-        "triage reads a pet's swallowed tablet as poisoning: pets are not a category yet"
-    ),
-}
-
-
 def _near_misses() -> list[object]:
-    cases = []
-    for path in sorted(NEAR_MISSES.glob("*.yaml")):
-        for item in yaml.safe_load(path.read_text()):
-            marks = []
-            if item["text"] in KNOWN_MISSES:
-                marks = [pytest.mark.xfail(reason=KNOWN_MISSES[item["text"]], strict=True)]
-            cases.append(pytest.param(path.stem, item["text"], item["expect"], marks=marks))
-    return cases
+    return [
+        pytest.param(path.stem, item["text"], item["expect"], id=f"{path.stem}: {item['text']}")
+        for path in sorted(NEAR_MISSES.glob("*.yaml"))
+        for item in yaml.safe_load(path.read_text())
+        if item["expect"] != "urgent"  # triage's, tested in test_triage.py
+    ]
 
 
 @pytest.mark.parametrize(("topic", "text", "expect"), _near_misses())
 def test_near_misses_are_not_answered_with_the_topic_they_resemble(
     faq, topic, text, expect
 ) -> None:
-    decision = faq.decide(text)
+    decision = faq.matcher.match(text)
     assert not (isinstance(decision, Answer) and decision.topic == topic)
-    assert (type(decision).__name__ == "Urgent") == (expect == "urgent")
 
 
 @pytest.mark.parametrize(
@@ -89,10 +121,58 @@ def test_near_misses_are_not_answered_with_the_topic_they_resemble(
         "b12 for my dog how much",
         "how often do cats need b12 shots",
         "flu jab side effects",
+        "how often do I take my weight loss jab",
+        "I missed my mounjaro dose yesterday",
+        "what's the dose of amoxicillin",
+        "is levofloxacin safe with alcohol",
+        "how often is the depo shot",
+        "I have been on the depo shot for years and was due for a shot last week",
+        "is the shingles vaccine 1 or 2 jabs",
+        "best needles for insulin pens",
+        "I Missed My Weekly Dose of Ozempic—What Should I Do?",
     ],
 )
-def test_other_subjects_fall_back(faq, text: str) -> None:
-    assert isinstance(faq.decide(text), Fallback)
+def test_other_medicines_fall_back_as_off_topic(faq, text: str) -> None:
+    assert faq.matcher.match(text) == Fallback(0.0, (), Reason.OFF_TOPIC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are b12 jabs ok if I'm on warfarin",
+        "can I have my covid vaccine the same day as my b12",
+        "can I take paracetamol after my jab",
+    ],
+)
+def test_b12_questions_that_name_another_medicine_are_ours(faq, text: str) -> None:
+    decision = faq.matcher.match(text)
+    assert not (isinstance(decision, Fallback) and decision.reason is Reason.OFF_TOPIC)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("hi", Reason.HELLO),
+        ("Hello there!", Reason.HELLO),
+        ("good morning 🙂", Reason.HELLO),
+        ("thanks", Reason.THANKS),
+        ("thank you so much x", Reason.THANKS),
+        ("ok thanks", Reason.THANKS),
+        ("ok", Reason.OK),
+        ("Got it.", Reason.OK),
+        ("help", Reason.HELP),
+        ("hi, help please", Reason.HELP),
+    ],
+)
+def test_small_talk_gets_its_own_reply(faq, text: str, reason: Reason) -> None:
+    assert faq.matcher.match(text) == Fallback(0.0, (), reason)
+
+
+@pytest.mark.parametrize(
+    "text", ["hi, how often do I need my b12 jab?", "thanks, and what about the loading dose?"]
+)
+def test_a_question_after_a_greeting_is_still_a_question(faq, text: str) -> None:
+    assert isinstance(faq.matcher.match(text), Answer | Clarify)
 
 
 def test_the_question_inside_a_story_is_found(faq) -> None:
@@ -101,8 +181,6 @@ def test_the_question_inside_a_story_is_found(faq) -> None:
         "This time the nurse is off sick and mum's jab is now ten days overdue. "
         "What should we do about the late injection?"
     )
-    decision = faq.decide(story)
+    decision = faq.matcher.match(story)
     assert isinstance(decision, Answer | Clarify)
-    assert "missed-dose" in (
-        (decision.topic,) if isinstance(decision, Answer) else decision.candidates
-    )
+    assert "missed-dose" in decision.candidates

@@ -12,6 +12,7 @@ COPIES = {
     "content/facts.md": "content/facts.md",
     "content/topics.md": "content/topics.md",
     "tests/data/dev.jsonl": "eval/dev.jsonl",
+    "tests/data/dev2.jsonl": "eval/dev2.jsonl",
 }
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.knowledge.catalog import Catalog, TriageCategory, load_catalog
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Thresholds
-from bot.knowledge.normalise import Normaliser, tokens
 from bot.knowledge.triage import Level, Triage, Urgent
 from bot.knowledge.triage_model import TriageModel
 
@@ -36,13 +35,7 @@ class FAQ:
     ) -> None:
         self.catalog = catalog
         self.triage = Triage(catalog.triage, triage_model or TriageModel.load())
-        base = Normaliser(catalog.vocabulary)
-        known = {w for topic in catalog.topics.values() for q in topic.questions for w in tokens(q)}
-        known |= {w for variant in catalog.vocabulary.synonyms for w in tokens(variant)}
-        known |= catalog.vocabulary.stopwords
-        self.matcher = Matcher(
-            catalog.topics, base.with_known_words(known), thresholds or Thresholds()
-        )
+        self.matcher = Matcher.for_catalog(catalog, thresholds)
 
     @classmethod
     def load(cls, root: Path | None = None) -> FAQ:

@@ -1,47 +1,64 @@
 """Decide which topic a question is about: one clear answer, a few to choose from, or none.
 
-Two signals are combined on purpose, and `benchmarks/calibrate.py` measures each alone:
+Four signals are fused into one score per topic; `benchmarks/calibrate.py` measures each alone:
 
-- rapidfuzz over every topic question, a topic scoring as its best question. token_set_ratio
-  forgives extra words (a story around a short question) but rates a one-word query 100 against any
-  question containing that word; token_sort_ratio penalises the difference in length. Their mean
-  keeps the first's tolerance without its blind spot. WRatio and partial_ratio inflate short
-  queries against long questions the same way, which the benchmark shows.
-- a topic profile: every word of all a topic's questions, weighted by how rare it is across topics
-  (TF-IDF), compared with the message's words by cosine. One question can only use its own words;
-  the profile lets "fridge" count for storage even when no single question says it with the user's
-  other words, and weights a distinctive word above "b12" or "injection".
+- rapidfuzz over the questions of the few topics the other signals rank highest, a topic scoring
+  as its best question. token_set_ratio forgives extra words (a story around a short question);
+  where one side is a single word, token_sort_ratio stands in, since token_set_ratio rates a
+  one-word query 100 against any question containing that word.
+- a topic profile: every word of all a topic's questions, weighted by how rare it is across
+  topics (TF-IDF), compared with the message's words by cosine, so "fridge" counts for storage
+  even when no single question says it with the user's other words.
+- meaning: the mean cosine similarity between the message's static embedding and the topic's
+  three nearest questions ("does the jab hurt" ~ "is the injection painful").
+- a linear classifier trained on the content's own questions (topic_index.py), which generalises
+  across a topic's wordings. It also holds a veto: the bot answers directly only when the
+  classifier's own first choice is the fused best topic; otherwise it offers both.
 
 A message scores as its best part: the whole text, or one of its sentences, so the question in the
 middle of a story is found. A wrong answer is worse than a clarify, and a clarify is worse than a
-right answer: the thresholds are calibrated for that order.
+right answer: the thresholds are calibrated for that order, by cross-validation.
+
+Before any of that, small talk, another language and other medicines are recognised, so they get
+a reply that fits instead of a B12 topic they happen to share words with.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.knowledge.catalog import Topic
-from bot.knowledge.normalise import Normaliser, Words, sentences
+from bot.knowledge import topic_index
+from bot.knowledge.catalog import Catalog, ContentError, Topic
+from bot.knowledge.embedding import StaticEmbedder, model_dir
+from bot.knowledge.language import LanguageCheck
+from bot.knowledge.matching_content import MatchingContent, load_matching_content
+from bot.knowledge.normalise import Normaliser, Words, sentences, tokens
+from bot.knowledge.small_talk import SmallTalk
 
 Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
-SHORTLIST = 5  # topics whose questions are fuzzy-scored, taken from the top of the profile
+SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of each other signal
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Calibrated on ../shared/eval/dev.jsonl by benchmarks/calibrate.py."""
+    """Calibrated by 5-fold cross-validation in benchmarks/calibrate.py."""
 
-    answer: float = 46.0  # the best topic must score at least this to be answered...
-    margin: float = 6.0  # ...and beat the runner-up by this much
+    answer: float = 45.0  # the best topic must score at least this to be answered...
+    margin: float = 10.0  # ...and beat the runner-up by this much (unless they are siblings)
     clarify: float = 30.0  # below this nothing is close: fall back
-    window: float = 10.0  # clarify offers the topics within this distance of the best
+    window: float = 15.0  # clarify offers the topics within this distance of the best
+    confidence: float = 0.0  # the classifier's probability for its choice, to answer directly
+    single: float = 0.5  # ...and to answer a lone close topic (below `answer`) rather than not
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +70,12 @@ class Weights:
     profile: float = 0.6
     wratio: float = 0.0
     partial_ratio: float = 0.0
+    # Cross-validation chose the lexical score with the classifier as a veto: adding meaning or
+    # the classifier's probability to the score itself did not do better (calibrate.py prints
+    # each); the classifier, which reads the embedding, still decides what may be answered.
+    semantic: float = 0.0  # x 100 x mean cosine of the topic's 3 nearest questions
+    classifier: float = 0.0  # x the classifier's probability for the topic
+    veto: bool = True  # answer directly only when the classifier's first choice agrees
 
     def scorers(self) -> list[tuple[Scorer, float]]:
         pairs = (
@@ -64,11 +87,23 @@ class Weights:
         return [(scorer, weight) for scorer, weight in pairs if weight]
 
 
+class Reason(StrEnum):
+    """Why no topic answers: each gets its own reply."""
+
+    OFF_TOPIC = "off_topic"  # not about B12 injections (another medicine, a pet, a poem)
+    NOT_COVERED = "not_covered"  # about B12, but no topic covers it
+    OTHER_LANGUAGE = "other_language"
+    HELLO = "hello"
+    THANKS = "thanks"
+    OK = "ok"
+    HELP = "help"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     topic: str
     score: float
-    candidates: tuple[str, ...]
+    candidates: tuple[str, ...]  # the topic first, then runner-ups worth offering as buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +115,32 @@ class Clarify:
 @dataclass(frozen=True, slots=True)
 class Fallback:
     score: float
-    candidates: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()  # the closest real topics, best first
+    reason: Reason = Reason.OFF_TOPIC
 
 
 Match = Answer | Clarify | Fallback
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Everything decide() needs about one message, so calibration can replay it cheaply."""
+
+    scores: Mapping[str, float]  # fused score per topic, highest first
+    pick: str | None  # the classifier's first choice
+    probability: float  # how sure the classifier is of it
+    ours: bool  # the message names B12 or the person's own jab: "not covered", not "off topic"
+
+
+@dataclass(frozen=True, slots=True)
+class PartSignals:
+    """One part's raw signals; fused by Weights, so calibration can try weights without rescoring."""
+
+    profile: Mapping[str, float]
+    fuzzy: Mapping[str, float]
+    semantic: np.ndarray  # per topic, index order
+    probability: np.ndarray  # per topic, index order
+    exact: str | None  # the topic one of whose questions this part is, word for word
 
 
 class _Profiles:
@@ -117,6 +174,12 @@ class _Profiles:
         return totals
 
 
+@cache
+def _embedder(folder: Path) -> StaticEmbedder:
+    """One model per process: every FAQ built in tests or a bot shares the 8 MB read."""
+    return StaticEmbedder.load(folder)
+
+
 class Matcher:
     """Scores a message against every topic; built once per catalog."""
 
@@ -126,11 +189,26 @@ class Matcher:
         normaliser: Normaliser,
         thresholds: Thresholds = Thresholds(),
         weights: Weights = Weights(),
+        *,
+        embedder: StaticEmbedder | None = None,
+        index: topic_index.TopicIndex | None = None,
+        content: MatchingContent | None = None,
     ) -> None:
         self.thresholds = thresholds
+        self.weights = weights
         self._normaliser = normaliser
         self._scorers = weights.scorers()
-        self._profile_weight = weights.profile
+        self._embedder = embedder or _embedder(model_dir())
+        self.index = index or topic_index.current(
+            topics, normaliser, self._embedder, topic_index.index_file()
+        )
+        if set(self.index.topic_ids) != set(topics):
+            raise ValueError("the topic index was built for other topics")
+        self._order = self.index.topic_ids
+        self._content = content
+        self._siblings = content.siblings if content else ()
+        self._small_talk = SmallTalk(content.small_talk if content else {})
+        self._language = LanguageCheck(content.languages if content else {}, normaliser.known_words)
         self._questions: dict[str, list[str]] = {}
         documents: dict[str, list[tuple[str, ...]]] = {}
         seen: set[str] = set()
@@ -151,43 +229,85 @@ class Matcher:
             " ".join(sorted(q.split())): topic for topic, qs in self._questions.items() for q in qs
         }
 
+    @classmethod
+    def for_catalog(cls, catalog: Catalog, thresholds: Thresholds | None = None) -> Matcher:
+        """The matcher a bot uses: the catalog's words, the model, the matcher's content files."""
+        content = load_matching_content(catalog.root, frozenset(catalog.topics))
+        normaliser = cls.normaliser_for(catalog, content)
+        return cls(catalog.topics, normaliser, thresholds or Thresholds(), content=content)
+
+    @staticmethod
+    def normaliser_for(catalog: Catalog, content: MatchingContent | None = None) -> Normaliser:
+        """The catalog's words, other medicines from out_of_scope.yaml, spelling towards both."""
+        content = content or load_matching_content(catalog.root, frozenset(catalog.topics))
+        base = Normaliser(catalog.vocabulary, scope=content.scope)
+        return base.with_known_words(known_words(catalog))
+
     def words(self, text: str) -> Words:
         return self._normaliser.words(text)
 
-    def scores(self, text: str, whole: Words | None = None) -> dict[str, float]:
-        """Each topic's best score over every part of the message, highest first."""
-        best: dict[str, float] = {}
+    def parts(self, text: str, whole: Words | None = None) -> list[PartSignals]:
+        """Raw signals for the whole message and for each of its sentences."""
+        found = []
         for part in _parts(text):
             words = (
                 whole.content if whole is not None and part is text else self.words(part).content
             )
             if words:
-                for topic, score in self._score(words).items():
-                    if score > best.get(topic, 0.0):
-                        best[topic] = score
-        return dict(sorted(best.items(), key=lambda item: -item[1]))
+                found.append(self._part(part, words))
+        return found
 
-    def _score(self, words: tuple[str, ...]) -> dict[str, float]:
+    def _part(self, text: str, words: tuple[str, ...]) -> PartSignals:
+        vector = self._embedder.embed(text)
+        semantic = self.index.nearest(vector)
+        probability = self.index.probabilities(self.index.features(vector, words))
         profile = self._profiles.scores(words)
-        combined = {topic: self._profile_weight * score for topic, score in profile.items()}
-        # Fuzzy-score only the questions of the topics the profile ranks highest: the rest
-        # cannot win, and scoring every question would cost six times as much per message.
-        if self._profile_weight:
-            shortlist = sorted(profile, key=profile.__getitem__, reverse=True)[:SHORTLIST]
-        else:
-            shortlist = list(self._questions)
+        shortlist = {
+            *sorted(profile, key=profile.__getitem__, reverse=True)[:SHORTLIST],
+            *(self._order[i] for i in np.argsort(-probability)[:SHORTLIST]),
+            *(self._order[i] for i in np.argsort(-semantic)[:SHORTLIST]),
+        }
         query = " ".join(words)
-        for topic in shortlist:
-            combined[topic] = combined.get(topic, 0.0) + self._best_fuzzy(
-                query, topic, len(words) == 1
-            )
+        fuzzy = {t: self._best_fuzzy(query, t, len(words) == 1) for t in shortlist}
         # A message that is, word for word, one of a topic's questions is that topic: the
         # profile alone would dilute a perfect match with the topic's other vocabulary.
         # One word ("what?") is too little to be sure of.
         exact = self._word_for_word.get(" ".join(sorted(words))) if len(words) >= 2 else None
-        if exact is not None:
-            combined[exact] = 100.0
-        return combined
+        return PartSignals(profile, fuzzy, semantic, probability, exact)
+
+    def fuse(
+        self, parts: Sequence[PartSignals], ours: bool, weights: Weights | None = None
+    ) -> Signals:
+        """One score per topic, 0-100 (its best over the parts), and the classifier's choice.
+
+        Lexical signals give at most 100; meaning and the classifier add theirs on top, and the
+        sum is scaled back to 100, so thresholds read the same whatever the weights.
+        """
+        weights = weights or self.weights
+        # Fuzzy scores were weighted when the matcher was built; other weights only switch them off.
+        fuzzy_on = 1.0 if weights.scorers() else 0.0
+        lexical = weights.profile + fuzzy_on * sum(weight for _, weight in self._scorers)
+        ceiling = 100.0 * (lexical + weights.semantic) + weights.classifier or 1.0
+        best: dict[str, float] = {}
+        pick, pick_probability = None, -1.0
+        for part in parts:
+            fused = weights.semantic * 100.0 * part.semantic + weights.classifier * part.probability
+            for i, topic in enumerate(self._order):
+                score = (
+                    weights.profile * part.profile.get(topic, 0.0)
+                    + fuzzy_on * part.fuzzy.get(topic, 0.0)
+                    + float(fused[i])
+                )
+                score = 100.0 if topic == part.exact else 100.0 * score / ceiling
+                if score > best.get(topic, -math.inf):
+                    best[topic] = score
+            top = int(np.argmax(part.probability))
+            if part.probability[top] > pick_probability:
+                pick, pick_probability = self._order[top], float(part.probability[top])
+        ranked = dict(sorted(best.items(), key=lambda item: -item[1]))
+        if not weights.veto:
+            pick, pick_probability = None, 1.0
+        return Signals(ranked, pick, max(pick_probability, 0.0), ours=ours)
 
     def _best_fuzzy(self, query: str, topic: str, one_word_query: bool) -> float:
         """The topic's best question score under the weighted rapidfuzz scorers.
@@ -225,12 +345,54 @@ class Matcher:
         ]
         return max([*totals, *lone], default=0.0)
 
+    def screen(self, text: str, words: Words) -> Fallback | None:
+        """Small talk, another language or another medicine: a reply of its own, no topic."""
+        kind = self._small_talk.kind(text)
+        if kind is not None:
+            return Fallback(score=0.0, reason=Reason(kind))
+        if self._language.is_other_language(text):
+            return Fallback(score=0.0, reason=Reason.OTHER_LANGUAGE)
+        if words.not_ours:
+            return Fallback(score=0.0, reason=Reason.OFF_TOPIC)
+        return None
+
+    def signals(self, text: str, words: Words) -> Signals:
+        return self.fuse(self.parts(text, whole=words), ours=ours(words))
+
     def match(self, text: str) -> Match:
         """Answer, Clarify or Fallback for one message (triage has already run)."""
         words = self._normaliser.words(text)
-        if words.not_ours:
-            return Fallback(score=0.0)
-        return decide(self.scores(text, whole=words), self.thresholds)
+        screened = self.screen(text, words)
+        if screened is not None:
+            return screened
+        return decide(self.signals(text, words), self.thresholds, self._siblings)
+
+
+def model_problems(catalog: Catalog) -> list[str]:
+    """For content-check: a missing or damaged model file, or a malformed matching file.
+
+    A stale topic index is not one: a bot rebuilds it in memory, and the test suite fails until
+    tools/train_classifier.py has rebuilt the shipped file.
+    """
+    try:
+        StaticEmbedder.load()
+        topic_index.load(topic_index.index_file())
+        load_matching_content(catalog.root, frozenset(catalog.topics))
+    except ContentError as error:
+        return [str(error)]
+    return []
+
+
+def known_words(catalog: Catalog) -> set[str]:
+    """The words spelling is corrected towards: the content's own vocabulary."""
+    known = {w for topic in catalog.topics.values() for q in topic.questions for w in tokens(q)}
+    known |= {w for variant in catalog.vocabulary.synonyms for w in tokens(variant)}
+    return known | catalog.vocabulary.stopwords
+
+
+def ours(words: Words) -> bool:
+    """Names B12 or the person's own jab: a miss is then "not covered", not "off topic"."""
+    return words.mentions_b12 or words.mentions_own_jab
 
 
 def _all_scores(query: str, choices: list[str], scorer: Scorer) -> list[float]:
@@ -243,11 +405,21 @@ def _all_scores(query: str, choices: list[str], scorer: Scorer) -> list[float]:
     return scores
 
 
-def decide(scores: Mapping[str, float], thresholds: Thresholds) -> Match:
-    """Turn ranked topic scores into an outcome; pure, so calibration can replay it cheaply."""
-    ranked = sorted(scores.items(), key=lambda item: -item[1])
+def decide(
+    signals: Signals, thresholds: Thresholds, siblings: Iterable[frozenset[str]] = ()
+) -> Match:
+    """Turn ranked topic scores into an outcome; pure, so calibration can replay it cheaply.
+
+    A direct answer needs a high score, the classifier's agreement (its own first choice, with
+    enough confidence), and either a clear margin or runner-ups that are all the best topic's
+    siblings (offered as buttons beside the answer). A single close topic is never offered alone
+    (see _close_call). Otherwise: "not covered" with the closest topics when the message is
+    about B12, "off topic" when it is not.
+    """
+    ranked = list(signals.scores.items())
+    reason = Reason.NOT_COVERED if signals.ours else Reason.OFF_TOPIC
     if not ranked:
-        return Fallback(score=0.0)
+        return Fallback(score=0.0, reason=reason)
     best_topic, best = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     close = tuple(
@@ -255,11 +427,42 @@ def decide(scores: Mapping[str, float], thresholds: Thresholds) -> Match:
         for topic, score in ranked[:MAX_CANDIDATES]
         if score >= thresholds.clarify and best - score <= thresholds.window
     )
-    if best >= thresholds.answer and best - runner_up >= thresholds.margin:
-        return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
+    agrees = signals.pick in (None, best_topic)
+    sure = agrees and signals.probability >= thresholds.confidence
+    if best >= thresholds.answer and sure:
+        related = any(best_topic in group and set(close) <= group for group in siblings)
+        if best - runner_up >= thresholds.margin or related:
+            return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
     if best >= thresholds.clarify:
-        return Clarify(score=round(best, 1), candidates=close)
-    return Fallback(score=round(best, 1), candidates=tuple(t for t, _ in ranked[:MAX_CANDIDATES]))
+        call = _close_call(signals, thresholds, close)
+        if call is not None:
+            return call
+    return Fallback(
+        score=round(best, 1), candidates=tuple(t for t, _ in ranked[:MAX_CANDIDATES]), reason=reason
+    )
+
+
+def _close_call(
+    signals: Signals, thresholds: Thresholds, close: tuple[str, ...]
+) -> Answer | Clarify | None:
+    """Close enough to offer, not to answer outright; None when nothing is worth offering.
+
+    A single topic is never offered alone: it is answered when the classifier is sure of it,
+    offered beside the classifier's own choice or the runner-up, or else not offered at all.
+    """
+    ranked = list(signals.scores.items())
+    best_topic, best = ranked[0]
+    score = round(best, 1)
+    if len(close) >= 2:
+        return Clarify(score=score, candidates=close)
+    if signals.pick is not None and signals.pick != best_topic:
+        return Clarify(score=score, candidates=(best_topic, signals.pick))
+    runner_ups = tuple(t for t, s in ranked[1:MAX_CANDIDATES] if s >= thresholds.clarify)
+    if signals.pick is None or signals.probability >= thresholds.single:
+        return Answer(topic=best_topic, score=score, candidates=(best_topic, *runner_ups))
+    if runner_ups:
+        return Clarify(score=score, candidates=(best_topic, runner_ups[0]))
+    return None
 
 
 def _parts(text: str) -> list[str]:

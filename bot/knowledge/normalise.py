@@ -9,6 +9,8 @@ content's own vocabulary.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -19,15 +21,22 @@ import Stemmer
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.catalog import Vocabulary
+from bot.knowledge.matching_content import Scope
 
 # A Telegram message is at most 4096 characters; anything longer is not a question we can answer
 # better by reading further, and reading it all would let one message stall the bot.
 MAX_MATCH_CHARS = 4096
 MIN_CORRECTABLE = 7
+MIN_NAME_BY_ENDING = 8  # shorter words ending like a medicine name are too often ordinary words
 NUMBER = "num"
 JAB = "jab"  # the canonical word for an injection in synonyms.yaml
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
 _MICRO = re.compile(r"[µμ]\s*g", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[\u00a0\u2010-\u2015\u2026\u2212\u3000]")  # spaces, dashes, ...
+# Latin letters with no accent to strip, which fold() would drop from the middle of a word.
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss", "æ": "ae"}
+)
 _SENTENCE_END = re.compile(r"(?<=[?!.\n])\s+|\n+")
 
 
@@ -42,7 +51,12 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and numbers, with letters and digits apart ('1000mcg' -> ['1000', 'mcg'])."""
+    """Words and numbers, with letters and digits apart ('1000mcg' -> ['1000', 'mcg']).
+
+    Dashes and the like separate words ("Ozempic—what" is two), where fold() alone would drop
+    them and join the words; apostrophes still join ("can’t" -> "cant").
+    """
+    text = _SEPARATORS.sub(" ", text[:MAX_MATCH_CHARS]).translate(_PLAIN_LETTERS)
     return _TOKEN.findall(fold(text))
 
 
@@ -57,9 +71,11 @@ class Words:
 
     content: tuple[str, ...]  # stemmed canonical words that carry meaning
     mentions_b12: bool
-    mentions_other_subject: bool
+    mentions_other_subject: bool  # another medicine, vaccine or supplement (out_of_scope.yaml)
     mentions_never_b12: bool
-    mentions_own_jab: bool  # a jab that is not another subject's ("after my jab", not "flu jab")
+    # A jab that is not another medicine's: not "flu jab", nor one named after an injected
+    # medicine ("the shingles vaccine, is it 2 jabs?"). "Paracetamol after my jab" is ours.
+    mentions_own_jab: bool
 
     @property
     def not_ours(self) -> bool:
@@ -81,7 +97,9 @@ class Normaliser:
     stem too, so the two sides of a comparison always speak the same language.
     """
 
-    def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, known_words: Iterable[str] = (), scope: Scope | None = None
+    ) -> None:
         self._stem = Stemmer.Stemmer(
             "english"
         ).stemWord  # the Snowball stemmer, in C, with its own cache
@@ -105,8 +123,10 @@ class Normaliser:
         self._stopwords = frozenset(self._stem(w) for w in vocabulary.stopwords)
         self._vocabulary = vocabulary
         self._b12 = self._phrase_set(vocabulary.b12_words)
-        self._other = self._phrase_set(vocabulary.other_subjects)
-        self._never = self._phrase_set(vocabulary.never_b12)
+        scope = self._scope = scope or Scope()
+        self._other = self._phrase_set(vocabulary.other_subjects | scope.medicines)
+        self._injected = self._phrase_set(scope.injected)
+        self._never = self._phrase_set(vocabulary.never_b12 | scope.animals)
         self._known = frozenset(known_words)
         self._known_list = sorted(self._known)
         self._correct = lru_cache(maxsize=4096)(self._closest_known)
@@ -119,7 +139,21 @@ class Normaliser:
 
     def with_known_words(self, known_words: Iterable[str]) -> Normaliser:
         """A normaliser that also corrects misspellings towards these words (the content's vocabulary)."""
-        return Normaliser(self._vocabulary, known_words)
+        return Normaliser(self._vocabulary, known_words, self._scope)
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        return self._known
+
+    def fingerprint(self) -> str:
+        """A hash of every mapping that shapes the words out (what the topic index learns from)."""
+        vocabulary = self._vocabulary
+        parts = [
+            sorted(vocabulary.synonyms.items()),
+            sorted(vocabulary.stopwords),
+            self._known_list,
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def _expand(self, words: Sequence[str]) -> list[str]:
         """Stems with synonyms mapped (longest phrase first) and every number one placeholder."""
@@ -152,14 +186,25 @@ class Normaliser:
     def words(self, text: str) -> Words:
         """The canonical stems of a message, spelling corrected towards the content's vocabulary."""
         expanded = self._expand([self._correct(w) for w in tokens(text)])
-        others = _covered(expanded, self._other)
+        others = _covered(expanded, self._other) | self._named_by_ending(expanded)
+        first_injected = min(_covered(expanded, self._injected), default=len(expanded))
         return Words(
             content=tuple(w for w in expanded if w not in self._stopwords),
             mentions_b12=_contains_any(expanded, self._b12),
             mentions_other_subject=bool(others),
             mentions_never_b12=_contains_any(expanded, self._never),
-            mentions_own_jab=any(w == JAB and i not in others for i, w in enumerate(expanded)),
+            mentions_own_jab=any(
+                w == JAB and i not in others and i < first_injected for i, w in enumerate(expanded)
+            ),
         )
+
+    def _named_by_ending(self, words: list[str]) -> set[int]:
+        """Positions of words that end like a medicine's name ("-cillin"), and the word after."""
+        positions: set[int] = set()
+        for i, word in enumerate(words):
+            if len(word) >= MIN_NAME_BY_ENDING and word.endswith(self._scope.name_endings):
+                positions.update((i, i + 1))
+        return positions
 
 
 def _covered(words: list[str], phrases: frozenset[tuple[str, ...]]) -> set[int]:

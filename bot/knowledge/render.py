@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageCategory
 from bot.knowledge.faq import Cautioned, Decision
-from bot.knowledge.matcher import Answer, Clarify, Fallback
+from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.triage import Urgent
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -78,6 +78,10 @@ MESSAGES: dict[str, dict[str, object]] = {
     "guided_start": {"frequency": "every 4 weeks", "time": "09:00"},
     "guided_for_whom": {},
     "guided_other": {"example": "/remind every 6 weeks at 7:45 pm"},
+    "small_talk_hello": {},
+    "small_talk_thanks": {},
+    "small_talk_ok": {},
+    "other_language": {},
 }
 
 
@@ -187,8 +191,20 @@ class Renderer:
         html = self._layouts[Kind.CLARIFY].render(candidates=topics)
         return Reply(Kind.CLARIFY, _tidy(html), tuple(Choice(t.title, t.id) for t in topics))
 
-    def fallback(self) -> Reply:
-        return Reply(Kind.FALLBACK, _tidy(self._layouts[Kind.FALLBACK].render()), show_menu=True)
+    def fallback(self, reason: Reason = Reason.OFF_TOPIC, candidates: Sequence[str] = ()) -> Reply:
+        """No topic answers: a reply that fits why (off topic, not covered, chat, language)."""
+        if reason is Reason.HELP:
+            return Reply(Kind.FALLBACK, self.message("help"))
+        if reason in (Reason.HELLO, Reason.THANKS, Reason.OK):
+            return Reply(Kind.FALLBACK, self.message(f"small_talk_{reason.value}"))
+        if reason is Reason.OTHER_LANGUAGE:
+            return Reply(Kind.FALLBACK, self.message("other_language"))
+        not_covered = reason is Reason.NOT_COVERED and bool(candidates)
+        html = _tidy(self._layouts[Kind.FALLBACK].render(not_covered=not_covered))
+        if not_covered:
+            topics = [self._catalog.topics[t] for t in candidates]
+            return Reply(Kind.FALLBACK, html, tuple(Choice(t.title, t.id) for t in topics))
+        return Reply(Kind.FALLBACK, html, show_menu=True)
 
     def urgent(self, category: TriageCategory) -> Reply:
         return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(category=category)))
@@ -213,12 +229,19 @@ class Renderer:
                 return dataclasses.replace(reply, html=f"{banner}\n\n{reply.html}")
             case Urgent(category=category):
                 return self.urgent(category)
-            case Answer(topic=topic):
-                return self.answer(self._catalog.topics[topic])
+            case Answer(topic=topic, candidates=candidates):
+                reply = self.answer(self._catalog.topics[topic])
+                # Close runner-ups (siblings, or the next best) come first among the buttons.
+                runner_ups = [c for c in candidates if c != topic]
+                if not runner_ups:
+                    return reply
+                choices = [Choice(self._catalog.topics[c].title, c) for c in runner_ups]
+                choices += [c for c in reply.choices if c.topic not in runner_ups]
+                return dataclasses.replace(reply, choices=tuple(choices))
             case Clarify(candidates=candidates):
                 return self.clarify(candidates)
-            case Fallback():
-                return self.fallback()
+            case Fallback(reason=reason, candidates=candidates):
+                return self.fallback(reason, candidates)
 
 
 def _tidy(html: str) -> str:

@@ -10,14 +10,17 @@ from bot.telegram.keyboards import answer_keyboard, clarify_keyboard, menu_keybo
 
 
 def keyboard_for(reply: Reply, catalog: Catalog) -> InlineKeyboardMarkup | None:
-    """Answers get related topics and feedback; clarify its candidates; fallback the menu."""
+    """Answers get related topics and feedback; clarify its candidates; fallback the menu or,
+    when the question is ours but not covered, the closest topics; small talk nothing."""
     match reply.kind:
         case Kind.ANSWER if reply.topic is not None:
             return answer_keyboard(reply.topic, reply.choices)
         case Kind.CLARIFY:
             return clarify_keyboard(reply.choices)
-        case Kind.FALLBACK:
+        case Kind.FALLBACK if reply.show_menu:
             return menu_keyboard(catalog, None)
+        case Kind.FALLBACK if reply.choices:  # "not covered": the closest real topics
+            return clarify_keyboard(reply.choices)
     return None
 
 

@@ -1,0 +1,44 @@
+"""Another language and small talk are recognised without mistaking an English question."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.matcher import Reason
+
+DATA = Path(__file__).parent / "data"
+OTHER_LANGUAGES = [
+    line for line in (DATA / "other_languages.txt").read_text().splitlines() if line.strip()
+]
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES)
+def test_a_question_in_another_language_is_told_english_only(faq, text: str) -> None:
+    assert faq.matcher.match(text).reason is Reason.OTHER_LANGUAGE
+
+
+def test_no_english_question_is_taken_for_another_language(faq, catalog) -> None:
+    """Every topic question, every labelled check question and every near miss is English."""
+    texts = [q for topic in catalog.topics.values() for q in topic.questions]
+    for path in (DATA / "dev.jsonl", DATA / "dev2.jsonl"):
+        texts += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    flagged = [t for t in texts if faq.matcher._language.is_other_language(t)]
+    assert flagged == []
+
+
+@pytest.mark.parametrize(
+    "text", ["b12 dose?", "hydroxocobalamin 1mg im", "ok", "Bonjour", "jab sore arm", "b12 la"]
+)
+def test_short_or_mixed_messages_are_read_as_english(faq, text: str) -> None:
+    assert not faq.matcher._language.is_other_language(text)
+
+
+def test_small_talk_replies_are_short_and_kind(renderer) -> None:
+    for reason in (Reason.HELLO, Reason.THANKS, Reason.OK):
+        reply = renderer.fallback(reason)
+        assert reply.html
+        assert not reply.show_menu
+        assert not reply.choices
+    assert "/topics" in renderer.fallback(Reason.HELP).html
+    assert "English" in renderer.fallback(Reason.OTHER_LANGUAGE).html
