@@ -6,13 +6,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from bot.config import ConfigError
@@ -86,39 +84,19 @@ def content_check(stdout: TextIO, *, readability: bool = False) -> int:
     return 0
 
 
-def _until_signalled(serving: Callable[[asyncio.Event], Awaitable[None]]) -> int:
-    """Run `serving` until SIGTERM or SIGINT sets its event; a deploy's stop is not a crash.
-
-    The bot then stops cleanly inside `running`: sends under way finish, claimed reminders are
-    handed back, and the process exits 0.
-    """
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await serving(stop)
-
-    asyncio.run(main())
-    return 0
-
-
 def run() -> int:
     """Long polling, for a machine that can reach Telegram (or TELEGRAM_BASE_URL)."""
     from bot.config import load_settings
     from bot.logs import configure
-    from bot.telegram.app import build_application, running
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
 
     settings = load_settings(os.environ)
     configure(settings.log_level)
-
-    # Updates that arrived while the bot was down are kept (polling never drops pending updates).
-    async def polling(stop: asyncio.Event) -> None:
-        async with running(build_application(settings), polling=True):
-            await stop.wait()
-
-    return _until_signalled(polling)
+    # Updates that arrived while the bot was down are kept (drop_pending_updates=False).
+    build_application(settings).run_polling(
+        allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+    )
+    return 0
 
 
 def dispatch() -> int:
@@ -127,6 +105,9 @@ def dispatch() -> int:
     Several dispatchers may share one PostgreSQL database: claims are row-locked, so none sends
     what another has claimed. (Two pollers of one token would conflict in Telegram; this does not poll.)
     """
+    import asyncio
+    import signal
+
     from bot.config import load_settings
     from bot.logs import configure
     from bot.telegram.app import build_application, running
@@ -134,15 +115,21 @@ def dispatch() -> int:
     settings = load_settings(os.environ)
     configure(settings.log_level)
 
-    async def dispatching(stop: asyncio.Event) -> None:
+    async def forever() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         async with running(build_application(settings), polling=False):
             await stop.wait()
 
-    return _until_signalled(dispatching)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(forever())
+    return 0
 
 
 def webhook() -> int:
     """The webhook server for hosting: Telegram posts updates to WEBHOOK_URL."""
+    import asyncio
+
     from bot.config import load_settings
     from bot.logs import configure
     from bot.telegram.app import build_application
@@ -150,7 +137,9 @@ def webhook() -> int:
 
     settings = load_settings(os.environ, need_webhook=True)
     configure(settings.log_level)
-    return _until_signalled(lambda stop: serve(build_application(settings), settings, stop=stop))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(build_application(settings), settings))
+    return 0
 
 
 def chat(stdin: TextIO, stdout: TextIO) -> int:
