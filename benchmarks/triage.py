@@ -7,7 +7,7 @@
   the emergency page <= 5%).
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
-- tests/data/triage/train.jsonl: the training set, shown for comparison only (in-sample).
+- tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample).
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ def main() -> int:
     triage = Triage(load_catalog().triage, TriageModel.load())
     labelled_set(triage, DATA / "triage" / "holdout.jsonl", show_misses=show)
     eval_sets(triage)
-    labelled_set(triage, DATA / "triage" / "train.jsonl", show_misses=False)
+    for path in sorted((DATA / "triage").glob("train*.jsonl")):
+        labelled_set(triage, path, show_misses=False)
     speed(triage)
     return 0
 

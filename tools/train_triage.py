@@ -1,4 +1,4 @@
-"""Train triage's learned net on tests/data/triage/train.jsonl and write the model file.
+"""Train triage's learned net on tests/data/triage/train*.jsonl and write the model file.
 
 Run after editing content/triage.yaml or the training set (a test fails until you do):
     python tools/train_triage.py
@@ -20,7 +20,8 @@ from bot.knowledge.triage_signs import words
 from bot.knowledge.triage_training import read_examples, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING_SET = ROOT / "tests" / "data" / "triage" / "train.jsonl"
+# Every training file, in a fixed order; holdout.jsonl is never among them.
+TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl"))
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 
 
@@ -30,12 +31,12 @@ def signs_only(triage: Triage, texts: list[str], content: TriageContent) -> list
 
 def main() -> int:
     content = load_catalog(ROOT / "content").triage
-    examples = read_examples(TRAINING_SET)
+    examples = [example for path in TRAINING_SETS for example in read_examples(path)]
     # The signs need no model; a placeholder one that never fires keeps Triage whole.
     never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0, 2.0), "")
     signed = signs_only(Triage(content, never), [e.text for e in examples], content)
     model, probabilities = train_model(
-        content, examples, signed, training_hash(TRAINING_SET, TRIAGE_YAML)
+        content, examples, signed, training_hash(*TRAINING_SETS, TRIAGE_YAML)
     )
     model.save(MODEL_FILE)
     cut = model.thresholds

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from bot.knowledge.catalog import TriageCategory, TriageContent
 from bot.knowledge.triage_model import TriageModel
-from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, SignReader, words
+from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
 
 # A message longer than this is a story: the learned net reads it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
@@ -57,10 +57,11 @@ class Triage:
     def assess(self, text: str) -> Assessment:
         """How alarming a message is, and which kind of emergency it names."""
         tokens = words(text, self._content)
-        by_signs = self.by_signs(tokens)
+        reading = self._reader.read(tokens)
+        by_signs = self._decide_by_signs(reading)
         if by_signs.level is Level.EMERGENCY:
             return by_signs
-        probability = self._probability(tokens)
+        probability = self._probability(tokens, reading)
         cut = self._model.thresholds
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
@@ -76,7 +77,9 @@ class Triage:
 
     def by_signs(self, tokens: list[str]) -> Assessment:
         """What the signs of triage.yaml alone decide, before the learned net is asked."""
-        reading = self._reader.read(tokens)
+        return self._decide_by_signs(self._reader.read(tokens))
+
+    def _decide_by_signs(self, reading: Reading) -> Assessment:
         by_position = sorted(reading.found, key=lambda found: found.span.start)
         emergencies = [found for found in by_position if _happening(found, reading.families)]
         if emergencies:
@@ -94,11 +97,15 @@ class Triage:
             return Urgent(assessment.category)
         return None
 
-    def _probability(self, tokens: list[str]) -> float:
-        parts = [tokens]
+    def _probability(self, tokens: list[str], reading: Reading) -> float:
+        probability = self._model.probability(tokens, reading)
         if len(tokens) > STORY_WORDS:
-            parts += _sentences(tokens)
-        return max(self._model.probability(part, self._reader.read(part)) for part in parts)
+            sentences = _sentences(tokens)
+            probability = max(
+                probability,
+                *(self._model.probability(part, self._reader.read(part)) for part in sentences),
+            )
+        return probability
 
 
 def _happening(found: Found, families: frozenset[str]) -> bool:

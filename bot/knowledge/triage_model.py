@@ -3,7 +3,7 @@
 Signs written in triage.yaml catch what their word families cover; people find other words. A
 logistic regression over hashed features of the message (words, word pairs, letter 3-5-grams that
 survive misspellings, the families present and the signs found with how they were said) is trained
-by `tools/train_triage.py` on tests/data/triage/train.jsonl, written for that purpose. The file
+by `tools/train_triage.py` on tests/data/triage/train*.jsonl, written for that purpose. The file
 records the hash of what it was trained on, so a test fails when the data or triage.yaml change
 without retraining. Only numpy is needed at run time.
 """
@@ -15,6 +15,7 @@ import math
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +27,27 @@ DIMENSIONS = 1 << 18
 MODEL_FILE = Path(__file__).with_name("data") / "triage-model.npz"
 
 
+def _hashed(name: str) -> int:
+    return zlib.crc32(name.encode()) & (DIMENSIONS - 1)
+
+
+@lru_cache(maxsize=50_000)
+def _word_features(token: str) -> frozenset[int]:
+    """A word and its letter 3-5-grams, hashed: cached, since words repeat across messages."""
+    padded = f"<{token}>"
+    names = {f"w:{token}"}
+    for size in (3, 4, 5):
+        names.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    return frozenset(_hashed(name) for name in names)
+
+
 def feature_names(tokens: list[str], reading: Reading) -> set[str]:
-    """What the model sees of a message."""
+    """What the model sees of a message beyond its single words: pairs, families and signs."""
     names: set[str] = set()
     previous = SENTENCE_BREAK
     for token in tokens:
-        if token != SENTENCE_BREAK:
-            names.add(f"w:{token}")
-            padded = f"<{token}>"
-            for size in (3, 4, 5):
-                names.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
-            if previous != SENTENCE_BREAK:
-                names.add(f"b:{previous}_{token}")
+        if token != SENTENCE_BREAK and previous != SENTENCE_BREAK:
+            names.add(f"b:{previous}_{token}")
         previous = token
     names.update(f"f:{family}" for family in reading.families)
     for found in reading.found:
@@ -61,9 +71,10 @@ def feature_names(tokens: list[str], reading: Reading) -> set[str]:
 
 def feature_indices(tokens: list[str], reading: Reading) -> np.ndarray:
     """The hashed, de-duplicated feature indices of a message."""
-    indices = {
-        zlib.crc32(name.encode()) & (DIMENSIONS - 1) for name in feature_names(tokens, reading)
-    }
+    indices = {_hashed(name) for name in feature_names(tokens, reading)}
+    for token in tokens:
+        if token != SENTENCE_BREAK:
+            indices |= _word_features(token)
     return np.fromiter(indices, dtype=np.int64, count=len(indices))
 
 

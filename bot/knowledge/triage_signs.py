@@ -174,7 +174,7 @@ class SignReader:
                 else:
                     self._by_first[first].append(entry)
         self._signs = [
-            (category, strong, sign)
+            (category, strong, sign, frozenset(sign))
             for category in content.categories
             for strong, signs in ((True, category.strong), (False, category.weak))
             for sign in signs
@@ -192,7 +192,8 @@ class SignReader:
             if token == SENTENCE_BREAK:
                 continue
             for entry in self._entries_for(token):
-                end = entry.matches(tokens, at)
+                # A one-word entry already matched when it was looked up for this word.
+                end = at + 1 if len(entry.parts) == 1 else entry.matches(tokens, at)
                 if end:
                     spans[entry.family].append(Span(at, end))
         return spans
@@ -202,8 +203,9 @@ class SignReader:
         sentence_of = _sentence_numbers(tokens)
         spans = self.tag(tokens)
         found = []
-        for category, strong, sign in self._signs:
-            if not all(term in spans for term in sign):
+        present = spans.keys()
+        for category, strong, sign, terms in self._signs:
+            if not terms <= present:
                 continue
             placed = self._place(sign, spans, sentence_of, category.window)
             if placed is not None:
