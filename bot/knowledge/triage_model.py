@@ -46,7 +46,7 @@ def feature_names(tokens: list[str], reading: Reading) -> set[str]:
     names: set[str] = set()
     previous = SENTENCE_BREAK
     for token in tokens:
-        if token != SENTENCE_BREAK and previous != SENTENCE_BREAK:
+        if SENTENCE_BREAK not in (token, previous):
             names.add(f"b:{previous}_{token}")
         previous = token
     names.update(f"f:{family}" for family in reading.families)
