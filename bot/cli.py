@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TextIO
 
 from bot.config import ConfigError
@@ -84,19 +86,39 @@ def content_check(stdout: TextIO, *, readability: bool = False) -> int:
     return 0
 
 
+def _until_signalled(serving: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run `serving` until SIGTERM or SIGINT sets its event; a deploy's stop is not a crash.
+
+    The bot then stops cleanly inside `running`: sends under way finish, claimed reminders are
+    handed back, and the process exits 0.
+    """
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serving(stop)
+
+    asyncio.run(main())
+    return 0
+
+
 def run() -> int:
     """Long polling, for a machine that can reach Telegram (or TELEGRAM_BASE_URL)."""
     from bot.config import load_settings
     from bot.logs import configure
-    from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.app import build_application, running
 
     settings = load_settings(os.environ)
     configure(settings.log_level)
-    # Updates that arrived while the bot was down are kept (drop_pending_updates=False).
-    build_application(settings).run_polling(
-        allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-    )
-    return 0
+
+    # Updates that arrived while the bot was down are kept (polling never drops pending updates).
+    async def polling(stop: asyncio.Event) -> None:
+        async with running(build_application(settings), polling=True):
+            await stop.wait()
+
+    return _until_signalled(polling)
 
 
 def dispatch() -> int:
@@ -105,9 +127,6 @@ def dispatch() -> int:
     Several dispatchers may share one PostgreSQL database: claims are row-locked, so none sends
     what another has claimed. (Two pollers of one token would conflict in Telegram; this does not poll.)
     """
-    import asyncio
-    import signal
-
     from bot.config import load_settings
     from bot.logs import configure
     from bot.telegram.app import build_application, running
@@ -115,21 +134,15 @@ def dispatch() -> int:
     settings = load_settings(os.environ)
     configure(settings.log_level)
 
-    async def forever() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async def dispatching(stop: asyncio.Event) -> None:
         async with running(build_application(settings), polling=False):
             await stop.wait()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(forever())
-    return 0
+    return _until_signalled(dispatching)
 
 
 def webhook() -> int:
     """The webhook server for hosting: Telegram posts updates to WEBHOOK_URL."""
-    import asyncio
-
     from bot.config import load_settings
     from bot.logs import configure
     from bot.telegram.app import build_application
@@ -137,9 +150,7 @@ def webhook() -> int:
 
     settings = load_settings(os.environ, need_webhook=True)
     configure(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(build_application(settings), settings))
-    return 0
+    return _until_signalled(lambda stop: serve(build_application(settings), settings, stop=stop))
 
 
 def chat(stdin: TextIO, stdout: TextIO) -> int:

@@ -144,6 +144,11 @@ class Dispatcher:
             self._idle.set()
         return report
 
+    @property
+    def stopping(self) -> bool:
+        """Whether stop() was called: no tick should be scheduled after this one."""
+        return self._stopping
+
     async def stop(self) -> None:
         """Stop claiming; let sends under way finish (up to `stop_wait` s), hand the rest back.
 

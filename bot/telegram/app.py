@@ -117,10 +117,12 @@ async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
     Not run_repeating: a tick sending a large fan-out can take minutes, and overlapping ticks
     would only be skipped by APScheduler with a warning each time.
     """
+    dispatcher = services(context).dispatcher
     try:
-        await services(context).dispatcher.tick()
+        await dispatcher.tick()
     finally:
-        context.job_queue.run_once(_dispatch, when=DISPATCH_SECONDS, name=DISPATCH_JOB)
+        if not dispatcher.stopping:
+            context.job_queue.run_once(_dispatch, when=DISPATCH_SECONDS, name=DISPATCH_JOB)
 
 
 async def _stop(application: Application) -> None:
@@ -206,8 +208,9 @@ def register(application: Application) -> None:
 async def running(application: Application, *, polling: bool) -> AsyncIterator[Application]:
     """Start the Application (and polling) inside an event loop we own, as run_polling would.
 
-    For the webhook server, `b12bot chat`, tests and benchmarks: run_polling owns the loop itself
-    and would not share it. post_init and post_shutdown run here just as run_polling runs them.
+    Every command runs the bot this way (and `b12bot chat`, tests and benchmarks): run_polling owns
+    the loop itself and would not stop the dispatcher before waiting for its tick. post_init and
+    post_shutdown run here just as run_polling runs them.
     """
     try:
         async with application:
@@ -223,6 +226,11 @@ async def running(application: Application, *, polling: bool) -> AsyncIterator[A
             finally:
                 if polling:
                     await application.updater.stop()
+                # Before application.stop(), which would wait for a whole tick to finish: sends
+                # under way finish, what is claimed but not sent is handed back (a clean stop).
+                found: Services = application.bot_data[KEY]
+                if found.dispatcher is not None:
+                    await found.dispatcher.stop()
                 await application.stop()
     finally:
         if application.post_shutdown is not None:
