@@ -997,12 +997,16 @@ class Emulator:
         self._blocked.add(user.id)
         self._enqueue_member_change(user.id, user, "member", "kicked")
 
-    def unblock(self, user: User) -> None:
-        """The user unblocks the bot (Telegram tells the bot with a my_chat_member update)."""
+    def unblock(self, user: User, *, update_lost: bool = False) -> None:
+        """The user unblocks the bot (Telegram tells the bot with a my_chat_member update).
+
+        `update_lost` drops that update, as a bot down for over 24 h would never see it.
+        """
         if user.id not in self._blocked:
             return
         self._blocked.discard(user.id)
-        self._enqueue_member_change(user.id, user, "kicked", "member")
+        if not update_lost:
+            self._enqueue_member_change(user.id, user, "kicked", "member")
 
     def kick_bot(self, group: Group, *, by: User | None = None) -> None:
         """An admin bans the bot from `group`: sends there fail with 403."""

@@ -37,6 +37,9 @@ class Recorder:
         self.sent: list[tuple[int, datetime, bool, int]] = []
         self.followups: list[int] = []
         self.script: list[object] = []
+        self.reachable: set[int] = set()  # chats a re-check finds the bot can write to again
+        self.probed: list[int] = []
+        self.told: list[tuple[int, int]] = []  # (person, group) told the bot may not post there
         self.hold: asyncio.Event | None = None  # sends wait for it, as behind a long flood wait
 
     async def send_reminder(self, claim):
@@ -50,6 +53,14 @@ class Recorder:
     async def send_followup(self, dose, reminder):
         self.followups.append(reminder.chat_id)
         return Delivered(5000)
+
+    async def probe(self, chat_id):
+        self.probed.append(chat_id)
+        return chat_id in self.reachable
+
+    async def tell_paused(self, person, group):
+        self.told.append((person, group))
+        return True
 
 
 async def _reminder(
@@ -102,6 +113,71 @@ async def test_blocked_pauses_the_chat(store, clock) -> None:
     clock.at += timedelta(days=1)
     await _dispatcher(store, sender, clock).tick()
     assert len(sender.sent) == 1  # nothing more goes to a chat that blocked us
+
+
+async def test_one_chat_not_found_is_checked_again_before_the_chat_is_paused(store, clock) -> None:
+    """Issue 10, fault 5: one '400 chat not found' paused a chat for good."""
+    sender = Recorder()
+    sender.script = [Blocked("chat not found")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    assert not (await store.chat(1)).paused
+    clock.at += timedelta(minutes=10)
+    await dispatcher.tick()
+    assert len(sender.sent) == 2
+    assert [d.status for d in await store.history(1)] == ["late"]
+
+
+async def test_chat_not_found_twice_pauses_the_chat(store, clock) -> None:
+    sender = Recorder()
+    sender.script = [Blocked("chat not found"), Blocked("chat not found")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    clock.at += timedelta(minutes=10)
+    await dispatcher.tick()
+    assert (await store.chat(1)).paused
+
+
+async def test_a_paused_chat_is_checked_again_and_resumed_when_it_can_be_reached(
+    store, clock
+) -> None:
+    """Issue 10, fault 5: a missed unblock update left a chat paused forever."""
+    sender = Recorder()
+    sender.script = [Blocked("blocked")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    assert (await store.chat(1)).paused
+    clock.at += timedelta(hours=6)
+    await dispatcher.tick()  # still blocked: stays paused, checked again later
+    assert sender.probed == [1]
+    assert (await store.chat(1)).paused
+    sender.reachable.add(1)  # unblocked, and Telegram's update about it never came
+    clock.at += timedelta(hours=6)
+    await dispatcher.tick()
+    assert not (await store.chat(1)).paused
+    assert sender.sent[-1][0] == 1  # the day's reminder goes out again
+
+
+async def test_a_group_that_took_the_bots_right_to_post_is_paused_and_its_creator_told_once(
+    store, clock, caplog
+) -> None:
+    """Issue 10, fault 8: a permanent 400 was retried every 30 s for 12 h, with a traceback."""
+    sender = Recorder()
+    sender.script = [Blocked("restricted")]
+    await store.ensure_chat(7, "private")  # the creator has a private chat with the bot
+    await _reminder(store, -5, kind="group")
+    await _reminder(store, -5, kind="group", rule="1w@09:00")
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    assert (await store.chat(-5)).paused
+    assert sender.told == [(7, -5)]  # once, though two of its reminders were due
+    clock.at += timedelta(seconds=31)
+    await dispatcher.tick()
+    assert len(sender.sent) == 1
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_migrated_group_moves_and_is_sent_at_the_new_id(store, clock) -> None:

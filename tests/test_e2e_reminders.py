@@ -330,3 +330,84 @@ async def test_a_slow_telegram_gets_each_reminder_once(emulator, app, clock) -> 
     await tick(app, clock, seconds=31)  # when a "try again in 30 s" would come round
     reminders = [m for m in emulator.messages(user.id) if "Injection reminder" in m.text]
     assert len(reminders) == 1
+
+
+async def _due_in_an_hour(app, user) -> None:
+    store = services(app).store
+    await store.ensure_chat(user.id, "private")
+    await store.add_reminder(
+        user.id,
+        creator_id=user.id,
+        rule="1d@09:00",
+        timezone="UTC",
+        start_date=START.date(),
+        next_due_at=START + timedelta(hours=1),
+    )
+
+
+def _reminders(emulator, chat_id: int) -> list:
+    return [m for m in emulator.messages(chat_id) if "Injection reminder" in m.text]
+
+
+async def test_one_chat_not_found_does_not_stop_reminders(emulator, app, clock) -> None:
+    """Issue 10, fault 5: one '400 chat not found' paused the chat for good."""
+    user = emulator.add_user("Sam", started=True)
+    await _due_in_an_hour(app, user)
+    emulator.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+    await tick(app, clock, hours=1)
+    assert not (await services(app).store.chat(user.id)).paused
+    await tick(app, clock, minutes=10)
+    assert len(_reminders(emulator, user.id)) == 1
+
+
+async def test_a_lost_unblock_update_does_not_pause_a_chat_forever(emulator, app, clock) -> None:
+    """Issue 10, fault 5: a missed unblock update paused a chat for good."""
+    user = emulator.add_user("Sam", started=True)
+    await _due_in_an_hour(app, user)
+    emulator.block(user)
+    assert await eventually(lambda: False, timeout=0.3) is False  # the bot hears of the block
+    assert (await services(app).store.chat(user.id)).paused
+    emulator.unblock(user, update_lost=True)
+    await tick(app, clock, hours=1)
+    assert _reminders(emulator, user.id) == []  # nobody has told the bot yet
+    await tick(app, clock, hours=6)  # a paused chat is checked again
+    assert not (await services(app).store.chat(user.id)).paused
+    [late] = _reminders(emulator, user.id)
+    assert "late" in late.text.lower()
+
+
+async def test_reminders_in_a_paused_chat_say_so_and_how_to_resume(emulator, app, clock) -> None:
+    """Issue 10, fault 5: /reminders showed "Next: ..." in a chat whose reminders were paused."""
+    user = emulator.add_user("Sam", started=True)
+    await _due_in_an_hour(app, user)
+    await services(app).store.pause_chat(user.id)
+    await emulator.send_message(user, "/reminders")
+    notice, line = await emulator.wait_for_messages(user.id, count=2)
+    assert "paused" in notice.text.lower()
+    assert "Next:" not in line.text
+    await press(emulator, user, notice, text="▶️ Resume reminders here")
+    assert not (await services(app).store.chat(user.id)).paused
+    await tick(app, clock, hours=1)
+    assert len(_reminders(emulator, user.id)) == 1
+
+
+async def test_a_group_where_the_bot_may_not_post_is_paused_and_its_creator_told_once(
+    emulator, app, clock, caplog
+) -> None:
+    """Issue 10, fault 8: a permanent 400 was retried every 30 s for 12 h with a traceback."""
+    tom, group = await group_reminder(emulator, "every day at 09:00 for Dad")
+    await say(emulator, tom, "/start")  # Tom can be written to in private
+    emulator.fail_next(
+        "sendMessage",
+        status=400,
+        description="Bad Request: not enough rights to send text messages to the chat",
+    )
+    await tick(app, clock, hours=1)
+    assert (await services(app).store.chat(group.id)).paused
+    [told] = await emulator.wait_for_messages(tom.id, count=1)
+    assert "Care" in told.text
+    sends = len(emulator.requests)
+    await tick(app, clock, seconds=31)
+    await tick(app, clock, minutes=30)
+    assert [m for m, p in emulator.requests[sends:] if m == "sendMessage"] == []
+    assert not [r for r in caplog.records if r.exc_info and r.name.startswith("bot.")]

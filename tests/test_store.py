@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import StatementError
 
+from bot.reminders.chats import PAUSE_RECHECK
 from bot.reminders.store import (
     GROUP_FOLLOWUP_MINUTES,
     LEASE_EXPIRED,
@@ -224,6 +225,28 @@ async def test_a_paused_chat_sends_nothing_until_resumed(store: Store) -> None:
     resumed = await claim(store, START + timedelta(minutes=5))
     assert [c.reminder.id for c in resumed] == [reminder.id]
     assert not await store.pause_chat(BOB)
+
+
+async def test_a_paused_chat_is_taken_for_a_recheck_once_each_interval(store: Store) -> None:
+    await add(store, FAMILY)
+    await store.ensure_chat(BOB, "private")  # paused too, but with nothing to resume
+    assert await store.pause_chat(FAMILY, "restricted")
+    assert not await store.pause_chat(FAMILY, "blocked")  # already paused: nobody told twice
+    await store.pause_chat(BOB)
+    paused = await store.chat(FAMILY)
+    assert paused is not None
+    assert (paused.paused, paused.paused_reason) == (True, "restricted")
+    assert await store.chats_to_recheck(START + PAUSE_RECHECK - timedelta(seconds=1), 10) == []
+    assert await store.anything_waiting(START + PAUSE_RECHECK)
+    assert await store.chats_to_recheck(START + PAUSE_RECHECK, 10) == [FAMILY]
+    assert await store.chats_to_recheck(START + PAUSE_RECHECK, 10) == []  # taken: one probe
+    assert await store.chats_to_recheck(START + 2 * PAUSE_RECHECK, 10) == [FAMILY]
+    assert await store.resume_chat(FAMILY)
+    resumed = await store.chat(FAMILY)
+    assert resumed is not None
+    assert (resumed.paused, resumed.paused_reason) == (False, None)
+    assert await store.chats_to_recheck(START + 9 * PAUSE_RECHECK, 10) == []
+    assert await store.creators(FAMILY) == [abs(FAMILY)]
 
 
 async def test_a_group_that_became_a_supergroup_keeps_its_reminders_and_log(store: Store) -> None:

@@ -82,6 +82,9 @@ MESSAGES: dict[str, dict[str, object]] = {
     "small_talk_thanks": {},
     "small_talk_ok": {},
     "other_language": {},
+    "chat_paused": {"reason": "restricted"},
+    "chat_resumed": {},
+    "group_paused": {"title": "Mum's care <3"},
 }
 
 

@@ -3,13 +3,18 @@ moved when a group becomes a supergroup."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.reminders.database import Queries
 from bot.reminders.rows import ChatRow, to_row
 from bot.reminders.schema import Chat, ChatKind, Dose, Reminder
+
+PauseReason = Literal["blocked", "restricted", "chat not found"]
+PAUSE_RECHECK: Final = timedelta(hours=6)  # how often a paused chat is tried again
 
 
 def check_zone(zone: str) -> None:
@@ -57,20 +62,66 @@ class ChatQueries(Queries):
             check_zone(zone)
         return await self._update_chat(chat_id, timezone=zone)
 
-    async def pause_chat(self, chat_id: int) -> bool:
-        """Stop every reminder of a chat the bot can no longer write to (blocked, removed).
+    async def pause_chat(self, chat_id: int, reason: PauseReason = "blocked") -> bool:
+        """Stop every reminder of a chat the bot cannot write to (blocked, removed, restricted).
 
-        The reminders keep their own `active` flag, so resume_chat brings back exactly those.
+        The reminders keep their own `active` flag, so resume_chat brings back exactly those. A
+        pause is not for good: the dispatcher tries the chat again every PAUSE_RECHECK, because
+        Telegram's word that the bot is welcome again can be lost. True only if the chat was
+        running until now, so whoever paused it can tell people once.
         """
-        return await self._update_chat(chat_id, paused=True)
+        async with self._writing.begin() as session:
+            chat = await session.get(Chat, chat_id)
+            if chat is None or chat.paused:
+                return False
+            chat.paused, chat.paused_reason = True, reason
+            chat.recheck_at = self._clock() + PAUSE_RECHECK
+            return True
 
     async def resume_chat(self, chat_id: int) -> bool:
-        """Undo pause_chat (the bot was unblocked or re-added).
+        """Undo pause_chat (the bot was unblocked, re-added, or a re-check got through).
 
         Occurrences that fell due while paused are caught up by the next claim like downtime:
         older than the grace period means logged as missed.
         """
-        return await self._update_chat(chat_id, paused=False)
+        return await self._update_chat(chat_id, paused=False, paused_reason=None, recheck_at=None)
+
+    async def chats_to_recheck(self, now: datetime, limit: int) -> list[int]:
+        """Take paused chats with reminders whose re-check is due; the next one is set now.
+
+        Taking them moves their `recheck_at` on in the same transaction, so concurrent
+        dispatchers never probe one chat twice.
+        """
+        waiting = (Chat.paused == True, Chat.recheck_at <= now)  # noqa: E712 - an indexed equality
+        if not await self._any(Chat.chat_id, *waiting):
+            return []
+        has_reminders = select(Reminder.id).where(
+            Reminder.chat_id == Chat.chat_id,
+            Reminder.active == True,  # noqa: E712
+        )
+        async with self._writing.begin() as session:
+            found = await session.scalars(
+                select(Chat)
+                .where(*waiting, has_reminders.exists())
+                .order_by(Chat.recheck_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            chats = list(found)
+            for chat in chats:
+                chat.recheck_at = now + PAUSE_RECHECK
+            return [chat.chat_id for chat in chats]
+
+    async def creators(self, chat_id: int) -> list[int]:
+        """Who set the chat's active reminders: the people to tell when it cannot be written to."""
+        async with self._reading.begin() as session:
+            found = await session.scalars(
+                select(Reminder.creator_id)
+                .where(Reminder.chat_id == chat_id, Reminder.active == True)  # noqa: E712
+                .distinct()
+                .order_by(Reminder.creator_id)
+            )
+            return list(found)
 
     async def _update_chat(self, chat_id: int, **values: object) -> bool:
         async with self._writing.begin() as session:
@@ -100,6 +151,8 @@ class ChatQueries(Queries):
                         timezone=old.timezone,
                         paused=old.paused,
                         created_at=old.created_at,
+                        paused_reason=old.paused_reason,
+                        recheck_at=old.recheck_at,
                     )
                 )
             elif new.timezone is None:

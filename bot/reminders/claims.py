@@ -78,6 +78,7 @@ class ClaimQueries(Queries):
                 Dose.followup_due_at <= now,
                 Dose.followup_sent.is_(False),
             ),
+            select(Chat.chat_id).where(Chat.paused == True, Chat.recheck_at <= now),  # noqa: E712
         ]
         async with self._reading.begin() as session:
             return bool(await session.scalar(select(or_(*(check.exists() for check in checks)))))
@@ -278,6 +279,7 @@ class ClaimQueries(Queries):
             late=late,
             missed_since_last=0,
             attempt=dose.attempts,
+            error=dose.error,
         )
 
     # -- after sending

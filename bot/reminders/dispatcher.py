@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.reminders.chats import PauseReason
 from bot.reminders.rules import Rule, next_due
 from bot.reminders.store import Claim, DoseRow, ReminderRow, Store
 
@@ -41,6 +42,7 @@ SEND_RATE = 29  # messages a second the rate limiter lets out: a batch is half a
 CHAT_SPACING = 1.0  # seconds between messages to one chat: Telegram allows about 1 per second
 NETWORK_RETRY = timedelta(seconds=30)
 PARALLEL_CHATS = 64  # chats served at once; AIORateLimiter keeps the overall rate under 30/s
+CHAT_RECHECK = timedelta(minutes=10)  # a first "chat not found" is tried again this much later
 STOP_WAIT = 10.0  # seconds a stopping dispatcher gives the sends under way (hosts allow ~30)
 
 
@@ -51,9 +53,13 @@ class Delivered:
 
 @dataclass(frozen=True, slots=True)
 class Blocked:
-    """The bot cannot write to the chat any more (blocked, removed, chat gone)."""
+    """The bot cannot write to the chat: blocked or removed, not allowed to post, chat not found.
 
-    reason: str
+    The chat is paused (after a second look, for "chat not found": Telegram says it now and then
+    of chats that exist) and tried again every PAUSE_RECHECK.
+    """
+
+    reason: PauseReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,14 @@ class Unsure:
     reason: str  # "timeout" or "network"
 
 
-SendResult = Delivered | Blocked | Moved | TryLater | Unsure
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Telegram refuses this message itself (a 400 that names no chat problem): our bug."""
+
+    reason: str
+
+
+SendResult = Delivered | Blocked | Moved | TryLater | Unsure | Rejected
 
 
 class Sender(Protocol):
@@ -87,6 +100,14 @@ class Sender(Protocol):
     async def send_reminder(self, claim: Claim) -> SendResult: ...
 
     async def send_followup(self, dose: DoseRow, reminder: ReminderRow) -> SendResult: ...
+
+    async def probe(self, chat_id: int) -> bool:
+        """Whether the bot can write to the chat now, without posting a message in it."""
+        ...
+
+    async def tell_paused(self, person: int, group: int) -> bool:
+        """Tell a reminder's creator, in private, that the group's reminders stopped, and why."""
+        ...
 
 
 def advance(reminder: ReminderRow, due: datetime) -> datetime:
@@ -137,6 +158,7 @@ class Dispatcher:
         self._idle.clear()
         try:
             if await self._store.anything_waiting(self._clock()):
+                await self._recheck_paused_chats()
                 async with self._renewing_leases():
                     await self._send_due(report)
                 await self._send_followups(report)
@@ -166,6 +188,17 @@ class Dispatcher:
             await self._store.release(self._attempts())
             logger.info("stopping: %d reminder sends handed back", len(self._held))
             self._held.clear()
+
+    async def _recheck_paused_chats(self) -> None:
+        for chat_id in await self._store.chats_to_recheck(self._clock(), limit=self._batch):
+            try:
+                reachable = await self._sender.probe(chat_id)
+            except Exception:
+                logger.exception("checking a paused chat failed")
+                continue
+            if reachable:
+                await self._store.resume_chat(chat_id)
+                logger.info("a paused chat can be written to again: resumed")
 
     async def _send_due(self, report: TickReport) -> None:
         # The next batch is claimed while this one goes out, so Telegram's rate is not left unused
@@ -252,11 +285,12 @@ class Dispatcher:
                 await self._store.mark_sent(claim.dose_id, message_id)
                 report.sent += 1
                 report.late += claim.late
+            case Blocked("chat not found") if claim.error != "chat not found":
+                retry_at = self._clock() + CHAT_RECHECK  # a second look before pausing
+                await self._store.mark_failed(claim.dose_id, "chat not found", retry_at)
+                report.retried += 1
             case Blocked(reason):
-                logger.info("chat paused: %s", reason)
-                await self._store.mark_failed(claim.dose_id, reason, None)
-                await self._store.pause_chat(claim.reminder.chat_id)
-                report.paused_chats.add(claim.reminder.chat_id)
+                await self._pause(claim, reason, report)
             case Moved(new_chat_id):
                 await self._store.migrate_chat(claim.reminder.chat_id, new_chat_id)
                 await self._store.mark_failed(claim.dose_id, "migrated", self._clock())
@@ -264,12 +298,28 @@ class Dispatcher:
             case TryLater(after, reason):
                 await self._store.mark_failed(claim.dose_id, reason, self._clock() + after)
                 report.retried += 1
+            case Rejected(reason):
+                # Sending it again cannot help; loud, since only a bug of ours gets here.
+                logger.error("Telegram refused reminder %d (%s)", claim.reminder.id, reason)
+                await self._store.mark_failed(claim.dose_id, "refused", None)
             case Unsure(reason):
                 # It may have arrived: a second copy only when the lease would have run out.
                 retry_at = self._clock() + self._store.lease
                 await self._store.mark_failed(claim.dose_id, reason, retry_at)
                 report.retried += 1
         self._held.pop(claim.dose_id, None)
+
+    async def _pause(self, claim: Claim, reason: PauseReason, report: TickReport) -> None:
+        chat_id = claim.reminder.chat_id
+        # The dose goes out when the chat resumes, or is logged missed if that is past the grace.
+        await self._store.mark_failed(claim.dose_id, reason, self._clock())
+        report.paused_chats.add(chat_id)
+        if not await self._store.pause_chat(chat_id, reason):
+            return  # already paused: by another of its reminders, or another dispatcher
+        logger.info("chat paused: %s", reason)
+        if reason == "restricted":  # a group that can still be fixed: its creators should know
+            for person in await self._store.creators(chat_id):
+                await self._sender.tell_paused(person, chat_id)
 
     async def _send_followups(self, report: TickReport) -> None:
         if self._stopping:
@@ -286,7 +336,7 @@ class Dispatcher:
         except Exception:
             logger.exception("follow-up for reminder %d failed", reminder.id)
             return False
-        if isinstance(result, Blocked):
-            await self._store.pause_chat(reminder.chat_id)
+        if isinstance(result, Blocked) and result.reason != "chat not found":
+            await self._store.pause_chat(reminder.chat_id, result.reason)
             report.paused_chats.add(reminder.chat_id)
         return isinstance(result, Delivered)

@@ -16,6 +16,7 @@ class ChatRow:
     timezone: str | None
     paused: bool
     created_at: datetime
+    paused_reason: str | None  # blocked, restricted or chat not found
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,8 @@ class Claim:
     """A dose this process now owns and must send, then report with mark_sent or mark_failed.
 
     `missed_since_last` counts the occurrences logged as missed since this reminder's last
-    message, so the message can say so; `attempt` is 1 for the first try, for backoff.
+    message, so the message can say so; `attempt` is 1 for the first try; it is also the lease's
+    token: a dose taken over by another dispatcher has a newer attempt.
     """
 
     dose_id: int
@@ -66,6 +68,7 @@ class Claim:
     late: bool
     missed_since_last: int
     attempt: int = 1
+    error: str | None = None  # why the previous attempt failed, if this is a retry
 
 
 RowT = TypeVar("RowT", ChatRow, ReminderRow, DoseRow)

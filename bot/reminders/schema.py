@@ -83,6 +83,8 @@ class Chat(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     paused: Mapped[bool]
     created_at: Mapped[datetime]
+    paused_reason: Mapped[str | None] = mapped_column(String(16))
+    recheck_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Reminder(Base):

@@ -1,5 +1,6 @@
 """The dispatcher's Sender over the Telegram Bot: renders reminder messages and turns Telegram's
-errors into reminder state (blocked -> pause, migrated -> move, flood or network -> try later).
+errors into reminder state (blocked, not allowed to post or chat not found -> pause; migrated ->
+move; flood or network -> try later; any other 400 -> refused, since sending it again cannot help).
 
 By the time an error arrives here the rate limiter has already waited out 429s (max_retries). It
 does not retry a reminder's network errors: the dispatcher does, knowing the lease. A timeout may
@@ -13,6 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, ReplyParameters
+from telegram.constants import ChatAction
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -29,6 +31,7 @@ from bot.reminders.dispatcher import (
     Blocked,
     Delivered,
     Moved,
+    Rejected,
     SendResult,
     TryLater,
     Unsure,
@@ -38,6 +41,9 @@ from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.ratelimit import ONE_ATTEMPT, may_have_arrived
 
 SEND_TIMEOUT = 20.0  # seconds to wait for Telegram's answer (python-telegram-bot's default is 5)
+# What Telegram says, in a 400, when the bot is in a group but may not post there. Matched as
+# substrings of the lower-cased description: only the exception type is stable (telegram docs).
+_NO_RIGHT_TO_POST = ("not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
 
 
 def local_time(moment: dt.datetime, zone: str, *, with_day: bool = True) -> str:
@@ -66,6 +72,28 @@ class TelegramSender:
         html = self._renderer.message("followup", for_whom=reminder.for_whom)
         return await self._send(reminder.chat_id, html, None, reply_to=dose.message_id)
 
+    async def probe(self, chat_id: int) -> bool:
+        # "typing..." for a moment is all a person may see; a blocked bot gets a 403 for it.
+        try:
+            await self._bot.send_chat_action(
+                chat_id, ChatAction.TYPING, read_timeout=SEND_TIMEOUT, rate_limit_args=ONE_ATTEMPT
+            )
+        except TelegramError:
+            return False
+        return True
+
+    async def tell_paused(self, person: int, group: int) -> bool:
+        try:
+            title = (await self._bot.get_chat(group)).title
+        except TelegramError:
+            title = None
+        html = self._renderer.message("group_paused", title=title)
+        try:
+            await self._bot.send_message(person, html)
+        except TelegramError:  # they never started the bot in private, or blocked it
+            return False
+        return True
+
     async def _send(
         self, chat_id: int, html: str, markup, *, reply_to: int | None = None
     ) -> SendResult:
@@ -87,17 +115,22 @@ class TelegramSender:
         return Delivered(message.message_id)
 
 
-def outcome(error: TelegramError) -> SendResult:
+def outcome(error: TelegramError) -> SendResult:  # noqa: PLR0911 - one per kind of failure
     """What a send that failed this way means for the reminder; re-raises what it cannot place."""
+    said = str(error).lower()
     match error:
-        case Forbidden():
+        case Forbidden():  # blocked, kicked, user deactivated: 403 whatever the words
             return Blocked("blocked")
         case ChatMigrated(new_chat_id=new_chat_id):
             return Moved(new_chat_id)
         case RetryAfter(retry_after=retry_after):
             return TryLater(dt.timedelta(seconds=float(retry_after)), "flood")
-        case BadRequest() if "not found" in str(error).lower():
-            return Blocked("chat gone")
+        case BadRequest() if "not found" in said:
+            return Blocked("chat not found")
+        case BadRequest() if any(words in said for words in _NO_RIGHT_TO_POST):
+            return Blocked("restricted")
+        case BadRequest():
+            return Rejected("bad request")
         case NetworkError() if may_have_arrived(error):
             return Unsure("timeout" if isinstance(error, TimedOut) else "network")
         case NetworkError():

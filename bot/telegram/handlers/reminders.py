@@ -187,24 +187,59 @@ def _followup(parsed: Parsed, group: bool) -> int | None:
 
 
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reminders: each with its next due time and pause/resume/delete buttons."""
+    """/reminders: each with its next due time and pause/resume/delete buttons.
+
+    A chat the dispatcher paused (blocked, not allowed to post, not found) says so first, with a
+    way to resume: its reminders' next times would otherwise read as if they were coming.
+    """
     found = services(context)
-    rows = await found.store.reminders(update.effective_chat.id)
+    chat_id = update.effective_chat.id
+    rows = await found.store.reminders(chat_id)
     if not rows:
         await _reply(update, found.renderer.message("reminders_none"))
         return
+    chat = await found.store.chat(chat_id)
+    chat_paused = chat is not None and chat.paused
+    if chat_paused:
+        await _reply(
+            update,
+            found.renderer.message("chat_paused", reason=chat.paused_reason),
+            confirm_keyboard("resume", "▶️ Resume reminders here", "Not now"),
+        )
     for row in rows:
-        await _reply(update, _line(found, row), manage_keyboard(row.id, paused=not row.active))
+        await _reply(
+            update,
+            _line(found, row, chat_paused=chat_paused),
+            manage_keyboard(row.id, paused=not row.active),
+        )
 
 
-def _line(found: Services, row: ReminderRow) -> str:
+def _line(found: Services, row: ReminderRow, *, chat_paused: bool = False) -> str:
     return found.renderer.message(
         "reminder_line",
         description=Rule.from_text(row.rule).describe(),
         for_whom=row.for_whom,
         next_due=local_time(row.next_due_at, row.timezone),
-        paused=not row.active,
+        paused=chat_paused or not row.active,
     )
+
+
+async def _resume_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    """The Resume button under a paused chat's /reminders: anyone who may manage one of them."""
+    found = services(context)
+    query = update.callback_query
+    if not yes:
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        return
+    rows = await found.store.reminders(update.effective_chat.id)
+    creators = {row.creator_id for row in rows}
+    if not (update.effective_user.id in creators or await may_manage(update, context, None)):
+        await query.answer(NOT_ALLOWED, show_alert=True)
+        return
+    await found.store.resume_chat(update.effective_chat.id)
+    await query.answer("Resumed.")
+    await query.edit_message_text(found.renderer.message("chat_resumed"), reply_markup=None)
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,6 +276,8 @@ async def on_reminder_button(
             await _share(update, context, yes)
         case Confirm(what="forget", yes=yes):
             await _forget(update, context, yes)
+        case Confirm(what="resume", yes=yes):
+            await _resume_chat(update, context, yes)
         case _:
             await update.callback_query.answer(EXPIRED_DOSE)
 
