@@ -44,6 +44,7 @@ TOKENIZER_CHECKS = (
     "维生素B12注射多久一次",
     "naïve café: Ärger über Spritzen",
     "tab\there\x00nul\u200bzero-width",
+    "controls\x0bdropped\x1cas\x85BERT\u2028does\x7f",
     "emoji 😀 and symbols ½ ² № ﬁ",
     "İstanbul ΣΊΣΥΦΟΣ",
     "x" * 120 + " long word",

@@ -89,7 +89,7 @@ def cases(matcher: Matcher, examples: Sequence[Example]) -> list[Case]:
     for example in examples:
         words = matcher.words(example.text)
         screened = matcher.screen(example.text, words)
-        parts = () if screened else matcher.parts(example.text, whole=words)
+        parts = () if screened else matcher.parts(example.text, whole=words, every_signal=True)
         found.append(Case(example, screened, parts, ours(words)))
     return found
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,8 @@ MANIFEST = "manifest.json"
 MAX_TOKENS = 512  # the teacher's limit; model2vec truncates there too
 _MAX_WORD_CHARS = 100  # longer "words" are unknown, as in the teacher's tokenizer
 _CONTINUE = "##"
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # dropped, as BERT does
+_ASCII_WORD = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")  # ASCII symbols are all BERT punctuation
 _REBUILD = "rebuild it with tools/distill_model.py (see README: matching)"
 
 
@@ -58,10 +61,12 @@ def _normalise(text: str) -> str:
     kept = []
     for char in text:
         code = ord(char)
-        if char.isspace() or unicodedata.category(char) == "Zs":
-            kept.append(" ")
-        elif code in (0, 0xFFFD) or unicodedata.category(char).startswith("C"):
+        if char not in "\t\n\r" and (
+            code in (0, 0xFFFD) or unicodedata.category(char).startswith("C")
+        ):
             continue
+        if char.isspace():
+            kept.append(" ")
         elif _is_cjk(code):
             kept.append(f" {char} ")
         else:
@@ -98,8 +103,12 @@ class WordPiece:
 
     def ids(self, text: str) -> list[int]:
         """Token ids, cut at MAX_TOKENS, then unknown words dropped (as model2vec does)."""
+        if text.isascii():  # most messages: the same steps, ten times faster by regex
+            words = _ASCII_WORD.findall(_ASCII_CONTROL.sub("", text).lower())
+        else:
+            words = _pre_tokens(_normalise(text))
         out: list[int] = []
-        for word in _pre_tokens(_normalise(text)):
+        for word in words:
             out.extend(self._word(word))
             if len(out) >= MAX_TOKENS:
                 break

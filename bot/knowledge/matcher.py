@@ -46,7 +46,8 @@ from bot.knowledge.small_talk import SmallTalk
 
 Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
-SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of each other signal
+SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of the profile...
+SHORTLIST_OTHERS = 3  # ...and from the top of the classifier and of meaning
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,11 @@ class Thresholds:
     """Calibrated by 5-fold cross-validation in benchmarks/calibrate.py."""
 
     answer: float = 45.0  # the best topic must score at least this to be answered...
-    margin: float = 10.0  # ...and beat the runner-up by this much (unless they are siblings)
+    margin: float = 6.0  # ...and beat the runner-up by this much (unless they are siblings)
     clarify: float = 30.0  # below this nothing is close: fall back
     window: float = 15.0  # clarify offers the topics within this distance of the best
     confidence: float = 0.0  # the classifier's probability for its choice, to answer directly
-    single: float = 0.5  # ...and to answer a lone close topic (below `answer`) rather than not
+    single: float = 0.7  # ...and to answer a lone close topic (below `answer`) rather than not
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,27 +247,34 @@ class Matcher:
     def words(self, text: str) -> Words:
         return self._normaliser.words(text)
 
-    def parts(self, text: str, whole: Words | None = None) -> list[PartSignals]:
-        """Raw signals for the whole message and for each of its sentences."""
+    def parts(
+        self, text: str, whole: Words | None = None, *, every_signal: bool = False
+    ) -> list[PartSignals]:
+        """Raw signals for the whole message and for each of its sentences.
+
+        Only what the matcher's weights use is computed, unless `every_signal` (calibration,
+        which tries other weights on the same signals).
+        """
+        weights = None if every_signal else self.weights
         found = []
         for part in _parts(text):
             words = (
                 whole.content if whole is not None and part is text else self.words(part).content
             )
             if words:
-                found.append(self._part(part, words))
+                found.append(self._part(part, words, weights))
         return found
 
-    def _part(self, text: str, words: tuple[str, ...]) -> PartSignals:
+    def _part(self, text: str, words: tuple[str, ...], weights: Weights | None) -> PartSignals:
         vector = self._embedder.embed(text)
-        semantic = self.index.nearest(vector)
+        semantic = (
+            self.index.nearest(vector)
+            if weights is None or weights.semantic
+            else np.zeros(len(self._order), dtype=np.float32)
+        )
         probability = self.index.probabilities(self.index.features(vector, words))
         profile = self._profiles.scores(words)
-        shortlist = {
-            *sorted(profile, key=profile.__getitem__, reverse=True)[:SHORTLIST],
-            *(self._order[i] for i in np.argsort(-probability)[:SHORTLIST]),
-            *(self._order[i] for i in np.argsort(-semantic)[:SHORTLIST]),
-        }
+        shortlist = self._shortlist(profile, probability, semantic, weights)
         query = " ".join(words)
         fuzzy = {t: self._best_fuzzy(query, t, len(words) == 1) for t in shortlist}
         # A message that is, word for word, one of a topic's questions is that topic: the
@@ -274,6 +282,23 @@ class Matcher:
         # One word ("what?") is too little to be sure of.
         exact = self._word_for_word.get(" ".join(sorted(words))) if len(words) >= 2 else None
         return PartSignals(profile, fuzzy, semantic, probability, exact)
+
+    def _shortlist(
+        self,
+        profile: Mapping[str, float],
+        probability: np.ndarray,
+        semantic: np.ndarray,
+        weights: Weights | None,
+    ) -> set[str]:
+        """The topics whose questions are fuzzy-scored: the top of each signal the weights use
+        (all signals when weights is None). The rest cannot win, and scoring every question
+        would cost many times as much per message."""
+        chosen = set(sorted(profile, key=profile.__getitem__, reverse=True)[:SHORTLIST])
+        if weights is None or weights.classifier or weights.veto:
+            chosen.update(self._order[i] for i in np.argsort(-probability)[:SHORTLIST_OTHERS])
+        if weights is None or weights.semantic:
+            chosen.update(self._order[i] for i in np.argsort(-semantic)[:SHORTLIST_OTHERS])
+        return chosen
 
     def fuse(
         self, parts: Sequence[PartSignals], ours: bool, weights: Weights | None = None
@@ -291,11 +316,12 @@ class Matcher:
         best: dict[str, float] = {}
         pick, pick_probability = None, -1.0
         for part in parts:
+            listed = self._shortlist(part.profile, part.probability, part.semantic, weights)
             fused = weights.semantic * 100.0 * part.semantic + weights.classifier * part.probability
             for i, topic in enumerate(self._order):
                 score = (
                     weights.profile * part.profile.get(topic, 0.0)
-                    + fuzzy_on * part.fuzzy.get(topic, 0.0)
+                    + (fuzzy_on * part.fuzzy.get(topic, 0.0) if topic in listed else 0.0)
                     + float(fused[i])
                 )
                 score = 100.0 if topic == part.exact else 100.0 * score / ceiling

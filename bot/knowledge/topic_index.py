@@ -93,8 +93,15 @@ def build(
     normaliser: Normaliser,
     embedder: StaticEmbedder,
     folder: Path | None = None,
+    *,
+    steps: int = _TRAINING["steps"],
+    l2: float = _TRAINING["l2"],
 ) -> TopicIndex:
-    """Embed every question and train the classifier on them: deterministic, about a second."""
+    """Embed every question and train the classifier on them: deterministic, a few seconds.
+
+    `steps=0` leaves the classifier untrained, for benchmarks that time matching, not quality;
+    `l2` is for benchmarks/crossval.py, which chose the default.
+    """
     topic_ids = tuple(sorted(topics))
     texts, labels = [], []
     for label, topic_id in enumerate(topic_ids):
@@ -133,7 +140,8 @@ def build(
     features = np.stack(
         [draft.features(vector, bag) for vector, bag in zip(vectors, bags, strict=True)]
     )
-    weights, bias = train_softmax(features, np.array(labels), len(topic_ids), **_TRAINING)
+    recipe = {**_TRAINING, "steps": steps, "l2": l2}
+    weights, bias = train_softmax(features, np.array(labels), len(topic_ids), **recipe)
     return TopicIndex(**{**_fields(draft), "weights": weights, "bias": bias})
 
 
