@@ -215,8 +215,8 @@ def test_figures_on_the_held_out_set_hold(triage) -> None:
     ordinary = [level for row, level in levels if row["level"] == "none"]
     recall = emergencies.count(Level.EMERGENCY) / len(emergencies)
     false_alarms = ordinary.count(Level.EMERGENCY) / len(ordinary)
-    assert recall >= 0.958  # today's figure; the target is 0.99
-    # a missed emergency mostly still gets the banner with the numbers (3 of 336 today do not)
+    assert recall >= 0.967  # today's figure; the target is 0.99
+    # a missed emergency mostly still gets the banner with the numbers (1 of 336 today does not)
     assert emergencies.count(Level.NONE) / len(emergencies) <= 0.01
     assert false_alarms <= 0.05
     categories = {row["category"] for row, level in levels if level is Level.EMERGENCY}
@@ -228,4 +228,4 @@ def test_figures_on_the_shared_check_sets_hold(triage) -> None:
     urgent = [triage.assess(row["q"]).level for row in rows if row["expect"] == "urgent"]
     other = [triage.assess(row["q"]).level for row in rows if row["expect"] != "urgent"]
     assert urgent.count(Level.EMERGENCY) == len(urgent)
-    assert other.count(Level.EMERGENCY) / len(other) <= 0.014  # today's 5/373; the target is 0.01
+    assert other.count(Level.EMERGENCY) / len(other) <= 0.011  # today's 4/373; the target is 0.01

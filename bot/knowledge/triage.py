@@ -81,9 +81,18 @@ class Triage:
 
     def _decide_by_signs(self, reading: Reading) -> Assessment:
         by_position = sorted(reading.found, key=lambda found: found.span.start)
-        emergencies = [found for found in by_position if _happening(found, reading.families)]
+        # Two different signs said plainly confirm each other, like an acute cue does.
+        plain = {
+            f.span
+            for f in by_position
+            if f.category.level == Level.EMERGENCY and not f.talked_about
+        }
+        families = reading.families | ({"ACUTE"} if len(plain) > 1 else set())
+        emergencies = [found for found in by_position if _happening(found, families)]
         if emergencies:
-            return Assessment(Level.EMERGENCY, emergencies[0].category, 1.0)
+            # A strong sign names the emergency better than a weak one that was confirmed.
+            named = min(emergencies, key=lambda found: (not found.strong, found.span.start))
+            return Assessment(Level.EMERGENCY, named.category, 1.0)
         if by_position:
             named = [f for f in by_position if f.category.level == Level.EMERGENCY]
             talked_about = any(f.talked_about for f in named)

@@ -58,6 +58,7 @@ def feature_names(tokens: list[str], reading: Reading) -> set[str]:
                 ("past", found.past),
                 ("question", found.general_question),
                 ("if", found.hypothetical),
+                ("animal", found.about_an_animal),
             )
             if said
         )

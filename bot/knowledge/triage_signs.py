@@ -103,11 +103,18 @@ class Found:
     past: bool
     general_question: bool
     hypothetical: bool
+    about_an_animal: bool
 
     @property
     def talked_about(self) -> bool:
-        """Said as a negation, a past event, a general question or a "what if"."""
-        return self.negated or self.past or self.general_question or self.hypothetical
+        """Not a person's emergency now: a negation, the past, a question, a "what if", a pet."""
+        return (
+            self.negated
+            or self.past
+            or self.general_question
+            or self.hypothetical
+            or self.about_an_animal
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +285,7 @@ class SignReader:
             past=in_sentence("HISTORY"),
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
+            about_an_animal=in_sentence("ANIMAL") and not in_sentence("CHILD"),
         )
 
     def _negated(

@@ -28,7 +28,7 @@ FOLDS = 5
 # below the 5% target with room for new wording.
 MAX_ADDED_FALSE_ALARMS = 0.02
 MAX_UNSIGNED_FALSE_ALARMS = 0.005  # where no sign matched, the net is the only judge
-MAX_CAUTION_ON_ORDINARY = 0.15
+MAX_CAUTION_ON_ORDINARY = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +146,7 @@ def choose_thresholds(
     return Thresholds(
         emergency=max(emergency, 0.5),
         unsigned=max(unsigned, emergency, 0.5),
-        # The net alone raises a banner only when it finds an emergency more likely than not.
-        caution=min(max(caution, 0.5), max(emergency, 0.5)),
+        caution=min(caution, max(emergency, 0.5)),
     )
 
 
