@@ -411,3 +411,83 @@ async def test_a_group_where_the_bot_may_not_post_is_paused_and_its_creator_told
     await tick(app, clock, minutes=30)
     assert [m for m, p in emulator.requests[sends:] if m == "sendMessage"] == []
     assert not [r for r in caplog.records if r.exc_info and r.name.startswith("bot.")]
+
+
+async def _shared(emulator, who, group, line: str) -> None:
+    """`who` sets a reminder in `group` and confirms showing it there."""
+    consent = await say(emulator, who, f"/remind {line}", chat=group)
+    await press(emulator, who, consent, text="Yes, show it here")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Reminder set" in saved.text
+
+
+async def test_a_member_who_forgets_in_a_group_deletes_only_their_own(emulator, app, clock) -> None:
+    """Issue 10, fault 3: a member who had set one reminder could /forget the whole group."""
+    mum, tom, ann = emulator.add_user("Mum"), emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Mum's care", members=[mum, tom, ann], admins=[ann])
+    await say(emulator, ann, "/timezone Europe/London", chat=group)
+    await _shared(emulator, ann, group, "every day at 09:00 for Mum")
+    await _shared(emulator, tom, group, "every day at 09:00 for Dad")
+    await tick(app, clock, hours=1)
+    for_mum, for_dad = await emulator.wait_for_messages(group.id, count=2)
+    await press(emulator, tom, for_mum if "Mum" in for_mum.text else for_dad, text="✅ Taken")
+    await press(emulator, mum, for_dad if "Dad" in for_dad.text else for_mum, text="✅ Taken")
+    confirm = await say(emulator, tom, "/forget", chat=group)
+    assert "you set" in confirm.text
+    query = await emulator.press_button(mum, confirm, text="Yes, delete")
+    assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
+    await press(emulator, tom, confirm, text="Yes, delete")
+    store = services(app).store
+    assert [r.creator_id for r in await store.reminders(group.id)] == [ann.id]
+    log = await store.history(group.id)
+    assert [(d.status, d.acted_by) for d in log] == []  # Tom's reminder's dose, Tom's press
+    assert await store.chat(group.id) is not None
+
+
+async def test_only_admins_forget_a_whole_group_anonymous_ones_too(emulator, app) -> None:
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[ann])
+    await say(emulator, ann, "/timezone Europe/London", chat=group)
+    await _shared(emulator, ann, group, "every day at 09:00 for Mum")
+    await emulator.send_anonymous_admin_message(group, "/forget")
+    [confirm] = await emulator.wait_for_messages(group.id, count=1)
+    assert "this group" in confirm.text
+    query = await emulator.press_button(tom, confirm, text="Yes, delete")
+    assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
+    assert await services(app).store.chat(group.id) is not None
+    await press(emulator, ann, confirm, text="Yes, delete")
+    assert await services(app).store.chat(group.id) is None
+
+
+async def test_an_anonymous_admin_can_confirm_a_group_reminder_they_started(emulator, app) -> None:
+    """Issue 10: the confirm button refused the admin who had asked anonymously."""
+    ann = emulator.add_user("Ann")
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[ann, tom], admins=[ann])
+    await say(emulator, ann, "/timezone Europe/London", chat=group)
+    await emulator.send_anonymous_admin_message(group, "/remind every day at 09:00 for Mum")
+    [consent] = await emulator.wait_for_messages(group.id, count=1)
+    query = await emulator.press_button(tom, consent, text="Yes, show it here")
+    assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
+    await press(emulator, ann, consent, text="Yes, show it here")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Reminder set" in saved.text
+
+
+async def test_a_chat_may_hold_fifty_active_reminders(emulator, app) -> None:
+    """Issue 10: a per-chat cap on active reminders, with a clear message."""
+    user = emulator.add_user("Sam")
+    await say(emulator, user, "/timezone Europe/London")
+    store = services(app).store
+    for _ in range(50):
+        await store.add_reminder(
+            user.id,
+            creator_id=user.id,
+            rule="1d@09:00",
+            timezone="Europe/London",
+            start_date=START.date(),
+            next_due_at=START + timedelta(hours=1),
+        )
+    refused = await say(emulator, user, "/remind every day at 10:00")
+    assert "50" in refused.text
+    assert len(await store.reminders(user.id)) == 50

@@ -26,6 +26,7 @@ from bot.reminders.chats import PAUSE_RECHECK
 from bot.reminders.store import (
     GROUP_FOLLOWUP_MINUTES,
     LEASE_EXPIRED,
+    MAX_ACTIVE_PER_CHAT,
     MIGRATIONS_DIR,
     SEND_LEASE,
     Advance,
@@ -33,6 +34,7 @@ from bot.reminders.store import (
     Claim,
     ReminderRow,
     Store,
+    TooManyReminders,
     async_url,
     make_engine,
     open_store,
@@ -311,6 +313,18 @@ async def test_reminders_are_added_listed_stopped_and_deleted(store: Store) -> N
     assert not await store.set_active(second.id, True)
     assert not await store.reschedule(second.id, later)
     assert await store.reminders(BOB) == []
+
+
+async def test_a_chat_holds_at_most_fifty_active_reminders(store: Store) -> None:
+    """Issue 10: a per-chat cap, so one chat cannot fill the dispatcher's batches."""
+    made = [await add(store, ALICE) for _ in range(MAX_ACTIVE_PER_CHAT)]
+    with pytest.raises(TooManyReminders):
+        await add(store, ALICE)
+    assert await store.set_active(made[0].id, False)
+    await add(store, ALICE)  # a stopped one does not count
+    with pytest.raises(TooManyReminders):
+        await store.set_active(made[0].id, True)
+    await add(store, BOB)  # another chat has its own fifty
 
 
 async def test_follow_ups_are_on_in_groups_and_off_in_private_unless_chosen(store: Store) -> None:

@@ -85,6 +85,9 @@ MESSAGES: dict[str, dict[str, object]] = {
     "chat_paused": {"reason": "restricted"},
     "chat_resumed": {},
     "group_paused": {"title": "Mum's care <3"},
+    "forget_mine_confirm": {},
+    "forgotten_mine": {},
+    "reminders_full": {"limit": 50},
 }
 
 

@@ -35,3 +35,17 @@ class ErasureQueries(Queries):
             await session.execute(
                 delete(Chat).where(Chat.chat_id == user_id, Chat.kind == "private")
             )
+
+    async def forget_member(self, chat_id: int, user_id: int) -> None:
+        """Delete what one member put into a group: reminders they set (with their dose logs),
+        and the doses they marked or logged there. The group and everyone else's stay.
+
+        What a member of a group may erase on their own; the whole group is its admins' to erase.
+        """
+        async with self._writing.begin() as session:
+            await session.execute(
+                delete(Reminder).where(Reminder.chat_id == chat_id, Reminder.creator_id == user_id)
+            )
+            await session.execute(
+                delete(Dose).where(Dose.chat_id == chat_id, Dose.acted_by == user_id)
+            )

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Final, Literal
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.chats import check_zone
 from bot.reminders.database import Queries
@@ -13,6 +14,11 @@ from bot.reminders.rows import ReminderRow, to_row
 from bot.reminders.schema import Chat, Reminder
 
 GROUP_FOLLOWUP_MINUTES: Final = 120
+MAX_ACTIVE_PER_CHAT: Final = 50  # far above any real schedule; keeps one chat from a flood
+
+
+class TooManyReminders(ValueError):
+    """The chat already has MAX_ACTIVE_PER_CHAT active reminders."""
 
 
 def sendable_reminders() -> Select[tuple[Reminder]]:
@@ -23,6 +29,14 @@ def sendable_reminders() -> Select[tuple[Reminder]]:
         # "= true", not a bare column or IS: only an equality lets SQLite use the index.
         .where(Reminder.active == True, Chat.paused == False)  # noqa: E712
     )
+
+
+async def _check_room(session: AsyncSession, chat_id: int) -> None:
+    active = await session.scalar(
+        select(func.count()).where(Reminder.chat_id == chat_id, Reminder.active == True)  # noqa: E712
+    )
+    if (active or 0) >= MAX_ACTIVE_PER_CHAT:
+        raise TooManyReminders(f"a chat may have {MAX_ACTIVE_PER_CHAT} active reminders")
 
 
 class ReminderQueries(Queries):
@@ -43,15 +57,18 @@ class ReminderQueries(Queries):
         """Store a new, active reminder whose first occurrence is `next_due_at`.
 
         `followup_minutes="default"` means a follow-up after 120 minutes in groups (someone else
-        may need to check) and none in private chats. The chat must have been stored first.
+        may need to check) and none in private chats. The chat must have been stored first, and
+        have fewer than MAX_ACTIVE_PER_CHAT active reminders (else TooManyReminders).
         """
         check_zone(timezone)
         if for_whom is not None and not 1 <= len(for_whom) <= 40:
             raise ValueError("for_whom must be 1 to 40 characters")
         async with self._writing.begin() as session:
-            chat = await session.get(Chat, chat_id)
+            # The chat's row is locked, so two adds at once cannot both take the last place.
+            chat = await session.get(Chat, chat_id, with_for_update=True)
             if chat is None:
                 raise LookupError(f"chat {chat_id} is not stored: call ensure_chat first")
+            await _check_room(session, chat_id)
             if followup_minutes == "default":
                 followup_minutes = GROUP_FOLLOWUP_MINUTES if chat.kind == "group" else None
             reminder = Reminder(
@@ -85,7 +102,7 @@ class ReminderQueries(Queries):
             return None if reminder is None else to_row(ReminderRow, reminder)
 
     async def set_active(self, reminder_id: int, active: bool) -> bool:
-        """Stop or restart one reminder; False if it does not exist.
+        """Stop or restart one reminder; False if it does not exist, TooManyReminders if full.
 
         A restarted reminder whose next time has passed is caught up by the next claim (missed
         rows, maybe a late send) unless the caller reschedules it first.
@@ -94,6 +111,9 @@ class ReminderQueries(Queries):
             reminder = await session.get(Reminder, reminder_id)
             if reminder is None:
                 return False
+            if active and not reminder.active:
+                await session.get(Chat, reminder.chat_id, with_for_update=True)
+                await _check_room(session, reminder.chat_id)
             reminder.active = active
             return True
 

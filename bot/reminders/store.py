@@ -33,12 +33,18 @@ from bot.reminders.doselog import DoseLogQueries
 from bot.reminders.erasure import ErasureQueries
 from bot.reminders.feedback import FeedbackQueries
 from bot.reminders.rows import ChatRow, Claim, DoseRow, ReminderRow
-from bot.reminders.schedules import GROUP_FOLLOWUP_MINUTES, ReminderQueries
+from bot.reminders.schedules import (
+    GROUP_FOLLOWUP_MINUTES,
+    MAX_ACTIVE_PER_CHAT,
+    ReminderQueries,
+    TooManyReminders,
+)
 from bot.reminders.schema import Base, Chat, Reminder
 
 __all__ = [
     "GROUP_FOLLOWUP_MINUTES",
     "LEASE_EXPIRED",
+    "MAX_ACTIVE_PER_CHAT",
     "MIGRATIONS_DIR",
     "SEND_LEASE",
     "Advance",
@@ -51,6 +57,7 @@ __all__ = [
     "Reminder",
     "ReminderRow",
     "Store",
+    "TooManyReminders",
     "async_url",
     "make_engine",
     "open_store",

@@ -75,8 +75,8 @@ class PickZone:
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """Yes or no to a question the bot asked: forget everything, show a reminder to a group, or
-    resume a paused chat's reminders."""
+    """Yes or no to a question the bot asked: forget everything (or, a group member, their own
+    part of it), show a reminder to a group, or resume a paused chat's reminders."""
 
     what: str  # one of CONFIRMATIONS
     yes: bool
@@ -105,7 +105,7 @@ Button = (
 HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
-CONFIRMATIONS = ("forget", "share", "resume")
+CONFIRMATIONS = ("forget", "forget_mine", "share", "resume")
 # The guided /remind's choices: callback value -> words of the /remind grammar.
 GUIDED: dict[str, dict[str, str]] = {
     "f": {

@@ -1,7 +1,10 @@
 """Injection reminders in chats: /timezone, /remind, /reminders, their buttons, and /forget.
 
 Thin: parsing and recurrence live in reminders/rules.py, state in reminders/store.py. In groups,
-anyone may mark a dose; only a reminder's creator or a group admin may change or delete it.
+anyone may mark a dose; only a reminder's creator or a group admin may change or delete it. A
+member's /forget deletes what they put there; only an admin's deletes the group's data. An
+anonymous admin (who writes as the group) counts as an admin, and any admin may confirm what one
+started.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from telegram import ChatMember, ForceReply, Update
+from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
 from bot.reminders.rules import Parsed, Problem, Rule, first_due, parse, resolve_zone, snoozed
-from bot.reminders.store import ReminderRow
+from bot.reminders.store import MAX_ACTIVE_PER_CHAT, ReminderRow, TooManyReminders
 from bot.telegram.keyboards import (
     GUIDED,
     Confirm,
@@ -31,6 +35,7 @@ from bot.telegram.services import Services, services
 
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
+PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
 GUIDED_KEY = "guided_remind"  # chat_data key: user id -> the guided /remind's answers so far
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
@@ -48,15 +53,22 @@ def _is_group(update: Update) -> bool:
 async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A group admin, including an anonymous one (who posts as the group itself)."""
     chat = update.effective_chat
-    message = update.effective_message
-    if (
-        message is not None
-        and message.sender_chat is not None
-        and message.sender_chat.id == chat.id
-    ):
+    if _as_the_group(update):
         return True
     member = await context.bot.get_chat_member(chat.id, update.effective_user.id)
     return member.status in ADMIN_STATUSES
+
+
+def _as_the_group(update: Update) -> bool:
+    """An anonymous admin: the message comes from the group itself."""
+    message = update.effective_message
+    sender = message.sender_chat if message is not None else None
+    return sender is not None and sender.id == update.effective_chat.id
+
+
+def _asker(update: Update) -> int:
+    """Who asked: a user id, or ChatID.ANONYMOUS_ADMIN for an admin writing as the group."""
+    return ChatID.ANONYMOUS_ADMIN if _as_the_group(update) else update.effective_user.id
 
 
 async def may_manage(
@@ -137,7 +149,7 @@ async def _remind(
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
     if _is_group(update):
-        context.chat_data[PENDING_SHARE] = (parsed, zone, update.effective_user.id)
+        context.chat_data[PENDING_SHARE] = (parsed, zone, _asker(update))
         await _reply(
             update,
             found.renderer.message(
@@ -156,16 +168,22 @@ async def _save(
     group = _is_group(update)
     await found.store.ensure_chat(chat.id, "group" if group else "private")
     due = first_due(parsed.rule, zone, parsed.start, found.clock())
-    await found.store.add_reminder(
-        chat_id=chat.id,
-        creator_id=creator_id or update.effective_user.id,
-        for_whom=parsed.for_whom,
-        rule=parsed.rule.to_text(),
-        timezone=zone,
-        start_date=parsed.start,
-        next_due_at=due,
-        followup_minutes=_followup(parsed, group),
-    )
+    try:
+        await found.store.add_reminder(
+            chat_id=chat.id,
+            creator_id=creator_id or update.effective_user.id,
+            for_whom=parsed.for_whom,
+            rule=parsed.rule.to_text(),
+            timezone=zone,
+            start_date=parsed.start,
+            next_due_at=due,
+            followup_minutes=_followup(parsed, group),
+        )
+    except TooManyReminders:
+        await update.effective_message.reply_html(
+            found.renderer.message("reminders_full", limit=MAX_ACTIVE_PER_CHAT)
+        )
+        return
     await update.effective_message.reply_html(
         found.renderer.message(
             "reminder_saved",
@@ -243,14 +261,21 @@ async def _resume_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: 
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/forget: after a confirmation, delete everything about this person (or this group)."""
+    """/forget: after a confirmation, delete everything about this person (or this group).
+
+    In a group, an admin's /forget is for the whole group's data; anyone else's is for their own
+    part of it, confirmed only by them.
+    """
     found = services(context)
     group = _is_group(update)
     if group and not await is_admin(update, context):
-        rows = await found.store.reminders(update.effective_chat.id)
-        if not any(r.creator_id == update.effective_user.id for r in rows):
-            await _reply(update, found.renderer.message("not_allowed"))
-            return
+        context.chat_data.setdefault(PENDING_FORGET, set()).add(update.effective_user.id)
+        await _reply(
+            update,
+            found.renderer.message("forget_mine_confirm"),
+            confirm_keyboard("forget_mine", "Yes, delete"),
+        )
+        return
     await _reply(
         update,
         found.renderer.message("forget_confirm", group=group),
@@ -276,6 +301,8 @@ async def on_reminder_button(
             await _share(update, context, yes)
         case Confirm(what="forget", yes=yes):
             await _forget(update, context, yes)
+        case Confirm(what="forget_mine", yes=yes):
+            await _forget_mine(update, context, yes)
         case Confirm(what="resume", yes=yes):
             await _resume_chat(update, context, yes)
         case _:
@@ -395,7 +422,11 @@ async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Ma
     active = button.op == "resume"
     if active and row.next_due_at < found.clock():
         await found.store.reschedule(row.id, first_due_from(row, found.clock()))
-    await found.store.set_active(row.id, active)
+    try:
+        await found.store.set_active(row.id, active)
+    except TooManyReminders:
+        await query.answer(f"This chat already has {MAX_ACTIVE_PER_CHAT} reminders running.")
+        return
     await query.answer("Resumed." if active else "Paused.")
     row = await found.store.reminder(row.id)
     await query.edit_message_text(
@@ -416,7 +447,11 @@ async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) 
         await query.answer(EXPIRED_DOSE)
         return
     parsed, zone, creator_id = pending
-    if update.effective_user.id != creator_id:
+    if creator_id == ChatID.ANONYMOUS_ADMIN:  # asked by an admin as the group: any admin answers
+        allowed = await is_admin(update, context)
+    else:
+        allowed = update.effective_user.id == creator_id
+    if not allowed:
         await query.answer("Only the person who set this reminder can confirm it.", show_alert=True)
         return
     context.chat_data.pop(PENDING_SHARE, None)
@@ -437,10 +472,8 @@ async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool)
         await query.edit_message_reply_markup(None)
         return
     if group:
-        rows = await found.store.reminders(update.effective_chat.id)
-        creator = any(r.creator_id == update.effective_user.id for r in rows)
-        if not (creator or await is_admin(update, context)):
-            await query.answer(NOT_ALLOWED, show_alert=True)
+        if not await is_admin(update, context):
+            await query.answer("Only a group admin can delete the group's data.", show_alert=True)
             return
         await found.store.forget_chat(update.effective_chat.id)
         context.application.drop_chat_data(update.effective_chat.id)
@@ -452,6 +485,25 @@ async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool)
     await query.edit_message_text(
         found.renderer.message("forgotten", group=group), reply_markup=None
     )
+
+
+async def _forget_mine(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    """A group member's yes to deleting their own part of the group's data."""
+    found = services(context)
+    query = update.callback_query
+    user_id = update.effective_user.id
+    asked = context.chat_data.get(PENDING_FORGET, set())
+    if user_id not in asked:
+        await query.answer("Only the person who asked can confirm this.", show_alert=True)
+        return
+    asked.discard(user_id)
+    if not yes:
+        await query.answer("Nothing was deleted.")
+        await query.edit_message_reply_markup(None)
+        return
+    await found.store.forget_member(update.effective_chat.id, user_id)
+    await query.answer("Deleted.")
+    await query.edit_message_text(found.renderer.message("forgotten_mine"), reply_markup=None)
 
 
 async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
