@@ -1,8 +1,10 @@
-"""Logging that never holds a bot token or what people wrote.
+"""Logging that never holds a bot token, what people wrote, or what the database stores.
 
 httpx logs every request URL at INFO, and the token is part of every Bot API URL; PTB's DEBUG logs
-carry message text (health data) and `repr(bot)` prints the token. So: those loggers are held at
-WARNING whatever LOG_LEVEL says, and a filter scrubs anything shaped like a token from every record.
+carry message text (health data) and `repr(bot)` prints the token; at DEBUG aiosqlite prints every
+statement with its parameters (names, user ids, schedules), and SQLAlchemy logs them at INFO. So:
+those loggers are held at WARNING whatever LOG_LEVEL says, and a filter scrubs anything shaped like
+a token from every record. (The database engine also leaves parameters out of its errors.)
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ import logging
 import re
 
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{5,}")
-_NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "alembic")
+_NOISY = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "apscheduler",
+    "aiohttp.access",
+    "alembic",
+    "aiosqlite",
+    "sqlalchemy",
+    "asyncpg",
+)
 REDACTED = "[token]"
 
 

@@ -74,11 +74,15 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An asyncio engine for DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An asyncio engine for DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Statement parameters are names, user ids and schedules: SQLAlchemy is told to leave them out
+    of the errors it raises, which end up in logs.
+    """
     parsed = async_url(url)
     if parsed.get_backend_name() == "postgresql":  # a server may drop idle connections
-        return create_async_engine(parsed, pool_pre_ping=True)
-    engine = create_async_engine(parsed)
+        return create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(parsed, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
