@@ -98,6 +98,33 @@ async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> 
     await _drop_schema(url)
 
 
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A PostgreSQL database with nothing in it, reached through a role that lock_out can stop."""
+    url = await _create_schema()
+    yield url
+    await _drop_schema(url)
+
+
+@pytest.fixture
+def lock_out() -> Callable[[str], Awaitable[None]]:
+    """Make a postgres_url database unreachable, as an outage would."""
+    return _lock_out
+
+
+async def _lock_out(url: str) -> None:
+    """Cut the open connections of `url`'s role and refuse it new ones."""
+    name = make_url(url).username
+    admin = await _connect(POSTGRES_URL)
+    try:
+        await admin.execute(f"ALTER ROLE {name} NOLOGIN")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", name
+        )
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "b12bot.sqlite3"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
@@ -13,6 +15,7 @@ from bot.config import offline_settings
 from bot.telegram.app import build_application
 from bot.telegram.webhook import SECRET_HEADER, serve
 
+pytest_plugins = ["tests.db_fixtures"]
 pytestmark = pytest.mark.asyncio
 SECRET = "test-secret_123"
 
@@ -23,11 +26,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-async def webhook_bot(emulator, faq):
+@contextlib.asynccontextmanager
+async def _webhook_server(emulator, faq, database_url: str) -> AsyncIterator[str]:
+    """`serve` on a free port of loopback until the block ends; yields its base URL."""
     port = _free_port()
     settings = replace(
-        offline_settings(emulator.token, emulator.base_url),
+        offline_settings(emulator.token, emulator.base_url, database_url),
         webhook_url=f"http://127.0.0.1:{port}/telegram",
         webhook_secret=SECRET,
         port=port,
@@ -44,9 +48,17 @@ async def webhook_bot(emulator, faq):
                     break
             except httpx.TransportError:
                 await asyncio.sleep(0.05)
+        try:
+            yield base
+        finally:
+            stop.set()
+            await task
+
+
+@pytest.fixture
+async def webhook_bot(emulator, faq, tmp_path):
+    async with _webhook_server(emulator, faq, f"sqlite:///{tmp_path / 'hook.sqlite3'}") as base:
         yield base
-    stop.set()
-    await task
 
 
 async def test_updates_arrive_by_webhook_and_are_answered(emulator, webhook_bot, catalog) -> None:
@@ -82,3 +94,41 @@ async def test_health_route(webhook_bot) -> None:
         response = await client.get(f"{webhook_bot}/healthz")
     assert response.status_code == 200
     assert response.text == "ok"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"\xff\xfe", "caf\u00e9".encode(), b"x" * 300, b""],
+    ids=["not-utf8", "non-ascii", "too-long", "empty"],
+)
+async def test_a_malformed_secret_header_is_refused_not_a_server_error(
+    emulator, webhook_bot, header
+) -> None:
+    """Issue 10: a bad webhook header must be 401/403, never 500."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{webhook_bot}/telegram", json={"update_id": 1}, headers={SECRET_HEADER: header}
+        )
+    assert response.status_code in {401, 403}
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"{}", b'{"update_id": "x"}', b"\xff"])
+async def test_a_malformed_update_is_a_bad_request_not_a_server_error(webhook_bot, body) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{webhook_bot}/telegram", content=body, headers={SECRET_HEADER: SECRET}
+        )
+    assert response.status_code == 400
+
+
+async def test_health_says_503_when_the_database_is_down(
+    emulator, faq, postgres_url, lock_out
+) -> None:
+    """Issue 10: /healthz checked only that the process was alive."""
+    async with (
+        _webhook_server(emulator, faq, postgres_url) as base,
+        httpx.AsyncClient(base_url=base) as client,
+    ):
+        assert (await client.get("/healthz")).status_code == 200
+        await lock_out(postgres_url)  # the database goes away under the bot
+        assert (await client.get("/healthz")).status_code == 503

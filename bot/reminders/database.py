@@ -120,6 +120,11 @@ class Queries:
         """How long a claimed dose is its dispatcher's before another may send it again."""
         return self._lease
 
+    async def ping(self) -> None:
+        """Raise if the database does not answer (for health checks)."""
+        async with self._reading.begin() as session:
+            await session.execute(select(1))
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
