@@ -491,3 +491,15 @@ async def test_a_chat_may_hold_fifty_active_reminders(emulator, app) -> None:
     refused = await say(emulator, user, "/remind every day at 10:00")
     assert "50" in refused.text
     assert len(await store.reminders(user.id)) == 50
+
+
+@pytest.mark.parametrize(
+    "data", ["d:99999999999999999999:t", "d:2147483648:k", "r:9223372036854775808:d"]
+)
+async def test_a_forged_button_naming_an_impossible_id_has_expired(emulator, app, data) -> None:
+    """Issue 10: an id beyond the database's integers raised instead of "expired"."""
+    user = emulator.add_user()
+    shown = await say(emulator, user, "/timezone Europe/London")
+    query = await emulator.press_button(user, shown, data=data)
+    answer = await emulator.wait_for_callback_answer(query)
+    assert "no longer here" in answer["text"]

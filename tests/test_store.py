@@ -777,6 +777,14 @@ async def busy_family(store: Store) -> None:
     await store.count_feedback("dose", True)
 
 
+@pytest.mark.parametrize("outside", [0, -1, 2**31, 2**63, 10**20])
+async def test_ids_the_database_cannot_hold_find_nothing(store: Store, outside: int) -> None:
+    """A forged button can name any number; ids are 32-bit integers on both databases."""
+    assert await store.dose(outside) is None
+    assert await store.reminder(outside) is None
+    assert await store.record_action(outside, "taken", ALICE, START) is None
+
+
 async def test_forgetting_a_chat_leaves_no_trace_of_it(store: Store, database_url: str) -> None:
     await busy_family(store)
     assert await store.forget_chat(FAMILY)
@@ -798,3 +806,26 @@ async def test_forgetting_a_person_leaves_no_trace_of_them(store: Store, databas
     assert len(await store.reminders(BOB)) == 1
     assert len(await store.history(BOB)) == 2
     assert await store.feedback_counts() == {("dose", True): 1}
+
+
+async def test_forgotten_rows_leave_no_copy_in_sqlites_files(tmp_path: Path) -> None:
+    """Issue 10: after /forget, SQLite's write-ahead log still held the deleted rows."""
+    path = tmp_path / "erased.sqlite3"
+    store = await open_store(f"sqlite:///{path}")
+    marker = "Zebediah-Quist"
+    try:
+        for chat in (ALICE, FAMILY):
+            await add(store, chat, for_whom=marker)
+        for claimed in await claim(store, START):
+            await store.mark_sent(claimed.dose_id, 1)
+        assert marker.encode() in _sqlite_bytes(path)  # there before
+        await store.forget_chat(FAMILY)
+        await store.forget_user(ALICE)
+        assert marker.encode() not in _sqlite_bytes(path)
+    finally:
+        await store.close()
+
+
+def _sqlite_bytes(path: Path) -> bytes:
+    """The database file and its write-ahead log, as they lie on disk."""
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())

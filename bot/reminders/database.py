@@ -7,6 +7,8 @@ up front (`BEGIN IMMEDIATE`), so the same code is safe on both.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import InstrumentedAttribute
 
+logger = logging.getLogger(__name__)
+
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 SEND_LEASE: Final = timedelta(minutes=2)  # an in-flight dose not marked by then is sent again
 _BUSY_TIMEOUT_MS: Final = 5_000
@@ -31,6 +35,15 @@ _ASYNC_DRIVERS: Final = {
 }
 
 Clock = Callable[[], datetime]
+MAX_ID: Final = 2**31 - 1  # reminder and dose ids are INTEGER columns on both databases
+
+
+def storable_id(value: int) -> bool:
+    """Whether an id (from a button, so from anyone) could name a row at all.
+
+    The database raises for a number its column cannot hold; a forged button is just expired.
+    """
+    return 0 < value <= MAX_ID
 
 
 def utc_now() -> datetime:
@@ -60,7 +73,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
     # WAL lets readers work beside the writer. With it, synchronous=NORMAL (SQLite's advice) keeps
     # the file consistent and survives a crash of the bot; a power cut may undo the last commits,
     # at worst re-sending a reminder, which delivery allows for anyway (see claim_retries).
-    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
+    # secure_delete overwrites what is deleted, so erased health data is not left in free pages.
+    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON")
     for pragma in (*pragmas, f"busy_timeout={_BUSY_TIMEOUT_MS}"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
@@ -119,6 +133,25 @@ class Queries:
     def lease(self) -> timedelta:
         """How long a claimed dose is its dispatcher's before another may send it again."""
         return self._lease
+
+    async def _flush_erased(self) -> None:
+        """After an erasure, leave no copy of the deleted rows in SQLite's write-ahead log.
+
+        The log keeps old page images until a checkpoint copies the newest ones into the file
+        (overwritten by secure_delete) and TRUNCATE empties it. A reader mid-transaction can hold
+        the checkpoint back, so it is tried a few times. PostgreSQL needs nothing here.
+        """
+        if self._engine.dialect.name != "sqlite":
+            return
+        async with self._engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            for wait in (0.0, 0.05, 0.2, 1.0):
+                await asyncio.sleep(wait)
+                cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, *_ = await cursor.fetchone()
+                if not busy:
+                    return
+        logger.warning("an erasure's pages are still in the write-ahead log: readers were busy")
 
     async def ping(self) -> None:
         """Raise if the database does not answer (for health checks)."""

@@ -7,7 +7,7 @@ from typing import get_args
 
 from sqlalchemy import select
 
-from bot.reminders.database import Queries
+from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, to_row
 from bot.reminders.schema import Action, Chat, Dose, Reminder
 
@@ -31,6 +31,8 @@ class DoseLogQueries(Queries):
             raise ValueError(f"not an action: {status!r}")
         if (status == "snoozed") != (snoozed_until is not None):
             raise ValueError("snoozed_until is required for snoozed, and only for snoozed")
+        if not storable_id(dose_id):
+            return None
         async with self._writing.begin() as session:
             dose = await session.get(Dose, dose_id, with_for_update=True)
             if dose is None:
@@ -78,6 +80,8 @@ class DoseLogQueries(Queries):
 
     async def dose(self, dose_id: int) -> DoseRow | None:
         """One dose, e.g. the one a button names, to check its chat before acting on it."""
+        if not storable_id(dose_id):
+            return None
         async with self._reading.begin() as session:
             dose = await session.get(Dose, dose_id)
             return None if dose is None else to_row(DoseRow, dose)

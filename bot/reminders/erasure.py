@@ -1,4 +1,8 @@
-"""Erasure: /forget deletes a chat, or a person, and everything that names them."""
+"""Erasure: /forget deletes a chat, or a person, and everything that names them.
+
+Deleted means gone from the files too: SQLite overwrites deleted content (secure_delete) and the
+write-ahead log is emptied after each erasure, so no old copy of a row stays on disk.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ class ErasureQueries(Queries):
             if chat is None:
                 return False
             await session.delete(chat)  # the database cascades to reminders and doses
-            return True
+        await self._flush_erased()
+        return True
 
     async def forget_user(self, user_id: int) -> None:
         """Delete everything that names a person: their reminders, their answers, their chat.
@@ -35,6 +40,7 @@ class ErasureQueries(Queries):
             await session.execute(
                 delete(Chat).where(Chat.chat_id == user_id, Chat.kind == "private")
             )
+        await self._flush_erased()
 
     async def forget_member(self, chat_id: int, user_id: int) -> None:
         """Delete what one member put into a group: reminders they set (with their dose logs),
@@ -49,3 +55,4 @@ class ErasureQueries(Queries):
             await session.execute(
                 delete(Dose).where(Dose.chat_id == chat_id, Dose.acted_by == user_id)
             )
+        await self._flush_erased()

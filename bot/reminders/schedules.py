@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.chats import check_zone
-from bot.reminders.database import Queries
+from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import ReminderRow, to_row
 from bot.reminders.schema import Chat, Reminder
 
@@ -29,6 +29,10 @@ def sendable_reminders() -> Select[tuple[Reminder]]:
         # "= true", not a bare column or IS: only an equality lets SQLite use the index.
         .where(Reminder.active == True, Chat.paused == False)  # noqa: E712
     )
+
+
+async def _reminder(session: AsyncSession, reminder_id: int) -> Reminder | None:
+    return await session.get(Reminder, reminder_id) if storable_id(reminder_id) else None
 
 
 async def _check_room(session: AsyncSession, chat_id: int) -> None:
@@ -98,7 +102,7 @@ class ReminderQueries(Queries):
     async def reminder(self, reminder_id: int) -> ReminderRow | None:
         """One reminder, or None if it does not exist (any more)."""
         async with self._reading.begin() as session:
-            reminder = await session.get(Reminder, reminder_id)
+            reminder = await _reminder(session, reminder_id)
             return None if reminder is None else to_row(ReminderRow, reminder)
 
     async def set_active(self, reminder_id: int, active: bool) -> bool:
@@ -108,7 +112,7 @@ class ReminderQueries(Queries):
         rows, maybe a late send) unless the caller reschedules it first.
         """
         async with self._writing.begin() as session:
-            reminder = await session.get(Reminder, reminder_id)
+            reminder = await _reminder(session, reminder_id)
             if reminder is None:
                 return False
             if active and not reminder.active:
@@ -124,7 +128,7 @@ class ReminderQueries(Queries):
         reminder does not exist.
         """
         async with self._writing.begin() as session:
-            reminder = await session.get(Reminder, reminder_id)
+            reminder = await _reminder(session, reminder_id)
             if reminder is None:
                 return False
             reminder.next_due_at = next_due_at
@@ -133,7 +137,7 @@ class ReminderQueries(Queries):
     async def delete_reminder(self, reminder_id: int) -> bool:
         """Delete a reminder and its dose log; False if it did not exist."""
         async with self._writing.begin() as session:
-            reminder = await session.get(Reminder, reminder_id)
+            reminder = await _reminder(session, reminder_id)
             if reminder is None:
                 return False
             await session.delete(reminder)
