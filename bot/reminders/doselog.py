@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, to_row
 from bot.reminders.schema import Action, Chat, Dose, Reminder
+from bot.reminders.supplies import count_down
 
 
 class DoseLogQueries(Queries):
@@ -25,7 +26,8 @@ class DoseLogQueries(Queries):
     ) -> DoseRow | None:
         """Record a button press (taken, skipped, snoozed until when); None if the dose is gone.
 
-        Any pending retry or follow-up of the dose stops: someone has answered.
+        Any pending retry or follow-up of the dose stops: someone has answered. A dose that
+        becomes taken uses one of the reminder's ampoules, if it counts them.
         """
         if status not in get_args(Action):
             raise ValueError(f"not an action: {status!r}")
@@ -37,6 +39,8 @@ class DoseLogQueries(Queries):
             dose = await session.get(Dose, dose_id, with_for_update=True)
             if dose is None:
                 return None
+            if status == "taken" and dose.status != "taken" and dose.reminder_id is not None:
+                await count_down(session, dose.reminder_id)
             dose.status, dose.acted_by, dose.acted_at = status, by_user, at
             dose.retry_at = None
             if snoozed_until is not None:
@@ -51,7 +55,7 @@ class DoseLogQueries(Queries):
 
         Doses carry their chat, so one logged without a reminder still belongs somewhere and
         shows in the chat's history. None if the chat is not stored or the reminder is not
-        the chat's.
+        the chat's. Logged against a reminder, it uses one of its ampoules if it counts them.
         """
         async with self._writing.begin() as session:
             if await session.get(Chat, chat_id) is None:
@@ -60,6 +64,7 @@ class DoseLogQueries(Queries):
                 reminder = await session.get(Reminder, reminder_id)
                 if reminder is None or reminder.chat_id != chat_id:
                     return None
+                await count_down(session, reminder_id)
             acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
             dose_id = await session.scalar(
                 self._insert(Dose)

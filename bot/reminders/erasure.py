@@ -1,15 +1,29 @@
 """Erasure: /forget deletes a chat, or a person, and everything that names them.
 
+Carer links and invites go with either person's private chat (the database cascades), and the
+last injection site a reminder shows is worked out again from what is left of its log.
+
 Deleted means gone from the files too: SQLite overwrites deleted content (secure_delete) and the
 write-ahead log is emptied after each erasure, so no old copy of a row stays on disk.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reminders.carers import release_followups
 from bot.reminders.database import Queries
-from bot.reminders.schema import Chat, Dose, Reminder
+from bot.reminders.injection_sites import refresh_last_sites
+from bot.reminders.schema import CarerLink, Chat, Dose, Reminder
+
+
+async def _delete_doses(session: AsyncSession, *conditions: ColumnElement[bool]) -> None:
+    """Delete doses; the reminders they belonged to show the last site of what is left."""
+    touched = await session.scalars(select(Dose.reminder_id).where(*conditions).distinct())
+    reminder_ids = list(touched)
+    await session.execute(delete(Dose).where(*conditions))
+    await refresh_last_sites(session, reminder_ids)
 
 
 class ErasureQueries(Queries):
@@ -32,14 +46,20 @@ class ErasureQueries(Queries):
         chat's own message history shows who pressed which button when, so a row stripped of
         `acted_by` would still point at them through its time. A group loses those entries from
         its log; that is the price of erasure. Reminders they created go with their dose logs,
-        even in groups, and so does their private chat (whose id is their user id).
+        even in groups, and so does their private chat (whose id is their user id), with every
+        carer link and invite that names them, on either side.
         """
         async with self._writing.begin() as session:
+            followed = await session.scalars(
+                select(CarerLink.patient_id).where(CarerLink.carer_id == user_id)
+            )
+            patients = set(followed)
             await session.execute(delete(Reminder).where(Reminder.creator_id == user_id))
-            await session.execute(delete(Dose).where(Dose.acted_by == user_id))
+            await _delete_doses(session, Dose.acted_by == user_id)
             await session.execute(
                 delete(Chat).where(Chat.chat_id == user_id, Chat.kind == "private")
             )
+            await release_followups(session, patients)
         await self._flush_erased()
 
     async def forget_member(self, chat_id: int, user_id: int) -> None:
@@ -52,7 +72,5 @@ class ErasureQueries(Queries):
             await session.execute(
                 delete(Reminder).where(Reminder.chat_id == chat_id, Reminder.creator_id == user_id)
             )
-            await session.execute(
-                delete(Dose).where(Dose.chat_id == chat_id, Dose.acted_by == user_id)
-            )
+            await _delete_doses(session, Dose.chat_id == chat_id, Dose.acted_by == user_id)
         await self._flush_erased()

@@ -32,6 +32,9 @@ class ReminderRow:
     active: bool
     followup_minutes: int | None
     created_at: datetime
+    supplies_left: int | None = None  # ampoules left, if counted
+    supplies_alert_at: int | None = None  # say "ask for a repeat prescription" at this many
+    last_site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,7 @@ class DoseRow:
     followup_sent: bool
     snoozed_until: datetime | None
     created_at: datetime
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Final, Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reminders.carers import carer_followup
 from bot.reminders.chats import check_zone
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import ReminderRow, to_row
@@ -61,8 +62,10 @@ class ReminderQueries(Queries):
         """Store a new, active reminder whose first occurrence is `next_due_at`.
 
         `followup_minutes="default"` means a follow-up after 120 minutes in groups (someone else
-        may need to check) and none in private chats. The chat must have been stored first, and
-        have fewer than MAX_ACTIVE_PER_CHAT active reminders (else TooManyReminders).
+        may need to check) and none in private chats. A private chat whose person has carers
+        always follows up, since that is when the carers are told. The chat must have been
+        stored first, and have fewer than MAX_ACTIVE_PER_CHAT active reminders (else
+        TooManyReminders).
         """
         check_zone(timezone)
         if for_whom is not None and not 1 <= len(for_whom) <= 40:
@@ -75,6 +78,8 @@ class ReminderQueries(Queries):
             await _check_room(session, chat_id)
             if followup_minutes == "default":
                 followup_minutes = GROUP_FOLLOWUP_MINUTES if chat.kind == "group" else None
+            if followup_minutes is None and chat.kind == "private":
+                followup_minutes = await carer_followup(session, chat_id)
             reminder = Reminder(
                 chat_id=chat_id,
                 creator_id=creator_id,

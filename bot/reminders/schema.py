@@ -29,6 +29,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ChatKind = Literal["private", "group"]
 DoseStatus = Literal["sending", "sent", "late", "missed", "taken", "skipped", "snoozed", "failed"]
 Action = Literal["taken", "skipped", "snoozed"]
+# Where an injection went, as the person says it; which site to use is the nurse's advice, not ours.
+SITES = ("left arm", "right arm", "left thigh", "right thigh", "left buttock", "right buttock")
+CarerAlertStatus = Literal["sending", "sent", "failed"]
 
 
 def _sql_list(values: Sequence[str]) -> str:
@@ -104,6 +107,10 @@ class Reminder(Base):
     active: Mapped[bool]
     followup_minutes: Mapped[int | None]
     created_at: Mapped[datetime]
+    # Optional supplies: ampoules left (counted down by each Taken) and when to say so.
+    supplies_left: Mapped[int | None]
+    supplies_alert_at: Mapped[int | None]
+    last_site: Mapped[str | None] = mapped_column(String(16))  # where the last injection went
 
 
 class Dose(Base):
@@ -113,6 +120,7 @@ class Dose(Base):
     __table_args__ = (
         UniqueConstraint("reminder_id", "due_at"),
         CheckConstraint(f"status IN ({_sql_list(get_args(DoseStatus))})", name="status"),
+        CheckConstraint(f"site IS NULL OR site IN ({_sql_list(SITES)})", name="site"),
         Index(None, "chat_id", "due_at"),
     )
 
@@ -133,6 +141,7 @@ class Dose(Base):
     followup_sent: Mapped[bool]
     snoozed_until: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    site: Mapped[str | None] = mapped_column(String(16))  # one of SITES, if someone said
 
 
 class Feedback(Base):
@@ -143,3 +152,58 @@ class Feedback(Base):
     topic: Mapped[str] = mapped_column(String(64), primary_key=True)
     helpful: Mapped[bool] = mapped_column(primary_key=True)
     count: Mapped[int]
+
+
+class CarerInvite(Base):
+    """A one-time carer link, valid until `expires_at`. Only the token's SHA-256 is kept, so the
+    database cannot be read for working links."""
+
+    __tablename__ = "carer_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    patient_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), index=True
+    )
+    patient_name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CarerLink(Base):
+    """A carer told when a patient's private reminder goes unmarked. Both ends are private chats,
+    so /forget by either side (which deletes their chat) removes the link."""
+
+    __tablename__ = "carer_links"
+    __table_args__ = (UniqueConstraint("patient_id", "carer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE")
+    )
+    carer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), index=True
+    )
+    patient_name: Mapped[str] = mapped_column(String(40))  # what the carer is shown
+    carer_name: Mapped[str] = mapped_column(String(64))  # what the patient is shown
+    created_at: Mapped[datetime]
+
+
+class CarerAlert(Base):
+    """One alert to one carer about one unmarked dose: sent at most once, nudged at most once."""
+
+    __tablename__ = "carer_alerts"
+    __table_args__ = (
+        UniqueConstraint("dose_id", "link_id"),
+        CheckConstraint(f"status IN ({_sql_list(get_args(CarerAlertStatus))})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dose_id: Mapped[int] = mapped_column(ForeignKey("doses.id", ondelete="CASCADE"))
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("carer_links.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(8))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    nudged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -10,6 +10,8 @@ kind of query lives:
 - claims.py: claiming doses to send and recording how each send went (the reliability core).
 - doselog.py: button presses, /taken and /history.
 - feedback.py, erasure.py: FAQ votes; /forget.
+- carers.py, supplies.py, injection_sites.py, records.py: carer links and their alerts, ampoules
+  left, where each injection went, the whole log for /export.
 
 Only ids, times and the rule are stored, never message text. Imports nothing from telegram.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.reminders.carers import CarerQueries
 from bot.reminders.chats import ChatQueries
 from bot.reminders.claims import LEASE_EXPIRED, Advance, ClaimQueries
 from bot.reminders.database import (
@@ -32,6 +35,8 @@ from bot.reminders.database import (
 from bot.reminders.doselog import DoseLogQueries
 from bot.reminders.erasure import ErasureQueries
 from bot.reminders.feedback import FeedbackQueries
+from bot.reminders.injection_sites import SiteQueries
+from bot.reminders.records import RecordQueries
 from bot.reminders.rows import ChatRow, Claim, DoseRow, ReminderRow
 from bot.reminders.schedules import (
     GROUP_FOLLOWUP_MINUTES,
@@ -40,6 +45,7 @@ from bot.reminders.schedules import (
     TooManyReminders,
 )
 from bot.reminders.schema import Base, Chat, Reminder
+from bot.reminders.supplies import SupplyQueries
 
 __all__ = [
     "GROUP_FOLLOWUP_MINUTES",
@@ -71,6 +77,10 @@ class Store(
     DoseLogQueries,
     FeedbackQueries,
     ErasureQueries,
+    CarerQueries,
+    SupplyQueries,
+    SiteQueries,
+    RecordQueries,
 ):
     """Every read and write of the reminders database; each method is its own transaction."""
 

@@ -1,0 +1,69 @@
+"""Supplies: how many ampoules are left for a reminder, counted down by each Taken.
+
+Optional per reminder and never in the way: a reminder with none left is still sent, it only
+says so. The count moves in the same transaction as the dose it counts (see doselog.py), so a
+double tap or two people pressing at once take one ampoule, not two.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reminders.database import Queries, storable_id
+from bot.reminders.rows import ReminderRow, to_row
+from bot.reminders.schema import Reminder
+
+DEFAULT_ALERT_AT: Final = 2  # "2 ampoules left: ask for a repeat prescription"
+MAX_SUPPLIES: Final = 500
+MAX_ALERT_AT: Final = 20
+
+
+def running_low(reminder: ReminderRow) -> bool:
+    """Whether the reminder should say it is time to ask for more."""
+    left, alert_at = reminder.supplies_left, reminder.supplies_alert_at
+    return left is not None and left <= (DEFAULT_ALERT_AT if alert_at is None else alert_at)
+
+
+async def count_down(session: AsyncSession, reminder_id: int) -> None:
+    """One ampoule used, if the reminder counts them; never below zero."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.supplies_left > 0)
+        .values(supplies_left=Reminder.supplies_left - 1)
+    )
+
+
+class SupplyQueries(Queries):
+    """Setting, correcting and stopping a reminder's ampoule count."""
+
+    async def set_supplies(
+        self, reminder_id: int, left: int | None, *, alert_at: int | None = None
+    ) -> ReminderRow | None:
+        """Start or correct the count (`left`), or stop counting (None); None if no reminder.
+
+        `alert_at` changes when the reminder starts saying to ask for more; left out, a count
+        that starts gets DEFAULT_ALERT_AT and one being corrected keeps its own.
+        """
+        if left is not None and not 0 <= left <= MAX_SUPPLIES:
+            raise ValueError(f"supplies must be 0 to {MAX_SUPPLIES}")
+        if alert_at is not None and not 0 <= alert_at <= MAX_ALERT_AT:
+            raise ValueError(f"the alert must be at 0 to {MAX_ALERT_AT}")
+        if not storable_id(reminder_id):
+            return None
+        async with self._writing.begin() as session:
+            reminder = await session.get(Reminder, reminder_id, with_for_update=True)
+            if reminder is None:
+                return None
+            if left is None:
+                reminder.supplies_left = reminder.supplies_alert_at = None
+            else:
+                reminder.supplies_left = left
+                if alert_at is not None:
+                    reminder.supplies_alert_at = alert_at
+                elif reminder.supplies_alert_at is None:
+                    reminder.supplies_alert_at = DEFAULT_ALERT_AT
+            await session.flush()
+            return to_row(ReminderRow, reminder)
