@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.knowledge.adam import Adam
 from bot.knowledge.catalog import TriageContent
 from bot.knowledge.triage_model import DIMENSIONS, Thresholds, TriageModel, feature_indices
 from bot.knowledge.triage_signs import SignReader, words
@@ -62,26 +63,14 @@ def fit(rows: Sequence[np.ndarray], labels: np.ndarray) -> tuple[np.ndarray, flo
     negatives = max(1, len(labels) - positives)
     sample_weight = np.where(labels == 1, 0.5 / positives, 0.5 / negatives)
     weights = np.zeros(DIMENSIONS)
-    bias = 0.0
-    moments = [np.zeros(DIMENSIONS), np.zeros(DIMENSIONS), 0.0, 0.0]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for step in range(1, EPOCHS + 1):
-        scores = np.bincount(owner, weights=weights[indices], minlength=len(rows)) + bias
+    bias = np.zeros(1)
+    optimiser = Adam([weights, bias], LEARNING_RATE)
+    for _ in range(EPOCHS):
+        scores = np.bincount(owner, weights=weights[indices], minlength=len(rows)) + bias[0]
         error = (1 / (1 + np.exp(-np.clip(scores, -30, 30))) - labels) * sample_weight
         grad_w = np.bincount(indices, weights=error[owner], minlength=DIMENSIONS) + L2 * weights
-        grad_b = float(error.sum())
-        moments[0] = beta1 * moments[0] + (1 - beta1) * grad_w
-        moments[1] = beta2 * moments[1] + (1 - beta2) * grad_w**2
-        moments[2] = beta1 * moments[2] + (1 - beta1) * grad_b
-        moments[3] = beta2 * moments[3] + (1 - beta2) * grad_b**2
-        correction1, correction2 = 1 - beta1**step, 1 - beta2**step
-        weights -= (
-            LEARNING_RATE * (moments[0] / correction1) / (np.sqrt(moments[1] / correction2) + eps)
-        )
-        bias -= (
-            LEARNING_RATE * (moments[2] / correction1) / (np.sqrt(moments[3] / correction2) + eps)
-        )
-    return weights.astype(np.float32), bias
+        optimiser.step([grad_w, np.array([error.sum()])])
+    return weights.astype(np.float32), float(bias[0])
 
 
 def folds(examples: Sequence[Example], count: int = FOLDS, seed: int = 12) -> list[int]:

@@ -1,0 +1,38 @@
+"""Adam, full batch, for the small numpy models trained here (triage's net, the topic classifier).
+
+Written once so that both trainers step the same way; numpy is all they need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+BETA1 = 0.9
+BETA2 = 0.999
+EPSILON = 1e-8
+
+
+class Adam:
+    """Updates the given arrays in place, one full-batch step at a time."""
+
+    def __init__(self, parameters: Sequence[np.ndarray], rate: float) -> None:
+        self._parameters = list(parameters)
+        self._rate = rate
+        self._moments = [np.zeros_like(p) for p in self._parameters]
+        self._squares = [np.zeros_like(p) for p in self._parameters]
+        self._step = 0
+
+    def step(self, gradients: Sequence[np.ndarray]) -> None:
+        self._step += 1
+        first = 1 - BETA1**self._step
+        second = 1 - BETA2**self._step
+        for parameter, gradient, moment, square in zip(
+            self._parameters, gradients, self._moments, self._squares, strict=True
+        ):
+            # In place, so the caller's arrays are the ones trained.
+            np.add(BETA1 * moment, (1 - BETA1) * gradient, out=moment)
+            np.add(BETA2 * square, (1 - BETA2) * gradient * gradient, out=square)
+            step = self._rate * (moment / first) / (np.sqrt(square / second) + EPSILON)
+            np.subtract(parameter, step, out=parameter)
