@@ -196,7 +196,7 @@ async def test_a_deleted_reminder_takes_its_alerts_with_it(store: Store) -> None
     reminder = await add(store)
     await linked(store)
     dose_id = await delivered_dose(store, reminder)
-    [claim] = await store.claim_carer_alerts(dose_id)
+    assert len(await store.claim_carer_alerts(dose_id)) == 1
     await store.delete_reminder(reminder.id)
     assert not await store.take_nudge(dose_id, CARER)
     assert await store.claim_carer_alerts(dose_id) == []

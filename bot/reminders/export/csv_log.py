@@ -1,0 +1,47 @@
+"""The dose log as CSV: one row per dose, oldest first, for a spreadsheet or a clinic system."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Final
+
+from bot.reminders.export.record import DoseRecord
+
+COLUMNS: Final = (
+    "date",
+    "time",
+    "time_zone",
+    "status",
+    "by",
+    "site",
+    "late_or_missed",
+    "marked_at",
+)
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet must not run a name like '=HYPERLINK(...)' as a formula."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def csv_bytes(record: DoseRecord) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read names in any script."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for entry in record.entries:
+        writer.writerow(
+            [
+                entry.due.strftime("%Y-%m-%d"),
+                entry.due.strftime("%H:%M"),
+                entry.zone,
+                entry.status,
+                _cell(entry.by),
+                entry.site,
+                entry.note,
+                entry.marked.strftime("%Y-%m-%d %H:%M") if entry.marked else "",
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")

@@ -1,0 +1,152 @@
+"""What a record for the clinician holds: the schedule, every dose, and the injections to come.
+
+Built once from the store's rows, in the person's own time zones, so the three files (CSV, ICS,
+PDF) only lay the same facts out. Who pressed a button is a user id in the log; `who` turns it
+into the words the record shows, so the record holds no id. Imports nothing from telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from bot.reminders.rows import DoseRow, ReminderRow
+from bot.reminders.rules import Rule, next_due
+
+HORIZON: Final = timedelta(days=365)  # how far ahead the calendar goes, and back the PDF
+MAX_COMING: Final = 400  # calendar events at most: a daily reminder for a year, and some
+LATE_TAKEN: Final = timedelta(days=1)  # a dose taken this long after its due time reads "late"
+# How each dose status reads in a record.
+STATUS_WORDS: Final = {
+    "taken": "taken",
+    "skipped": "skipped",
+    "missed": "missed",
+    "sent": "no answer",
+    "late": "no answer",
+    "snoozed": "snoozed",
+    "sending": "being sent",
+    "failed": "not delivered",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One dose as a clinician reads it; times are local to `zone`."""
+
+    due: datetime
+    zone: str
+    status: str
+    by: str
+    site: str
+    note: str  # "late", "missed" or ""
+    marked: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    description: str
+    for_whom: str | None
+    zone: str
+    start: date
+    next_due: datetime | None  # local; None while paused
+    supplies_left: int | None
+    last_site: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Coming:
+    """One injection to come, for the calendar file."""
+
+    reminder_id: int
+    due: datetime  # local, in the reminder's zone
+    for_whom: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRecord:
+    name: str | None  # the name the person chose ("for Mum"), and nothing else about them
+    zone: str
+    made_at: datetime  # local
+    schedules: tuple[Schedule, ...]
+    entries: tuple[Entry, ...]  # oldest first
+    coming: tuple[Coming, ...]  # soonest first
+
+
+def build_record(
+    reminders: Sequence[ReminderRow],
+    doses: Iterable[DoseRow],
+    *,
+    zone: str,
+    now: datetime,
+    who: Callable[[int], str],
+) -> DoseRecord:
+    """The record of these reminders and doses; `zone` is the chat's, for doses without one."""
+    zones = {r.id: r.timezone for r in reminders}
+    names = {r.for_whom for r in reminders if r.for_whom}
+    entries = tuple(
+        _entry(dose, zones.get(dose.reminder_id or 0, zone), who)
+        for dose in sorted(doses, key=lambda d: (d.due_at, d.id))
+    )
+    coming = sorted(
+        (c for r in reminders if r.active for c in _coming(r, now)), key=lambda c: c.due
+    )
+    return DoseRecord(
+        name=names.pop() if len(names) == 1 else None,
+        zone=zone,
+        made_at=now.astimezone(ZoneInfo(zone)),
+        schedules=tuple(_schedule(r, now) for r in reminders),
+        entries=entries,
+        coming=tuple(coming[:MAX_COMING]),
+    )
+
+
+def _entry(dose: DoseRow, zone: str, who: Callable[[int], str]) -> Entry:
+    local = ZoneInfo(zone)
+    late_taken = (
+        dose.status == "taken"
+        and dose.acted_at is not None
+        and dose.acted_at - dose.due_at >= LATE_TAKEN
+    )
+    note = (
+        "missed"
+        if dose.status == "missed"
+        else "late"
+        if dose.status == "late" or late_taken
+        else ""
+    )
+    return Entry(
+        due=dose.due_at.astimezone(local),
+        zone=zone,
+        status=STATUS_WORDS[dose.status],
+        by=who(dose.acted_by) if dose.acted_by is not None else "",
+        site=dose.site or "",
+        note=note,
+        marked=dose.acted_at.astimezone(local) if dose.acted_at else None,
+    )
+
+
+def _schedule(reminder: ReminderRow, now: datetime) -> Schedule:
+    upcoming = next(iter(_coming(reminder, now)), None) if reminder.active else None
+    return Schedule(
+        description=Rule.from_text(reminder.rule).describe(),
+        for_whom=reminder.for_whom,
+        zone=reminder.timezone,
+        start=reminder.start_date,
+        next_due=upcoming.due if upcoming else None,
+        supplies_left=reminder.supplies_left,
+        last_site=reminder.last_site,
+    )
+
+
+def _coming(reminder: ReminderRow, now: datetime) -> Iterable[Coming]:
+    """The reminder's occurrences from now until HORIZON, by the same rules that send them."""
+    rule, local = Rule.from_text(reminder.rule), ZoneInfo(reminder.timezone)
+    due, found = reminder.next_due_at, 0
+    while due <= now + HORIZON and found < MAX_COMING:
+        if due >= now:
+            found += 1
+            yield Coming(reminder.id, due.astimezone(local), reminder.for_whom)
+        due = next_due(rule, reminder.timezone, reminder.start_date, due)
