@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = (ROOT / "tests" / "data" / "dev.jsonl", ROOT / "tests" / "data" / "dev2.jsonl")
 SIGNALS = {  # the weights tried: each signal alone, and mixes of them
     "semantic": (0.0, 0.25, 0.5),
-    "classifier": (0.0, 20.0, 50.0),
+    "classifier": (0.0, 20.0),
     "veto": (True, False),
 }
 

@@ -30,13 +30,15 @@ from bot.knowledge.matcher import (
 
 FOLDS = 5
 GRID = {
-    "answer": range(30, 91, 5),
-    "margin": (0, 3, 6, 10, 15),
+    "answer": range(35, 76, 5),
+    "margin": (3, 6, 10, 15),
     # A clarify floor under 30 offers B12 topics to almost anything ("write me a poem").
-    "clarify": (30, 35, 40, 50),
+    "clarify": (30, 40, 50),
     "window": (10, 15),
     "confidence": (0.0, 0.5),
     "single": (0.3, 0.5, 0.7),
+    # The classifier's least probability to offer topics at all; 0 offers whatever is close.
+    "offer": (0.0, 0.25, 0.4),
 }
 WRONG_LIMIT, OFF_TOPIC_LIMIT = 2.0, 3.0  # the issue's safety targets, held on the tuning folds
 # Per example and setting: right, right-or-offered, wrong, off-topic answered, off-topic told no.
@@ -124,7 +126,7 @@ def replay(
 def best_setting(
     examples: Sequence[Example], table: np.ndarray, settings: Sequence[Setting], rows: np.ndarray
 ) -> int:
-    """Meet the safety targets first, then the most right answers, then the most offered."""
+    """Meet the safety targets first, then the most value: right answers, and right offers."""
     topics = sum(e.expect not in (NONE, URGENT) for e in subset(examples, rows))
     off_topic = sum(e.expect == NONE for e in subset(examples, rows))
     sums = table[:, rows, :].sum(axis=1, dtype=np.int64)
@@ -132,8 +134,13 @@ def best_setting(
         100 * sums[:, 3] <= OFF_TOPIC_LIMIT * off_topic
     )
     caution = np.array([s.caution for s in settings])
+    # A right answer is worth two right topics offered ("right" alone, first, picks settings that
+    # buy one more answer with many fewer offers, which does not hold on held-out folds), and an
+    # off-topic question told plainly "not my subject" as much as an offer: a "did you mean"
+    # with topics it has nothing to do with is what people complained of.
+    value = 2 * sums[:, 0] + (sums[:, 1] - sums[:, 0]) + sums[:, 4]
     # np.lexsort sorts by the last key first; the best setting is the last in that order.
-    order = np.lexsort((caution, sums[:, 4], -sums[:, 2], sums[:, 1], sums[:, 0], safe))
+    order = np.lexsort((caution, -sums[:, 2], value, safe))
     return int(order[-1])
 
 
@@ -168,8 +175,10 @@ def matcher_settings(
     settings = []
     for weights in weight_options:
         at = replay(matcher, all_cases, weights)
-        for a, m, c, w, p, o in itertools.product(*GRID.values()):
-            if c <= a and (weights.veto or not p):
-                t = Thresholds(answer=a, margin=m, clarify=c, window=w, confidence=p, single=o)
+        for a, m, c, w, p, o, f in itertools.product(*GRID.values()):
+            if c <= a and (weights.veto or not (p or f)):
+                t = Thresholds(
+                    answer=a, margin=m, clarify=c, window=w, confidence=p, single=o, offer=f
+                )
                 settings.append(Setting(f"{weights} {t}", lambda t=t, at=at: at(t), a + m / 10))
     return settings

@@ -54,12 +54,13 @@ SHORTLIST_OTHERS = 3  # ...and from the top of the classifier and of meaning
 class Thresholds:
     """Calibrated by 5-fold cross-validation in benchmarks/calibrate.py."""
 
-    answer: float = 45.0  # the best topic must score at least this to be answered...
-    margin: float = 6.0  # ...and beat the runner-up by this much (unless they are siblings)
+    answer: float = 55.0  # the best topic must score at least this to be answered...
+    margin: float = 3.0  # ...and beat the runner-up by this much (unless they are siblings)
     clarify: float = 30.0  # below this nothing is close: fall back
     window: float = 15.0  # clarify offers the topics within this distance of the best
     confidence: float = 0.0  # the classifier's probability for its choice, to answer directly
-    single: float = 0.7  # ...and to answer a lone close topic (below `answer`) rather than not
+    single: float = 0.5  # ...and to answer a lone close topic (below `answer`) rather than not
+    offer: float = 0.0  # ...and to offer topics at all: below it, they are likely all wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +72,10 @@ class Weights:
     profile: float = 0.6
     wratio: float = 0.0
     partial_ratio: float = 0.0
-    # Cross-validation chose the lexical score with the classifier as a veto: adding meaning or
-    # the classifier's probability to the score itself did not do better (calibrate.py prints
-    # each); the classifier, which reads the embedding, still decides what may be answered.
-    semantic: float = 0.0  # x 100 x mean cosine of the topic's 3 nearest questions
+    # Cross-validation chose the lexical score plus a quarter of meaning, with the classifier as
+    # a veto: adding its probability to the score itself did not do better (calibrate.py prints
+    # each signal alone and the folds' choices).
+    semantic: float = 0.25  # x 100 x mean cosine of the topic's 3 nearest questions
     classifier: float = 0.0  # x the classifier's probability for the topic
     veto: bool = True  # answer directly only when the classifier's first choice agrees
 
@@ -474,21 +475,26 @@ def _close_call(
     """Close enough to offer, not to answer outright; None when nothing is worth offering.
 
     A single topic is never offered alone: it is answered when the classifier is sure of it,
-    offered beside the classifier's own choice or the runner-up, or else not offered at all.
+    offered beside the classifier's own choice (when that is as sure) or the runner-up, or else
+    not offered at all.
     """
     ranked = list(signals.scores.items())
     best_topic, best = ranked[0]
     score = round(best, 1)
+    if signals.pick is not None and signals.probability < thresholds.offer:
+        return None  # the classifier finds no topic likely: say so rather than guess three
     if len(close) >= 2:
         return Clarify(score=score, candidates=close)
-    if signals.pick is not None and signals.pick != best_topic:
-        return Clarify(score=score, candidates=(best_topic, signals.pick))
     runner_ups = tuple(t for t, s in ranked[1:MAX_CANDIDATES] if s >= thresholds.clarify)
-    if signals.pick is None or signals.probability >= thresholds.single:
+    sure = signals.pick is None or signals.probability >= thresholds.single
+    if signals.pick is not None and signals.pick != best_topic:
+        # The classifier's own choice is put forward only when it is as sure as a lone answer.
+        pair = (best_topic, signals.pick) if sure else None
+    elif sure:
         return Answer(topic=best_topic, score=score, candidates=(best_topic, *runner_ups))
-    if runner_ups:
-        return Clarify(score=score, candidates=(best_topic, runner_ups[0]))
-    return None
+    else:
+        pair = (best_topic, runner_ups[0]) if runner_ups else None
+    return Clarify(score=score, candidates=pair) if pair else None
 
 
 def _parts(text: str) -> list[str]:
