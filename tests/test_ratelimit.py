@@ -61,3 +61,11 @@ async def test_a_connection_that_never_opened_is_retried_with_backoff() -> None:
     request = Failing(_refused())
     await _send(RetryingRateLimiter(max_retries=3, backoff=(0, 0, 0)), request)
     assert request.calls == 4
+
+
+async def test_a_request_that_is_safe_to_repeat_keeps_the_full_backoff() -> None:
+    request = Failing(_timed_out())
+    limiter = RetryingRateLimiter(max_retries=3, backoff=(0, 0, 0))
+    with pytest.raises(NetworkError):
+        await limiter.process_request(request, (), {}, "setMyCommands", {}, None)
+    assert request.calls == 4

@@ -57,6 +57,9 @@ ALLOWED_UPDATES = [
 ]
 # AIORateLimiter's default is max_retries=0: a 429 would drop the message. Retry after the wait.
 RATE_LIMIT_RETRIES = 3
+# Seconds to wait for Telegram's answer (python-telegram-bot's default is 5). An answer given up on
+# may still have been delivered, so a slow Telegram should cost time, not copies of a message.
+READ_TIMEOUT = 20.0
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "Welcome and what I can do"),
@@ -143,6 +146,8 @@ def build_application(
         ApplicationBuilder()
         .token(settings.token or "")
         .rate_limiter(RetryingRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .read_timeout(READ_TIMEOUT)
+        .get_updates_read_timeout(READ_TIMEOUT)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)

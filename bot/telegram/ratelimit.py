@@ -4,9 +4,10 @@ AIORateLimiter spaces requests (about 30/s overall, 20/min per group) and, given
 waits out a 429's retry_after (a 429 means nothing was delivered, so that retry is safe). It does
 not retry network errors or Telegram's 5xx, which would leave a person with no reply after one
 dropped connection, so this adds a short backoff for those. But sendMessage has no idempotency key
-and a timeout may hide a message that did arrive, so a request that may have reached Telegram is
+and a timeout may hide a message that did arrive, so a send that may have reached Telegram is
 tried again at most once (a question's answer twice beats silence), and a reminder not at all
-here: the dispatcher owns a reminder's retries, so retries never multiply across layers.
+here: the dispatcher owns a reminder's retries, so retries never multiply across layers. Requests
+that change nothing when repeated (getMe, setMyCommands, edits...) keep the full backoff.
 getUpdates is left alone: polling has its own retry loop.
 """
 
@@ -27,6 +28,8 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 ONE_ATTEMPT: Final = "one-attempt"
 # Failures before anything reached Telegram: a connection that never opened, or no free one.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Methods whose repetition is a second message: sendMessage, sendPhoto, forwardMessage, copyMessage...
+_POSTS_A_MESSAGE = ("send", "forward", "copy")
 # Telegram counts in sliding windows. aiolimiter's bucket lets a full second's worth out at once
 # and then refills, so "30 per second" as a bucket can put ~60 into one window and earn 429s
 # under sustained load (a fan-out of reminders). One message every 1/29 s never overshoots.
@@ -70,6 +73,7 @@ class RetryingRateLimiter(AIORateLimiter):
     ) -> Any:
         one_attempt = rate_limit_args == ONE_ATTEMPT or endpoint == "getUpdates"
         retries = None if isinstance(rate_limit_args, str) else rate_limit_args
+        posts = endpoint.startswith(_POSTS_A_MESSAGE)
         uncertain = 0
         for delay in (*self._backoff, None):
             try:
@@ -79,7 +83,7 @@ class RetryingRateLimiter(AIORateLimiter):
             except BadRequest:
                 raise  # the request itself is wrong: sending it again cannot help
             except NetworkError as error:
-                uncertain += may_have_arrived(error)
+                uncertain += posts and may_have_arrived(error)
                 if delay is None or one_attempt or uncertain > 1:
                     raise
                 logger.warning(

@@ -4,8 +4,8 @@ move; flood or network -> try later; any other 400 -> refused, since sending it 
 
 By the time an error arrives here the rate limiter has already waited out 429s (max_retries). It
 does not retry a reminder's network errors: the dispatcher does, knowing the lease. A timeout may
-hide a delivered message, so it is reported as unsure, and the wait for Telegram's answer is long
-(SEND_TIMEOUT): a slow Telegram should cost time, not copies.
+hide a delivered message, so it is reported as unsure; the bot waits long for Telegram's answers
+(app.READ_TIMEOUT), so a slow Telegram costs time, not copies.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from bot.reminders.store import Claim, DoseRow, ReminderRow
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.ratelimit import ONE_ATTEMPT, may_have_arrived
 
-SEND_TIMEOUT = 20.0  # seconds to wait for Telegram's answer (python-telegram-bot's default is 5)
 # What Telegram says, in a 400, when the bot is in a group but may not post there. Matched as
 # substrings of the lower-cased description: only the exception type is stable (telegram docs).
 _NO_RIGHT_TO_POST = ("not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
@@ -76,7 +75,7 @@ class TelegramSender:
         # "typing..." for a moment is all a person may see; a blocked bot gets a 403 for it.
         try:
             await self._bot.send_chat_action(
-                chat_id, ChatAction.TYPING, read_timeout=SEND_TIMEOUT, rate_limit_args=ONE_ATTEMPT
+                chat_id, ChatAction.TYPING, rate_limit_args=ONE_ATTEMPT
             )
         except TelegramError:
             return False
@@ -107,7 +106,6 @@ class TelegramSender:
                     if reply_to
                     else None
                 ),
-                read_timeout=SEND_TIMEOUT,
                 rate_limit_args=ONE_ATTEMPT,
             )
         except TelegramError as error:
