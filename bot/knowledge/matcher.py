@@ -48,6 +48,7 @@ Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
 SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of the profile...
 SHORTLIST_OTHERS = 3  # ...and from the top of the classifier and of meaning
+RANKED = 10  # topics kept in a message's ranking: decide() looks at the first three
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,7 @@ Match = Answer | Clarify | Fallback
 class Signals:
     """Everything decide() needs about one message, so calibration can replay it cheaply."""
 
-    scores: Mapping[str, float]  # fused score per topic, highest first
+    scores: Mapping[str, float]  # fused score of the best-scoring topics, highest first
     pick: str | None  # the classifier's first choice
     probability: float  # how sure the classifier is of it
     ours: bool  # the message names B12 or the person's own jab: "not covered", not "off topic"
@@ -207,6 +208,7 @@ class Matcher:
         if set(self.index.topic_ids) != set(topics):
             raise ValueError("the topic index was built for other topics")
         self._order = self.index.topic_ids
+        self._position = {topic: i for i, topic in enumerate(self._order)}
         self._content = content
         self._siblings = content.siblings if content else ()
         self._small_talk = SmallTalk(content.small_talk if content else {})
@@ -314,24 +316,30 @@ class Matcher:
         fuzzy_on = 1.0 if weights.scorers() else 0.0
         lexical = weights.profile + fuzzy_on * sum(weight for _, weight in self._scorers)
         ceiling = 100.0 * (lexical + weights.semantic) + weights.classifier or 1.0
-        best: dict[str, float] = {}
+        best = np.full(len(self._order), -math.inf)
         pick, pick_probability = None, -1.0
         for part in parts:
-            listed = self._shortlist(part.profile, part.probability, part.semantic, weights)
-            fused = weights.semantic * 100.0 * part.semantic + weights.classifier * part.probability
-            for i, topic in enumerate(self._order):
-                score = (
-                    weights.profile * part.profile.get(topic, 0.0)
-                    + (fuzzy_on * part.fuzzy.get(topic, 0.0) if topic in listed else 0.0)
-                    + float(fused[i])
-                )
-                score = 100.0 if topic == part.exact else 100.0 * score / ceiling
-                if score > best.get(topic, -math.inf):
-                    best[topic] = score
+            score = weights.semantic * 100.0 * part.semantic + weights.classifier * part.probability
+            score = score.astype(np.float64)
+            for topic, value in part.profile.items():
+                score[self._position[topic]] += weights.profile * value
+            if fuzzy_on:
+                for topic in self._shortlist(
+                    part.profile, part.probability, part.semantic, weights
+                ):
+                    score[self._position[topic]] += part.fuzzy.get(topic, 0.0)
+            score *= 100.0 / ceiling
+            if part.exact is not None:
+                score[self._position[part.exact]] = 100.0
+            best = np.maximum(best, score)
             top = int(np.argmax(part.probability))
             if part.probability[top] > pick_probability:
                 pick, pick_probability = self._order[top], float(part.probability[top])
-        ranked = dict(sorted(best.items(), key=lambda item: -item[1]))
+        ranked = (
+            {self._order[i]: float(best[i]) for i in np.argsort(-best, kind="stable")[:RANKED]}
+            if parts
+            else {}
+        )
         if not weights.veto:
             pick, pick_probability = None, 1.0
         return Signals(ranked, pick, max(pick_probability, 0.0), ours=ours)

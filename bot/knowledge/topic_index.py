@@ -71,7 +71,9 @@ class TopicIndex:
 
     def nearest(self, vector: np.ndarray) -> np.ndarray:
         """Each topic's mean cosine similarity to the message over its NEAREST questions."""
-        similarity = self.questions @ vector
+        topics, most, dims = self.questions.shape
+        # One matrix-vector product over all questions at once (a 3-D product loops per topic).
+        similarity = (self.questions.reshape(topics * most, dims) @ vector).reshape(topics, most)
         similarity[self.padding] = -1.0
         top = np.partition(similarity, similarity.shape[1] - NEAREST, axis=1)[:, -NEAREST:]
         return top.mean(axis=1)
