@@ -184,3 +184,15 @@ def test_the_question_inside_a_story_is_found(faq) -> None:
     decision = faq.matcher.match(story)
     assert isinstance(decision, Answer | Clarify)
     assert "missed-dose" in decision.candidates
+
+
+def test_the_question_inside_a_long_story_is_found(faq) -> None:
+    story = (
+        "My mum has had pernicious anaemia for years. The practice nurse usually comes round. "
+        "This time the nurse is off sick. Mum's jab is now ten days overdue. "
+        "What should we do about the late injection? She seems fine in herself. "
+        "Her neighbour is keeping an eye on her. We live two hours away."
+    )
+    decision = faq.matcher.match(story)
+    assert isinstance(decision, Answer | Clarify)
+    assert "missed-dose" in decision.candidates

@@ -48,6 +48,7 @@ Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
 SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of the profile...
 SHORTLIST_OTHERS = 3  # ...and from the top of the classifier and of meaning
+MAX_SENTENCES = 4  # sentences of a long story scored on their own, beside the whole
 RANKED = 10  # topics kept in a message's ranking: decide() looks at the first three
 
 
@@ -506,6 +507,15 @@ def _close_call(
 
 
 def _parts(text: str) -> list[str]:
-    """The whole message, and each of its sentences when there is more than one."""
+    """The whole message, and each of its sentences when there is more than one.
+
+    A long story is read whole, and then only by its questions and its last sentence, where
+    people put what they ask: scoring every sentence of a long story costs more than it finds.
+    """
     parts = sentences(text)
-    return [text, *parts] if len(parts) > 1 else [text]
+    if len(parts) <= 1:
+        return [text]
+    if len(parts) > MAX_SENTENCES:
+        asked = [p for p in parts[:-1] if p.rstrip().endswith("?")]
+        parts = [*asked[-(MAX_SENTENCES - 1) :], parts[-1]]
+    return [text, *parts]
