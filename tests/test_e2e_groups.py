@@ -59,7 +59,7 @@ async def test_ask_without_a_question_shows_how(emulator, bot, family) -> None:
 async def test_mentions_and_replies_to_the_bot_are_answered(emulator, bot, family, catalog) -> None:
     group, son, daughter = family
     await emulator.send_message(
-        son, f"@{emulator.bot_username} can mum have her jab early before our holiday?", chat=group
+        son, f"@{emulator.bot_username} mum's jab is late, what now?", chat=group
     )
     [first] = await emulator.wait_for_messages(group.id, count=1)
     assert first.text.startswith(catalog.topics["missed-dose"].title)
