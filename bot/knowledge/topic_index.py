@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.knowledge.adam import Adam
 from bot.knowledge.catalog import ContentError, Topic
 from bot.knowledge.embedding import MANIFEST, StaticEmbedder, model_dir
 from bot.knowledge.normalise import Normaliser
@@ -155,19 +156,12 @@ def train_softmax(
     weights = np.zeros((width, classes), dtype=np.float32)
     bias = np.zeros(classes, dtype=np.float32)
     target = np.eye(classes, dtype=np.float32)[labels]
-    parameters = [weights, bias]
-    moments = [np.zeros_like(weights), np.zeros_like(bias)]
-    squares = [np.zeros_like(weights), np.zeros_like(bias)]
-    for step in range(1, steps + 1):
+    optimiser = Adam([weights, bias], rate)
+    for _ in range(steps):
         logits = features @ weights + bias
         logits = np.exp(logits - logits.max(axis=1, keepdims=True))
         error = (logits / logits.sum(axis=1, keepdims=True) - target) / count
-        gradients = (features.T @ error + l2 * weights, error.sum(axis=0))
-        for k, gradient in enumerate(gradients):
-            moments[k] = 0.9 * moments[k] + 0.1 * gradient
-            squares[k] = 0.999 * squares[k] + 0.001 * gradient * gradient
-            unbiased = moments[k] / (1 - 0.9**step)
-            parameters[k] -= rate * unbiased / (np.sqrt(squares[k] / (1 - 0.999**step)) + 1e-8)
+        optimiser.step([features.T @ error + l2 * weights, error.sum(axis=0)])
     return weights, bias
 
 
