@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.reminders.carers import AlertClaim
 from bot.reminders.chats import PauseReason
 from bot.reminders.rules import Rule, next_due
 from bot.reminders.store import Claim, DoseRow, ReminderRow, Store
@@ -109,6 +110,12 @@ class Sender(Protocol):
         """Tell a reminder's creator, in private, that the group's reminders stopped, and why."""
         ...
 
+    async def send_carer_alert(
+        self, alert: AlertClaim, dose: DoseRow, reminder: ReminderRow
+    ) -> SendResult:
+        """Tell a patient's carer, in private, that a dose has not been marked."""
+        ...
+
 
 def advance(reminder: ReminderRow, due: datetime) -> datetime:
     """The occurrence after `due` for this reminder's rule, in its own time zone."""
@@ -122,6 +129,7 @@ class TickReport:
     retried: int = 0
     paused_chats: set[int] = field(default_factory=set)
     followups: int = 0
+    carer_alerts: int = 0
 
 
 class Dispatcher:
@@ -329,6 +337,8 @@ class Dispatcher:
             reminder = await self._store.reminder(dose.reminder_id) if dose.reminder_id else None
             if reminder is not None and await self._followup(dose, reminder, report):
                 report.followups += 1
+            if reminder is not None:
+                report.carer_alerts += await self._alert_carers(dose, reminder)
 
     async def _followup(self, dose: DoseRow, reminder: ReminderRow, report: TickReport) -> bool:
         try:
@@ -340,3 +350,23 @@ class Dispatcher:
             await self._store.pause_chat(reminder.chat_id, result.reason)
             report.paused_chats.add(reminder.chat_id)
         return isinstance(result, Delivered)
+
+    async def _alert_carers(self, dose: DoseRow, reminder: ReminderRow) -> int:
+        """Tell the patient's carers, once each, that this dose is unmarked; how many were told.
+
+        A carer the bot cannot write to is paused like any chat (and skipped until they come
+        back); the patient's reminders carry on either way.
+        """
+        told = 0
+        for alert in await self._store.claim_carer_alerts(dose.id):
+            try:
+                result = await self._sender.send_carer_alert(alert, dose, reminder)
+            except Exception:
+                logger.exception("carer alert for reminder %d failed", reminder.id)
+                result = None
+            delivered = isinstance(result, Delivered)
+            await self._store.record_alert(alert.alert_id, result.message_id if delivered else None)
+            if isinstance(result, Blocked) and result.reason != "chat not found":
+                await self._store.pause_chat(alert.carer_id, result.reason)
+            told += delivered
+        return told

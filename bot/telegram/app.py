@@ -34,14 +34,19 @@ from bot.knowledge.faq import FAQ
 from bot.knowledge.render import Renderer
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.store import open_store
+from bot.telegram.care_keyboards import PATTERN as CARE_BUTTONS
 from bot.telegram.handlers import (
     buttons,
+    care_buttons,
+    carers,
     errors,
+    export,
     groups,
     privacy,
     questions,
     reminders,
     start,
+    supplies,
     unsupported,
 )
 from bot.telegram.ratelimit import RetryingRateLimiter
@@ -72,6 +77,10 @@ PRIVATE_COMMANDS = [
     BotCommand("timezone", "Set the time zone for reminders"),
     BotCommand("taken", "Log an injection given now"),
     BotCommand("history", "Recent doses and the next one due"),
+    BotCommand("supplies", "Ampoules left, counted down by each Taken"),
+    BotCommand("export", "Dose record for your clinician (CSV, calendar, PDF)"),
+    BotCommand("carer", "Invite a carer to hear of unmarked reminders"),
+    BotCommand("carers", "See or remove your carers"),
     BotCommand("forget", "Delete everything I store about you"),
 ]
 GROUP_COMMANDS = [
@@ -82,6 +91,8 @@ GROUP_COMMANDS = [
     BotCommand("reminders", "See, pause or delete this group's reminders"),
     BotCommand("taken", "Log an injection given now"),
     BotCommand("history", "Recent doses and the next one due"),
+    BotCommand("supplies", "Ampoules left for a reminder here"),
+    BotCommand("export", "Dose record as files (creator or admins)"),
     BotCommand("timezone", "Set the group's time zone (admins)"),
     BotCommand("privacy", "What I store and how to delete it"),
     BotCommand("forget", "Delete this group's data (admins)"),
@@ -195,8 +206,13 @@ def register(application: Application) -> None:
             command("forget", reminders.forget),
             command("taken", reminders.taken),
             command("history", reminders.history),
+            command("supplies", supplies.supplies),
+            command("export", export.export),
+            command("carer", carers.carer),
+            command("carers", carers.carers),
             MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
             # Every button press, forged ones included: those get "this button has expired".
+            CallbackQueryHandler(care_buttons.on_care_button, pattern=CARE_BUTTONS),
             CallbackQueryHandler(buttons.on_button),
             ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, unsupported.edited),

@@ -3,6 +3,9 @@
 Every button's data is one of a few small shapes, encoded compactly (Telegram allows 1-64 bytes)
 and decoded against an allowlist: anything that is not exactly a shape we make, naming a topic or
 section that exists, decodes to None and is treated as an expired button.
+
+The prefixes k, w, l, v, s, a and x belong to care_keyboards.py (carer links, supplies, injection
+sites, /export), whose handler is tried first: do not reuse them here.
 """
 
 from __future__ import annotations

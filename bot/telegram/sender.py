@@ -26,6 +26,7 @@ from telegram.error import (
 )
 
 from bot.knowledge.render import Renderer
+from bot.reminders.carers import AlertClaim
 from bot.reminders.dispatcher import (
     NETWORK_RETRY,
     Blocked,
@@ -37,6 +38,8 @@ from bot.reminders.dispatcher import (
     Unsure,
 )
 from bot.reminders.store import Claim, DoseRow, ReminderRow
+from bot.reminders.supplies import running_low
+from bot.telegram.care_keyboards import alert_keyboard
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.ratelimit import ONE_ATTEMPT, may_have_arrived
 
@@ -63,6 +66,9 @@ class TelegramSender:
             due=local_time(claim.due_at, reminder.timezone),
             late=claim.late,
             missed=claim.missed_since_last,
+            last_site=reminder.last_site,
+            supplies_left=reminder.supplies_left,
+            running_low=running_low(reminder),
         )
         return await self._send(reminder.chat_id, html, dose_keyboard(claim.dose_id))
 
@@ -70,6 +76,14 @@ class TelegramSender:
         # Discreet on purpose: no dose, no product, just that it is not marked yet.
         html = self._renderer.message("followup", for_whom=reminder.for_whom)
         return await self._send(reminder.chat_id, html, None, reply_to=dose.message_id)
+
+    async def send_carer_alert(
+        self, alert: AlertClaim, dose: DoseRow, reminder: ReminderRow
+    ) -> SendResult:
+        # The name the patient chose and the time: nothing else about their treatment.
+        due = local_time(dose.due_at, reminder.timezone, with_day=False)
+        html = self._renderer.message("carer_alert", name=alert.patient_name, due=due)
+        return await self._send(alert.carer_id, html, alert_keyboard(dose.id, alert.patient_name))
 
     async def probe(self, chat_id: int) -> bool:
         # "typing..." for a moment is all a person may see; a blocked bot gets a 403 for it.

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.reminders.rules import Parsed, Problem, Rule, first_due, parse, resolve_zone, snoozed
 from bot.reminders.store import MAX_ACTIVE_PER_CHAT, ReminderRow, TooManyReminders
+from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import (
     GUIDED,
     Confirm,
@@ -391,17 +392,18 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
         await found.store.record_action(dose.id, "snoozed", user.id, now, snoozed_until=until)
         what = f"snoozed until {local_time(until, reminder.timezone)}"
     await query.answer("Noted. ✅" if what == "taken" else "Noted.")
-    await query.edit_message_text(
-        found.renderer.message(
-            "dose_marked",
-            for_whom=reminder.for_whom,
-            due=local_time(dose.due_at, reminder.timezone),
-            what=what,
-            who=user.first_name,
-            at=local_time(now, reminder.timezone, with_day=False),
-        ),
-        reply_markup=None,
+    marked = found.renderer.message(
+        "dose_marked",
+        for_whom=reminder.for_whom,
+        due=local_time(dose.due_at, reminder.timezone),
+        what=what,
+        who=user.first_name,
+        at=local_time(now, reminder.timezone, with_day=False),
     )
+    markup = None
+    if what == "taken":  # the ampoules left, and "Where?"
+        marked, markup = await after_taken(found, reminder.id, dose.id, marked)
+    await query.edit_message_text(marked, reply_markup=markup)
 
 
 async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Manage) -> None:
@@ -513,12 +515,14 @@ async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     row = await found.store.ensure_chat(chat.id, "group" if _is_group(update) else "private")
     active = [r for r in await found.store.reminders(chat.id) if r.active]
     now = found.clock()
-    await found.store.log_taken(
+    dose = await found.store.log_taken(
         active[0].id if len(active) == 1 else None, chat.id, update.effective_user.id, now
     )
-    await _reply(
-        update, found.renderer.message("taken_logged", at=local_time(now, row.timezone or "UTC"))
-    )
+    html = found.renderer.message("taken_logged", at=local_time(now, row.timezone or "UTC"))
+    markup = None
+    if dose is not None:  # the ampoules left, and "Where?"
+        html, markup = await after_taken(found, dose.reminder_id, dose.id, html)
+    await _reply(update, html, markup)
 
 
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -528,7 +532,14 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     row = await found.store.chat(chat_id)
     zone = (row.timezone if row else None) or "UTC"
     doses = await found.store.history(chat_id)
-    lines = [f"{local_time(d.due_at, zone)}: {d.status}" for d in doses]
+    lines = [
+        f"{local_time(d.due_at, zone)}: {d.status}" + (f" ({d.site})" if d.site else "")
+        for d in doses
+    ]
     upcoming = [r.next_due_at for r in await found.store.reminders(chat_id) if r.active]
     next_due = local_time(min(upcoming), zone) if upcoming else None
-    await _reply(update, found.renderer.message("history", lines=lines, next_due=next_due))
+    last_site = await found.store.last_site(chat_id)
+    await _reply(
+        update,
+        found.renderer.message("history", lines=lines, next_due=next_due, last_site=last_site),
+    )

@@ -1,20 +1,25 @@
-"""/start (with topic deep links), /help, /about and /topics."""
+"""/start (with topic and carer-invite deep links), /help, /about and /topics."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.telegram.handlers import carers
 from bot.telegram.keyboards import home_keyboard, menu_keyboard
 from bot.telegram.replies import send_topic
 from bot.telegram.services import services
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome, or open the topic a deep link names (t.me/bot?start=<topic-id>)."""
+    """Welcome, or open what a deep link names: a topic (t.me/bot?start=<topic-id>) or a carer
+    invite (start=carer_<token>)."""
     found = services(context)
     message = update.effective_message
     topic = context.args[0] if context.args else None
+    if topic is not None and topic.startswith(carers.START_PREFIX):
+        await carers.open_invite(update, context, topic.removeprefix(carers.START_PREFIX))
+        return
     if topic in found.faq.catalog.topics:
         await send_topic(message, found.renderer, found.faq.catalog, topic)
         return

@@ -1,0 +1,36 @@
+"""What follows a Taken, wherever it was given: the ampoules left, and the optional "Where?".
+
+A Taken on a reminder, a /taken and a carer's "It's done" all end here, so the count and the
+site question read the same everywhere. The site buttons edit the same message: the question
+line is swapped for the answer (sites.py), so nothing else in the message needs rebuilding.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.reminders.supplies import running_low
+from bot.telegram.care_keyboards import site_keyboard
+from bot.telegram.services import Services
+
+
+async def supplies_line(found: Services, reminder_id: int | None) -> str | None:
+    """ "💊 3 ampoules left." or, when low, to ask for a repeat prescription; None if not counted."""
+    reminder = await found.store.reminder(reminder_id) if reminder_id else None
+    if reminder is None or reminder.supplies_left is None:
+        return None
+    if running_low(reminder):
+        return "💊 " + found.renderer.message("supplies_low", left=reminder.supplies_left)
+    return found.renderer.message("supplies_left", left=reminder.supplies_left)
+
+
+async def after_taken(
+    found: Services, reminder_id: int | None, dose_id: int, html: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The confirmation `html` with the ampoules left and the site question, and its buttons."""
+    lines = [html]
+    supplies = await supplies_line(found, reminder_id)
+    if supplies:
+        lines.append(supplies)
+    lines.append(found.renderer.message("site_question"))
+    return "\n".join(lines), site_keyboard(dose_id)

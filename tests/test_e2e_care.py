@@ -1,0 +1,459 @@
+"""End to end through the emulator, on SQLite and PostgreSQL: the carer link, /export, supplies
+and injection sites, in private chats and in a family group, with time moved by the test."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+
+import icalendar
+import pypdf
+import pytest
+from sqlalchemy import select
+
+from bot.config import offline_settings
+from bot.emulator import MessagesTimeout
+from bot.reminders.store import Base, make_engine
+from bot.telegram.app import build_application, running
+from tests.conftest import eventually
+from tests.test_e2e_reminders import START, Clock, press, say, services, tick
+
+pytest_plugins = ["tests.db_fixtures"]
+pytestmark = pytest.mark.asyncio
+LINK = re.compile(r"https://t\.me/(\w+)\?start=carer_([A-Za-z0-9_-]{22})")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
+
+
+@pytest.fixture
+async def app(emulator, faq, clock, database_url):
+    application = build_application(
+        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
+    )
+    async with running(application, polling=True):
+        yield application
+
+
+async def patient_with_reminder(emulator, line: str = "every day at 09:00"):
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone Europe/London")
+    saved = await say(emulator, sam, f"/remind {line}")
+    assert "Reminder set" in saved.text
+    return sam
+
+
+async def invite(emulator, patient, name: str = "Mum") -> str:
+    """The patient's /carer: the token of the link it shows."""
+    shown = await say(emulator, patient, f"/carer {name}")
+    found = LINK.search(shown.text)
+    assert found is not None, shown.text
+    assert found.group(1) == emulator.bot_username
+    return found.group(2)
+
+
+async def accept(emulator, carer, token: str, patient):
+    """The carer opens the link and agrees: the offer (now edited) and what the patient is told."""
+    offer = await say(emulator, carer, f"/start carer_{token}")
+    assert "would like you as their carer" in offer.text
+    await press(emulator, carer, offer, text="✅ I agree")
+    [joined] = await emulator.wait_for_messages(patient.id, count=1)
+    return offer, joined
+
+
+def sent_files(emulator, chat_id: int) -> dict[str, bytes]:
+    """The files the bot uploaded to a chat, by file name, as Telegram received them."""
+    return {
+        params["document"].filename: params["document"].data
+        for method, params in emulator.requests
+        if method == "sendDocument" and params["chat_id"] == chat_id
+    }
+
+
+async def nothing_new(emulator, chat_id: int) -> None:
+    """Nothing new arrives in the chat, though the bot had time to send something."""
+    with pytest.raises(MessagesTimeout):
+        await emulator.wait_for_messages(chat_id, count=1, timeout=0.3)
+
+
+# ----------------------------------------------------------------------------- the carer link
+
+
+async def test_a_carer_hears_of_an_unmarked_reminder_reminds_again_and_marks_it_done(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann = emulator.add_user("Ann")
+    offer, joined = await accept(emulator, ann, await invite(emulator, sam), sam)
+    assert "If one of Mum's reminders isn't marked" in offer.text
+    assert "Ann" in joined.text
+    assert "Ann" in (await say(emulator, sam, "/carers")).text
+    assert "Mum" in (await say(emulator, ann, "/carers")).text
+
+    await tick(app, clock, hours=1)  # 09:00: the reminder, left unmarked
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    await tick(app, clock, hours=2, minutes=1)
+    [nudge] = await emulator.wait_for_messages(sam.id, count=1)  # Sam's own follow-up
+    assert "not been marked" in nudge.text
+    [alert] = await emulator.wait_for_messages(ann.id, count=1)
+    assert alert.text == "🔔 Mum's B12 injection due at 09:00 hasn't been marked yet."
+    await tick(app, clock, hours=1)
+    await nothing_new(emulator, ann.id)  # one alert, not more
+
+    await press(emulator, ann, alert, text="🔔 Remind Mum again")
+    [again] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Ann asked me to remind you" in again.text
+    assert [label for row in alert.buttons for label, _ in row] == ["✅ It's done"]
+    forged = alert.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    query = await emulator.press_button(ann, alert, data=forged.replace(":d", ":a"))
+    assert "already asked" in (await emulator.wait_for_callback_answer(query))["text"]
+    await nothing_new(emulator, sam.id)
+
+    await press(emulator, ann, alert, text="✅ It's done")
+    assert "taken, marked by you" in alert.text
+    assert await eventually(lambda: "Ann (carer)" in reminder.text)
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", ann.id)
+
+
+async def test_expired_reused_and_forged_links_make_no_carer(emulator, app, clock) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann, bob, eve = emulator.add_user("Ann"), emulator.add_user("Bob"), emulator.add_user("Eve")
+    store = services(app).store
+
+    expired = await invite(emulator, sam)
+    clock.advance(hours=24)
+    dead = await say(emulator, ann, f"/start carer_{expired}")
+    assert "doesn't work any more" in dead.text
+    assert dead.buttons == []
+
+    used = await invite(emulator, sam)
+    await accept(emulator, ann, used, sam)
+    assert "doesn't work any more" in (await say(emulator, bob, f"/start carer_{used}")).text
+
+    forged = secrets.token_urlsafe(16)
+    assert "doesn't work any more" in (await say(emulator, eve, f"/start carer_{forged}")).text
+    assert "doesn't work any more" in (await say(emulator, eve, "/start carer_../../x")).text
+    # "I agree" buttons forged with a made-up token, and with the expired invite's.
+    for token in (forged, expired):
+        welcome = await say(emulator, eve, "/start")
+        await press(emulator, eve, welcome, data=f"k:y:{token}")
+        assert "doesn't work any more" in welcome.text
+    assert [link.carer_id for link in await store.carers(sam.id)] == [ann.id]
+    assert await store.followed(eve.id) == []
+
+    own = await invite(emulator, sam)
+    assert "your own carer link" in (await say(emulator, sam, f"/start carer_{own}")).text
+
+
+async def test_a_carer_who_blocked_the_bot_gets_nothing_and_the_patient_is_told(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann = emulator.add_user("Ann")
+    await accept(emulator, ann, await invite(emulator, sam), sam)
+    emulator.block(ann)
+    assert await eventually(lambda: False, timeout=0.3) is False  # the bot hears of the block
+    await tick(app, clock, hours=1)
+    await tick(app, clock, hours=2, minutes=1)
+    reminder, followup = await emulator.wait_for_messages(sam.id, count=2)
+    assert "Injection reminder" in reminder.text
+    assert "not been marked" in followup.text
+    assert emulator.messages(ann.id)[-1].text.startswith("✅ Done")  # nothing after accepting
+    assert "can't reach Ann" in (await say(emulator, sam, "/carers")).text
+    assert emulator.violations == []
+
+
+async def test_a_reminder_deleted_by_the_patient_alerts_nobody_and_its_buttons_expire(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator, "every day at 09:00")
+    await say(emulator, sam, "/remind every day at 10:00")
+    ann = emulator.add_user("Ann")
+    await accept(emulator, ann, await invite(emulator, sam), sam)
+    store = services(app).store
+    first, second = await store.reminders(sam.id)
+
+    await tick(app, clock, hours=1)
+    await tick(app, clock, hours=2, minutes=1)  # 11:01: the 09:00 one alerts Ann
+    [alert] = await emulator.wait_for_messages(ann.id, count=1)
+    await store.delete_reminder(first.id)
+    query = await emulator.press_button(ann, alert, text="✅ It's done")
+    assert "no longer here" in (await emulator.wait_for_callback_answer(query))["text"]
+    await store.delete_reminder(second.id)  # before its follow-up at 12:00
+    await tick(app, clock, hours=2)
+    await nothing_new(emulator, ann.id)
+    assert await store.history(sam.id) == []
+
+
+async def test_either_side_can_end_the_link(emulator, app) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
+    await accept(emulator, ann, await invite(emulator, sam), sam)
+    await accept(emulator, bob, await invite(emulator, sam), sam)
+    listed = await say(emulator, sam, "/carers")
+    assert "Ann, Bob" in listed.text
+    await press(emulator, sam, listed, text="Remove Ann")
+    [ended] = await emulator.wait_for_messages(ann.id, count=1)
+    assert "Alerts about Mum have stopped" in ended.text
+    followed = await say(emulator, bob, "/carers")
+    await press(emulator, bob, followed, text="Stop alerts about Mum")
+    [told] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Bob is no longer your carer" in told.text
+    assert await services(app).store.carers(sam.id) == []
+    [reminder] = await services(app).store.reminders(sam.id)
+    assert reminder.followup_minutes is None  # no carer, no follow-up
+
+
+async def test_carer_links_are_private_so_a_group_is_sent_to_a_private_chat(emulator, app) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    for command in ("/carer Mum", "/carers"):
+        reply = await say(emulator, tom, command, chat=group)
+        assert "private chat" in reply.text
+        assert "t.me" not in reply.text
+    assert await services(app).store.pending_invites(tom.id) == []
+
+
+# ----------------------------------------------------------------------------- /export
+
+
+def read_files(files: dict[str, bytes]):
+    rows = list(csv.DictReader(io.StringIO(files["b12-dose-log.csv"].decode("utf-8-sig"))))
+    events = list(icalendar.Calendar.from_ical(files["b12-coming-injections.ics"]).walk("VEVENT"))
+    reader = pypdf.PdfReader(io.BytesIO(files["b12-injection-record.pdf"]))
+    return rows, events, len(reader.pages), reader.pages[0].extract_text()
+
+
+async def test_export_in_private_sends_three_files_that_open(emulator, app, clock) -> None:
+    sam = await patient_with_reminder(emulator, "every 4 weeks at 09:00 for Mum")
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    clock.advance(minutes=7)
+    await press(emulator, sam, reminder, text="✅ Taken")
+    await press(emulator, sam, reminder, text="Left arm")
+    await emulator.send_message(sam, "/export")
+    captions = await emulator.wait_for_messages(sam.id, count=3)
+    assert [m.text.split(":")[0] for m in captions] == [
+        "📄 Dose log (CSV)",
+        "📅 Coming injections for the next 12 months",
+        "🩺 B12 injection record",
+    ]
+    rows, events, pages, text = read_files(sent_files(emulator, sam.id))
+    assert [
+        (r["date"], r["time"], r["time_zone"], r["status"], r["by"], r["site"]) for r in rows
+    ] == [("2026-11-30", "09:00", "Europe/London", "taken", "Sam", "left arm")]
+    assert rows[0]["marked_at"] == "2026-11-30 09:07"
+    assert len(events) == 13  # every 4 weeks for a year, from 28 Dec
+    assert events[0].decoded("dtstart").strftime("%Y-%m-%d %H:%M %Z") == "2026-12-28 09:00 GMT"
+    assert str(events[0]["summary"]) == "B12 injection for Mum"
+    assert pages == 1
+    for shown in ("B12 injection record", "Name: Mum", "Every 4 weeks at 09:00", "left arm"):
+        assert shown in text
+    assert str(sam.id) not in text  # who marked it, by first name only
+    assert "Sam" in text
+
+
+async def test_export_with_nothing_logged_says_so(emulator, app) -> None:
+    user = emulator.add_user()
+    assert "nothing to export" in (await say(emulator, user, "/export")).text
+    assert sent_files(emulator, user.id) == {}
+
+
+async def family_with_two_reminders(emulator):
+    """Tom (a member) set Mum's reminder at 09:00, Ann (an admin) Dad's at 10:00."""
+    mum, tom, ann = emulator.add_user("Mum"), emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Mum's care", members=[mum, tom, ann], admins=[ann])
+    await say(emulator, ann, "/timezone Europe/London", chat=group)
+    for who, line in ((tom, "every day at 09:00 for Mum"), (ann, "every day at 10:00 for Dad")):
+        consent = await say(emulator, who, f"/remind {line}", chat=group)
+        await press(emulator, who, consent, text="Yes, show it here")
+        await emulator.wait_for_messages(group.id, count=1)
+    return group, mum, tom, ann
+
+
+async def test_in_a_group_the_creator_exports_their_reminder_and_a_member_cannot(
+    emulator, app, clock
+) -> None:
+    group, mum, tom, _ = await family_with_two_reminders(emulator)
+    await tick(app, clock, hours=1)
+    [for_mum] = await emulator.wait_for_messages(group.id, count=1)
+    await press(emulator, mum, for_mum, text="✅ Taken")
+    refused = await say(emulator, mum, "/export", chat=group)
+    assert "Only the person who set a reminder" in refused.text
+    assert sent_files(emulator, group.id) == {}
+    await emulator.send_message(tom, "/export", chat=group)  # Tom set one: his, at once
+    await emulator.wait_for_messages(group.id, count=3)
+    rows, events, _, text = read_files(sent_files(emulator, group.id))
+    assert [(r["status"], r["by"]) for r in rows] == [("taken", "Mum")]
+    assert {str(e["summary"]) for e in events} == {"B12 injection for Mum"}
+    assert "Name: Mum" in text
+    assert "Dad" not in text
+
+
+async def test_in_a_group_an_admin_picks_which_record_to_export(emulator, app) -> None:
+    group, _, tom, ann = await family_with_two_reminders(emulator)
+    pick = await say(emulator, ann, "/export", chat=group)
+    assert len(pick.buttons) == 2
+    query = await emulator.press_button(tom, pick, text="Dad: every day at 10:00")
+    assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
+    await press(emulator, ann, pick, text="Dad: every day at 10:00")
+    await emulator.wait_for_messages(group.id, count=3)
+    _, events, _, text = read_files(sent_files(emulator, group.id))
+    assert {str(e["summary"]) for e in events} == {"B12 injection for Dad"}
+    assert "Name: Dad" in text
+
+
+# ----------------------------------------------------------------------------- supplies and sites
+
+
+async def test_supplies_count_down_warn_at_two_and_say_none_left(emulator, app, clock) -> None:
+    sam = await patient_with_reminder(emulator)
+    shown = await say(emulator, sam, "/supplies 3")
+    assert "3 ampoules left" in shown.text
+    for day, left in enumerate((2, 1, 0)):
+        await tick(app, clock, hours=1 if day == 0 else 24)
+        [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+        if day == 0:
+            assert "ampoule" not in reminder.text  # 3 left: no need to say
+        await press(emulator, sam, reminder, text="✅ Taken")
+        assert (f"{left} ampoule" if left else "No ampoules left") in reminder.text
+    await tick(app, clock, hours=24)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "No ampoules left: ask for a repeat prescription." in reminder.text  # never blocks
+    assert "✅ Taken" in [label for row in reminder.buttons for label, _ in row]
+
+
+async def test_supplies_in_a_group_are_set_by_buttons_by_the_creator_only(
+    emulator, app, clock
+) -> None:
+    mum, tom = emulator.add_user("Mum"), emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[mum, tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(emulator, tom, "/remind every day at 09:00 for Mum", chat=group)
+    await press(emulator, tom, consent, text="Yes, show it here")
+    await emulator.wait_for_messages(group.id, count=1)
+    shown = await say(emulator, mum, "/supplies", chat=group)
+    assert "not counting" in shown.text
+    query = await emulator.press_button(mum, shown, text="2")
+    assert "Only the person" in (await emulator.wait_for_callback_answer(query))["text"]
+    await press(emulator, tom, shown, text="2")
+    assert "2 ampoules left for Mum" in shown.text
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(group.id, count=1)
+    assert "2 ampoules left: ask for a repeat prescription." in reminder.text
+    assert (
+        "nothing was changed"
+        in (await say(emulator, tom, "/supplies lots", chat=group)).text.lower()
+    )
+
+
+async def test_where_after_taken_shows_in_history_and_the_next_reminder(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator, "every week at 09:00")
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    await press(emulator, sam, reminder, text="✅ Taken")
+    assert "Where did it go?" in reminder.text
+    await press(emulator, sam, reminder, text="Right thigh")
+    assert "Where did it go?" not in reminder.text
+    assert "Site: right thigh" in reminder.text
+    assert reminder.buttons == []
+    history = await say(emulator, sam, "/history")
+    assert "taken (right thigh)" in history.text
+    assert "Last time: right thigh" in history.text
+    await tick(app, clock, weeks=1)
+    [next_one] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Last time: right thigh." in next_one.text
+    forged = await emulator.press_button(sam, next_one, data=f"a:{2**40}:la")
+    assert "no longer here" in (await emulator.wait_for_callback_answer(forged))["text"]
+
+
+async def test_where_in_a_group_and_after_taken_and_skip(emulator, app, clock) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
+    await press(emulator, tom, consent, text="Yes, show it here")
+    await emulator.wait_for_messages(group.id, count=1)
+    logged = await say(emulator, tom, "/taken", chat=group)
+    assert "Where did it go?" in logged.text
+    await press(emulator, tom, logged, text="Left buttock")
+    assert "Site: left buttock" in logged.text
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Last time: left buttock." in reminder.text
+    await press(emulator, tom, reminder, text="✅ Taken")
+    await press(emulator, tom, reminder, text="Skip")
+    assert "Where did it go?" not in reminder.text
+    assert "Site:" not in reminder.text
+    assert await services(app).store.last_site(group.id) == "left buttock"
+
+
+# ----------------------------------------------------------------------------- /forget
+
+
+async def every_row_naming(database_url: str, value: int) -> list[tuple[str, tuple]]:
+    """Every row of every table (alembic's own aside) in which some column holds `value`."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return [
+                (table.name, tuple(row))
+                for table in Base.metadata.sorted_tables
+                for row in await connection.execute(select(table))
+                if value in tuple(row)
+            ]
+    finally:
+        await engine.dispose()
+
+
+async def test_forget_by_either_side_leaves_no_row_naming_them(
+    emulator, app, clock, database_url
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    await say(emulator, sam, "/supplies 4")
+    ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
+    await accept(emulator, ann, await invite(emulator, sam), sam)
+    await accept(emulator, bob, await invite(emulator, sam), sam)
+    await say(emulator, bob, "/timezone Europe/London")
+    await say(emulator, bob, "/remind every day at 07:00")  # Bob's own reminder, in his chat
+    await invite(emulator, sam)  # one left waiting
+    await tick(app, clock, hours=1)
+    await tick(app, clock, hours=2, minutes=1)
+    [alert] = await emulator.wait_for_messages(ann.id, count=1)
+    await press(emulator, ann, alert, text="✅ It's done")
+    await emulator.send_message(sam, "/export")
+    await emulator.wait_for_messages(sam.id, count=5)  # reminder, follow-up, three files
+    assert await every_row_naming(database_url, ann.id) != []
+
+    confirm = await say(emulator, ann, "/forget")
+    await press(emulator, ann, confirm, text="Yes, delete")
+    assert await every_row_naming(database_url, ann.id) == []
+    assert [link.carer_id for link in await services(app).store.carers(sam.id)] == [bob.id]
+
+    confirm = await say(emulator, sam, "/forget")
+    await press(emulator, sam, confirm, text="Yes, delete")
+    assert await every_row_naming(database_url, sam.id) == []
+    assert await services(app).store.followed(bob.id) == []
+    assert len(await services(app).store.reminders(bob.id)) == 1  # Bob's own stays
+
+
+async def test_help_the_menus_and_privacy_name_each_feature(emulator, app) -> None:
+    user = emulator.add_user()
+    help_text = (await say(emulator, user, "/help")).text
+    for command in ("/supplies", "/export", "/carer", "/carers", "/history"):
+        assert command in help_text
+    private = {c["command"] for c in emulator.commands({"type": "all_private_chats"})}
+    group = {c["command"] for c in emulator.commands({"type": "all_group_chats"})}
+    assert private >= {"supplies", "export", "carer", "carers"}
+    assert group >= {"supplies", "export"}
+    assert "carer" not in group  # carer links are made in private
+    privacy = (await say(emulator, user, "/privacy")).text
+    for stored in ("ampoules", "where it went", "carer link", "/export keeps no copy"):
+        assert stored in privacy
