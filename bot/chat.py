@@ -115,6 +115,9 @@ def _show(message: BotMessage, *, only_buttons: bool = False) -> str:
         else message.text
     )
     lines = [f"bot> {body}"]
+    document = message.payload.get("document")
+    if document:  # what /export sends: name and size (the bytes stay with the emulator)
+        lines.append(f"  📎 {document['file_name']} ({document['file_size']:,} bytes)")
     flat = [button for row in message.buttons for button in row]
     lines += [f"  [{i}] {text}" for i, (text, _) in enumerate(flat, 1)]
     return "\n".join(lines) + "\n\n"

@@ -457,3 +457,15 @@ async def test_help_the_menus_and_privacy_name_each_feature(emulator, app) -> No
     privacy = (await say(emulator, user, "/privacy")).text
     for stored in ("ampoules", "where it went", "carer link", "/export keeps no copy"):
         assert stored in privacy
+
+
+async def test_a_cancelled_link_opens_nothing(emulator, app) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann = emulator.add_user("Ann")
+    shown = await say(emulator, sam, "/carer")
+    token = LINK.search(shown.text).group(2)
+    assert '"Sam"' in shown.text  # their first name, unless they choose another
+    await press(emulator, sam, shown, text="❌ Cancel waiting links")
+    assert token not in shown.text  # the dead link is gone from the chat too
+    assert "doesn't work any more" in (await say(emulator, ann, f"/start carer_{token}")).text
+    assert await services(app).store.carers(sam.id) == []

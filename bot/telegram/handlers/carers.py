@@ -152,12 +152,7 @@ async def on_carer_button(
         case Unlink(link_id):
             await _unlink(update, context, link_id)
         case CancelInvites():
-            found = services(context)
-            cancelled = await found.store.cancel_invites(update.effective_user.id)
-            await update.callback_query.answer(
-                f"Cancelled {cancelled} link{'s' if cancelled != 1 else ''}." if cancelled else GONE
-            )
-            await update.callback_query.edit_message_reply_markup(None)
+            await _cancel_invites(update, context)
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, button: CarerAnswer) -> None:
@@ -195,6 +190,21 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Ca
         result.patient_id,
         found.renderer.message("carer_joined", carer=result.carer_name, hours=HOURS),
     )
+
+
+async def _cancel_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The waiting links stop working; the message (the link, or /carers) shows what is left."""
+    found = services(context)
+    query = update.callback_query
+    user_id = update.effective_user.id
+    cancelled = await found.store.cancel_invites(user_id) if _private(update) else 0
+    if not cancelled:
+        await query.answer(GONE)
+        await query.edit_message_reply_markup(None)
+        return
+    await query.answer(f"Cancelled {cancelled} link{'s' if cancelled != 1 else ''}.")
+    html, markup = await _carers_view(found, user_id)
+    await query.edit_message_text(html, reply_markup=markup)
 
 
 async def _unlink(update: Update, context: ContextTypes.DEFAULT_TYPE, link_id: int) -> None:
