@@ -152,7 +152,6 @@ INVALID = [
     ("every day at 13pm", "time", "at 13pm"),
     ("every day at 0am", "time", "at 0am"),
     ("every day at 24:00", "time", "at 24:00"),
-    ("every day at 9", "time", "at 9"),
     ("every day at nine", "time", "at nine"),
     ("every day at", "time", "at"),
     ("every day 25:00", "time", "25:00"),
@@ -162,8 +161,7 @@ INVALID = [
     ("every day at 9am from 2026-11-19", "start", "2026-11-19"),
     ("every day at 9am from 1 Nov", "start", "1 Nov"),
     ("every day at 9am from 2028-01-01", "start", "2028-01-01"),
-    ("every day at 9am from next week", "start", "from next week"),
-    ("every day at 9am from 12/01/2026", "start", "from 12/01/2026"),
+    ("every day at 9am from 12/01/2026", "start", "12/01/2026"),
     ("every day at 9am from", "start", "from"),
     ("every day at 9am for", "name", "for Mum"),
     ("every day at 9am for Mum2", "name", "Mum2"),
@@ -178,7 +176,6 @@ INVALID = [
     ("every day at 9am in Narnia", "zone", "in Narnia"),
     ("every day at 9am UTC Europe/London", "zone", "Europe/London"),
     ("every day at 9am please", "unknown", "please"),
-    ("remind me every day at 9am", "unknown", "remind me"),
     ("every day please remind me at 9am", "unknown", "please remind me"),
     ("every day at 9am 🙂", "unknown", "🙂"),
 ]
@@ -749,3 +746,91 @@ def test_follow_up_beyond_a_day_is_a_problem() -> None:
     assert isinstance(
         parse(problem.example.removeprefix("/remind "), today=date(2026, 12, 1)), Parsed
     )
+
+
+# Issue 11: the ways people really say when (TODAY is Friday 20 November 2026).
+SAID = [
+    ("me every 12 weeks at 9", Rule("week", 12, 9, 0), TODAY, None, None),
+    ("every month on the 15th at 9", Rule("month", 1, 9, 0), date(2026, 12, 15), None, None),
+    ("every month on the 20th at 9", Rule("month", 1, 9, 0), TODAY, None, None),
+    ("every week on monday at 9", Rule("week", 1, 9, 0), date(2026, 11, 23), None, None),
+    (
+        "every 2 weeks at 9:00 starting next monday",
+        Rule("week", 2, 9, 0),
+        date(2026, 11, 23),
+        None,
+        None,
+    ),
+    (
+        "every week at 9:00 starting next friday",
+        Rule("week", 1, 9, 0),
+        date(2026, 11, 27),
+        None,
+        None,
+    ),
+    ("every week at 9:00 from friday", Rule("week", 1, 9, 0), TODAY, None, None),
+    ("every day at 9am from Monday", Rule("day", 1, 9, 0), date(2026, 11, 23), None, None),
+    ("every day at 9am from next week", Rule("day", 1, 9, 0), date(2026, 11, 23), None, None),
+    ("every day at 9 in the morning", Rule("day", 1, 9, 0), TODAY, None, None),
+    ("every day at 7:30 in the evening", Rule("day", 1, 19, 30), TODAY, None, None),
+    ("every day at 12 in the afternoon", Rule("day", 1, 12, 0), TODAY, None, None),
+    ("every 3 mths at 9am", Rule("month", 3, 9, 0), TODAY, None, None),
+    ("every 2 wks at 9am", Rule("week", 2, 9, 0), TODAY, None, None),
+    ("every day at 9am for Mum & Dad", Rule("day", 1, 9, 0), TODAY, "Mum & Dad", None),
+    ("every day at 9am New York", Rule("day", 1, 9, 0), TODAY, None, "America/New_York"),
+    ("every day at 9am new york for Gran", Rule("day", 1, 9, 0), TODAY, "Gran", "America/New_York"),
+    ("every day at 9am from 13/01/2027", Rule("day", 1, 9, 0), date(2027, 1, 13), None, None),
+    ("every day at 9am from 01/13/2027", Rule("day", 1, 9, 0), date(2027, 1, 13), None, None),
+    ("every day at 9am from 05/05/2027", Rule("day", 1, 9, 0), date(2027, 5, 5), None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "rule", "start", "name", "zone"), SAID)
+def test_the_ways_people_say_when(text, rule, start, name, zone) -> None:
+    assert parse(text, today=TODAY) == Parsed(rule, start, name, zone)
+
+
+@pytest.mark.parametrize(
+    ("month_first", "expected"), [(False, date(2027, 4, 3)), (True, date(2027, 3, 4))]
+)
+def test_a_date_that_reads_both_ways_follows_the_chats_locale(month_first, expected) -> None:
+    parsed = parse("every day at 9am from 03/04/2027", today=TODAY, month_first=month_first)
+    assert parsed.start == expected
+
+
+def test_a_date_that_reads_both_ways_is_asked_about_when_the_locale_is_unknown() -> None:
+    problem = parse("every day at 9am from 12/01/2027", today=TODAY)
+    assert isinstance(problem, Problem)
+    assert problem.part == "start"
+    assert "12 of January" in problem.message
+    assert "1 of December" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Europe/London", False),
+        ("Asia/Kolkata", False),
+        ("America/New_York", True),
+        ("America/Los_Angeles", True),
+        ("America/Toronto", None),
+        ("UTC", None),
+        (None, None),
+    ],
+)
+def test_which_way_a_chat_writes_dates_comes_from_its_zone(zone, expected) -> None:
+    assert rules.month_first(zone) is expected
+
+
+@pytest.mark.parametrize("text", ["tomorrow at 9am", "on monday at 9am", "12 January at 10:00"])
+def test_a_one_off_says_plainly_that_only_repeating_reminders_are_kept(text) -> None:
+    problem = parse(text, today=TODAY)
+    assert isinstance(problem, Problem)
+    assert problem.part == "frequency"
+    assert "one-off" in problem.message
+
+
+def test_nine_in_the_evening_written_with_pm_is_not_read_twice() -> None:
+    problem = parse("every day at 9pm in the morning", today=TODAY)
+    assert isinstance(problem, Problem)
+    assert problem.part == "time"

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from importlib.resources import files
 from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -167,8 +168,12 @@ _NUMBER_WORDS = {
 _UNIT_WORDS: dict[str, tuple[Unit, int]] = {
     "day": ("day", 1),
     "week": ("week", 1),
+    "wk": ("week", 1),
     "fortnight": ("week", 2),
     "month": ("month", 1),
+    "mth": ("month", 1),
+    "mnth": ("month", 1),
+    "mo": ("month", 1),
 }
 _ADVERBS: dict[str, tuple[Unit, int]] = {
     "daily": ("day", 1),
@@ -190,6 +195,9 @@ _CLOCK = re.compile(
     re.IGNORECASE,
 )
 _AT = re.compile(rf"at{_END}", re.IGNORECASE)
+_PERIOD = re.compile(
+    rf" (in the (?:morning|afternoon|evening)|at night|tonight){_END}", re.IGNORECASE
+)
 
 _MONTH = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -198,17 +206,31 @@ _MONTH = (
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _FROM = re.compile(rf"(?:from|starting(?: from| on)?){_END}", re.IGNORECASE)
+_WEEKDAY = (
+    r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?"
+)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DATE = re.compile(
     r"(?:(?P<iso>(?P<iy>[0-9]{4})-(?P<im>[0-9]{1,2})-(?P<id>[0-9]{1,2}))"
-    r"|(?P<relative>today|tomorrow)"
+    r"|(?P<n1>[0-9]{1,2})[/.-](?P<n2>[0-9]{1,2})[/.-](?P<ny>[0-9]{4})"
+    r"|(?P<relative>today|tomorrow|yesterday)"
+    r"|(?P<nextweek>next week)"
+    rf"|(?:(?P<which>next|last|this) )?(?P<weekday>{_WEEKDAY})"
     rf"|(?:the )?(?P<dd>[0-9]{{1,2}}){_ORDINAL}(?: of)? (?P<dm>{_MONTH})\.?(?: (?P<dy>[0-9]{{4}}))?"
     rf"|(?P<mm>{_MONTH})\.? (?:the )?(?P<md>[0-9]{{1,2}}){_ORDINAL}(?: (?P<my>[0-9]{{4}}))?)"
     + _END,
     re.IGNORECASE,
 )
 
+_ON_DAY = re.compile(
+    rf"on the (?P<day>[1-9]|[12][0-9]|3[01]){_ORDINAL}(?: of (?:each|every|the) month)?{_END}",
+    re.IGNORECASE,
+)
+_ON_WEEKDAY = re.compile(rf"on(?= (?:(?:next|this) )?(?:{_WEEKDAY}){_END})", re.IGNORECASE)
+
 _FOR = re.compile(rf"for{_END}", re.IGNORECASE)
-_NAME_MARKS = frozenset(" '’-.")
+_NAME_MARKS = frozenset(" '’-.&")
 
 _IN = re.compile(rf"in{_END}", re.IGNORECASE)
 _IANA = re.compile(rf"(?:[a-z][a-z0-9_+-]*(?:/[a-z0-9_+-]+)+|utc){_END}", re.IGNORECASE)
@@ -222,7 +244,7 @@ _ABBREVIATION = re.compile(
 
 # A word where some part of the grammar begins: where a name, or a span not understood, ends.
 _PART_START = re.compile(
-    r"(?:every|daily|weekly|fortnightly|monthly|at|from|starting|for|in|noon|midday|midnight"
+    r"(?:every|daily|weekly|fortnightly|monthly|at|from|starting|on|for|in|noon|midday|midnight"
     r"|no follow[- ]?up|follow[- ]?up|check"
     rf"|[0-9]{{1,2}}(?:[:.][0-9]{{2}}(?:{_MERIDIEM})?|{_MERIDIEM})){_END}"
     rf"|{_IANA.pattern}|{_ABBREVIATION.pattern}",
@@ -232,11 +254,25 @@ _PART_START = re.compile(
 # A reader looks for its part at a position: (where it ends, what it means), a Problem, or None
 # when the words there are not its part at all.
 _Read: TypeAlias = tuple[int, Any] | Problem | None
-_Reader: TypeAlias = Callable[[str, int, date], _Read]
+_Reader: TypeAlias = Callable[[str, int, "Where"], _Read]
 
 
-def parse(text: str, *, today: date) -> Parsed | Problem:
+@dataclass(frozen=True, slots=True)
+class Where:
+    """What a line is read against: the chat's today, and how its people write 12/01/2027.
+
+    `month_first` is True where the month comes first (the US), False where the day does (the
+    UK, most of the world), None when the chat's zone does not tell (UTC, Canada): then a date
+    whose day and month could be swapped is asked about, never guessed.
+    """
+
+    today: date
+    month_first: bool | None = None
+
+
+def parse(text: str, *, today: date, month_first: bool | None = None) -> Parsed | Problem:
     """Understand what follows /remind, or say which part was not understood; never raises."""
+    where = Where(today, month_first)
     line = _tidy(text)
     if not line or len(line) > MAX_TEXT:
         return _problem(
@@ -245,9 +281,15 @@ def parse(text: str, *, today: date) -> Parsed | Problem:
             if not line
             else "That is longer than a reminder needs. Say how often and at what time.",
         )
-    found = _read_parts(line, today)
+    found = _read_parts(line, where)
     if isinstance(found, Problem):
         return found
+    if "frequency" not in found and "start" in found:
+        return _problem(
+            "frequency",
+            "I only keep repeating reminders, so a one-off like this can't be set. Say how "
+            "often the injections come, like “every 12 weeks at 9am from tomorrow”.",
+        )
     if "frequency" not in found:
         return _problem("frequency", "How often? Start with something like “every 4 weeks”.")
     if "time" not in found:
@@ -263,18 +305,23 @@ def parse(text: str, *, today: date) -> Parsed | Problem:
     )
 
 
+_ME = re.compile(r"(?:remind )?me(?: to take it| to)? ", re.IGNORECASE)
+
+
 def _tidy(text: str) -> str:
-    """One space between words; commas and a closing full stop are not part of any part."""
-    return " ".join(text.replace(",", " ").split()).rstrip(".!").rstrip()
+    """One space between words; commas, a closing full stop and a leading "me" ("/remind me
+    every...") are not part of any part."""
+    line = " ".join(text.replace(",", " ").split()).rstrip(".!").rstrip()
+    return line[me.end() :] if (me := _ME.match(line)) else line
 
 
-def _read_parts(line: str, today: date) -> dict[str, Any] | Problem:
+def _read_parts(line: str, where: Where) -> dict[str, Any] | Problem:
     """Read the parts in the order they were written, each at most once."""
     found: dict[str, Any] = {}
     position = 0
     while position < len(line):
         for part, reader in _READERS:
-            read = reader(line, position, today)
+            read = reader(line, position, where)
             if read is None:
                 continue
             if isinstance(read, Problem):
@@ -296,7 +343,7 @@ def _read_parts(line: str, today: date) -> dict[str, Any] | Problem:
     return found
 
 
-def _read_frequency(line: str, position: int, today: date) -> _Read:
+def _read_frequency(line: str, position: int, where: Where) -> _Read:
     """'every 4 weeks', 'every other day', 'every twelve weeks', 'fortnightly', 'monthly'..."""
     match = _FREQUENCY.match(line, position)
     if match is None:
@@ -323,7 +370,7 @@ def _read_frequency(line: str, position: int, today: date) -> _Read:
     return match.end(), (unit, every)
 
 
-def _read_time(line: str, position: int, today: date) -> _Read:
+def _read_time(line: str, position: int, where: Where) -> _Read:
     """'at 09:00', 'at 9am', 'at 7:30 pm', 'at noon', or the same without 'at' if unmistakable."""
     at = _AT.match(line, position)
     clock = _CLOCK.match(line, at.end() + 1 if at else position)
@@ -335,20 +382,29 @@ def _read_time(line: str, position: int, today: date) -> _Read:
                 "Try “at 9am”, “at 7:30 pm” or “at 21:15”.",
             )
         return None
-    written = line[position : clock.end()]
-    if not (clock["word"] or clock["minute"] or clock["half"]):
-        return _problem(
-            "time",
-            f"Is {_quote(written)} in the morning or the evening? "
-            f"Write “at {clock['hour']}am”, “at {clock['hour']}pm” or a 24-hour time like “at 21:00”.",
-        )
+    period = _PERIOD.match(line, clock.end())
+    end = period.end() if period else clock.end()
+    written = line[position:end]
     hour_minute = _clock(clock)
+    if hour_minute is not None and period is not None:
+        hour_minute = _in_period(hour_minute, period[1], bool(clock["half"] or clock["word"]))
     if hour_minute is None:
         return _problem(
             "time",
             f"{_quote(written)} is not a time of day. Try “at 9am”, “at 7:30 pm” or “at 21:15”.",
         )
-    return clock.end(), hour_minute
+    return end, hour_minute
+
+
+def _in_period(hour_minute: tuple[int, int], period: str, said: bool) -> tuple[int, int] | None:
+    """'9 in the morning' is 09:00, '7 in the evening' 19:00; '9pm in the morning' is nothing."""
+    hour, minute = hour_minute
+    morning = period.lower().endswith("morning")
+    if said or hour > 12:
+        return hour_minute if (hour < 12) == morning else None
+    if morning:
+        return (0 if hour == 12 else hour, minute)
+    return (12 if hour == 12 and "afternoon" in period else (hour % 12) + 12, minute)
 
 
 def _clock(clock: re.Match[str]) -> tuple[int, int] | None:
@@ -363,20 +419,29 @@ def _clock(clock: re.Match[str]) -> tuple[int, int] | None:
     return (hour, minute) if hour <= 23 and minute <= 59 else None
 
 
-def _read_start(line: str, position: int, today: date) -> _Read:
-    """'from 2026-12-01', 'from 1 December 2026', 'from 1 Dec', 'from tomorrow'..."""
-    keyword = _FROM.match(line, position)
-    if keyword is None:
-        return None
-    written = _DATE.match(line, keyword.end() + 1)
-    if written is None:
+def _read_start(line: str, position: int, where: Where) -> _Read:  # noqa: PLR0911 - one per problem
+    """'from 2026-12-01', 'from 1 December', 'from tomorrow', 'starting next monday',
+    'on monday', 'on the 15th'..."""
+    today = where.today
+    on_day = _ON_DAY.match(line, position)
+    if on_day is not None:
+        return on_day.end(), _next_day_of_month(int(on_day["day"]), today)
+    keyword = _FROM.match(line, position) or _ON_WEEKDAY.match(line, position)
+    begin = keyword.end() + 1 if keyword else position  # "tomorrow", "12 Jan": the date alone
+    found = read_date(line, begin, where, ahead=True)
+    if found is None:
+        if keyword is None:
+            return None
+        tomorrow = today + timedelta(days=1)
         return _problem(
             "start",
             f"I couldn't read the start date in {_quote(_unread(line, position))}. "
-            f"Try “from {today + timedelta(days=1)}”, “from 1 December” or “from tomorrow”.",
+            f"Try “from {tomorrow.day} {tomorrow:%B}”, “from next monday” or “from tomorrow”.",
         )
-    start = _date(written, today)
-    quoted = _quote(written[0])
+    if isinstance(found, Problem):
+        return found
+    end, start = found
+    quoted = _quote(line[begin:end])
     if start is None:
         return _problem("start", f"{quoted} is not a date I can use; check the day and month.")
     if start < today:
@@ -385,13 +450,57 @@ def _read_start(line: str, position: int, today: date) -> _Read:
         )
     if start - today > MAX_START_AHEAD:
         return _problem("start", f"{quoted} is more than a year away; please pick a nearer start.")
-    return written.end(), start
+    return end, start
 
 
-def _date(written: re.Match[str], today: date) -> date | None:
+def read_date(
+    line: str, position: int, where: Where, *, ahead: bool
+) -> tuple[int, date | None] | Problem | None:
+    """A date written at `position`: (where it ends, the date or None if no such day), a
+    Problem when 12/01/2027 could be either and the chat's zone does not say, or None.
+
+    `ahead` says which way a weekday points: a start date's "monday" is the coming one, a dose's
+    is the last one.
+    """
+    written = _DATE.match(line, position)
+    if written is None:
+        return None
+    if written["n1"]:
+        first, second = int(written["n1"]), int(written["n2"])
+        if first != second and first <= 12 and second <= 12 and where.month_first is None:
+            return _problem(
+                "start",
+                f"Is {_quote(written[0])} the {first} of {_month_name(second)} or the "
+                f"{second} of {_month_name(first)}? Write the month as a word, like "
+                f"“{first} {_month_name(second)} {written['ny']}”.",
+            )
+        month_first = second > 12 or (first <= 12 and bool(where.month_first))
+        day, month = (second, first) if month_first else (first, second)
+        return written.end(), _valid_date(int(written["ny"]), month, day)
+    return written.end(), _date(written, where.today, ahead=ahead)
+
+
+def _month_name(month: int) -> str:
+    return date(2000, month, 1).strftime("%B") if 1 <= month <= 12 else str(month)
+
+
+def _next_day_of_month(day: int, today: date) -> date:
+    """The first date from today on that is the `day`th of its month (31: a month that has one)."""
+    month = today.replace(day=1)
+    while (found := _valid_date(month.year, month.month, day)) is None or found < today:
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def _date(written: re.Match[str], today: date, *, ahead: bool) -> date | None:
     """The date meant, or None if there is no such day (2026-02-30, 31 April)."""
     if written["relative"]:
-        return today + timedelta(days=1 if written["relative"].lower() == "tomorrow" else 0)
+        shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[written["relative"].lower()]
+        return today + timedelta(days=shift)
+    if written["nextweek"]:
+        return today + timedelta(days=7 - today.weekday())
+    if written["weekday"]:
+        return _weekday(written, today, ahead=ahead)
     if written["iso"]:
         year, month, day = int(written["iy"]), int(written["im"]), int(written["id"])
         return _valid_date(year, month, day)
@@ -411,6 +520,18 @@ def _date(written: re.Match[str], today: date) -> date | None:
     return min(near, key=lambda found: (abs((found - today).days), found < today), default=None)
 
 
+def _weekday(written: re.Match[str], today: date, *, ahead: bool) -> date:
+    """'monday' is today or the coming one (a start) or today or the last one (a dose); 'next' and
+    'last' never mean today."""
+    wanted = _WEEKDAYS.index(written["weekday"][:3].lower())
+    strict = (written["which"] or "").lower() in {"next", "last"}
+    if ahead:
+        days = (wanted - today.weekday()) % 7 or (7 if strict else 0)
+        return today + timedelta(days=days)
+    days = (today.weekday() - wanted) % 7 or (7 if strict else 0)
+    return today - timedelta(days=days)
+
+
 def _valid_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -418,7 +539,7 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _read_name(line: str, position: int, today: date) -> _Read:
+def _read_name(line: str, position: int, where: Where) -> _Read:
     """'for Mum', 'for Mary-Jane O'Brien': as typed, up to where the next part begins."""
     keyword = _FOR.match(line, position)
     if keyword is None:
@@ -449,7 +570,7 @@ def _is_name(name: str) -> bool:
     )
 
 
-def _read_zone(line: str, position: int, today: date) -> _Read:
+def _read_zone(line: str, position: int, where: Where) -> _Read:
     """'Europe/London', 'UTC', or 'in London' / 'in New York' for the places resolve_zone knows."""
     keyword = _IN.match(line, position)
     place = keyword.end() + 1 if keyword else position
@@ -468,13 +589,13 @@ def _read_zone(line: str, position: int, today: date) -> _Read:
                 "Try one like Europe/London or America/New_York, or a city: “in London”.",
             )
         return token.end(), zone
-    if keyword is None:
-        return None
     words = line[place:].split(" ", 3)
     for count in (3, 2, 1):
         zone = resolve_zone(" ".join(words[:count]))
         if zone is not None:
             return place + len(" ".join(words[:count])), zone
+    if keyword is None:  # a place named without "in" ("at 9am New York"), or not a place at all
+        return None
     return _problem(
         "zone",
         f"I couldn't find a time zone for {_quote(_unread(line, position))}. "
@@ -482,7 +603,7 @@ def _read_zone(line: str, position: int, today: date) -> _Read:
     )
 
 
-def _read_followup(line: str, position: int, today: date) -> _Read:
+def _read_followup(line: str, position: int, where: Where) -> _Read:
     """'follow up after 3 hours', 'check after 90 minutes', 'no follow-up' (group reminders)."""
     match = _FOLLOWUP.match(line, position)
     if match is None:
@@ -775,3 +896,26 @@ def _zone_index() -> dict[str, str]:
         if area.split("/")[0] in _CITY_AREAS:
             index.setdefault(_fold(city), name)
     return index | _PLACES
+
+
+# Where the month is written first (12/01 is December 1st) and where it is mixed, by the
+# ISO country code tzdata's zone.tab gives each zone. Everywhere else writes the day first.
+_MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
+_MIXED_COUNTRIES = frozenset({"CA"})
+
+
+def month_first(zone: str | None) -> bool | None:
+    """How a chat in `zone` writes 12/01/2027: True month first, False day first, None unknown
+    (no zone, UTC, or a country that writes both ways), in which case the person is asked."""
+    country = _zone_countries().get(zone or "")
+    if country is None or country in _MIXED_COUNTRIES:
+        return None
+    return country in _MONTH_FIRST_COUNTRIES
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone -> the country it is in, from the zone.tab that ships with tzdata."""
+    table = files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
