@@ -381,7 +381,8 @@ async def test_where_in_a_group_and_after_taken_and_skip(emulator, app, clock) -
     consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
     await press(emulator, tom, consent, text="Yes, show it here")
     await emulator.wait_for_messages(group.id, count=1)
-    logged = await say(emulator, tom, "/taken", chat=group)
+    # Yesterday's: a /taken now would be today's 09:00 dose itself, which is then not sent.
+    logged = await say(emulator, tom, "/taken yesterday at 9am", chat=group)
     assert "Where did it go?" in logged.text
     await press(emulator, tom, logged, text="Left buttock")
     assert "Site: left buttock" in logged.text

@@ -396,6 +396,11 @@ def _read_time(line: str, position: int, where: Where) -> _Read:
     return end, hour_minute
 
 
+def read_time(line: str, position: int) -> tuple[int, tuple[int, int]] | Problem | None:
+    """A time of day written at `position`, as /remind reads it: (where it ends, (hour, minute))."""
+    return _read_time(line, position, Where(date.min))
+
+
 def _in_period(hour_minute: tuple[int, int], period: str, said: bool) -> tuple[int, int] | None:
     """'9 in the morning' is 09:00, '7 in the evening' 19:00; '9pm in the morning' is nothing."""
     hour, minute = hour_minute

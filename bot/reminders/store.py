@@ -8,7 +8,8 @@ kind of query lives:
 - chats.py: chats, their time zone, pausing and migration.
 - schedules.py: the reminders themselves.
 - claims.py: claiming doses to send and recording how each send went (the reliability core).
-- doselog.py: button presses, /taken and /history.
+- doselog.py: button presses, /taken and /history; taken_log.py: which occurrence a /taken
+  answers, and its Undo.
 - feedback.py, erasure.py: FAQ votes; /forget.
 - carers.py, supplies.py, injection_sites.py, records.py: carer links and their alerts, ampoules
   left, where each injection went, the whole log for /export.
@@ -46,6 +47,7 @@ from bot.reminders.schedules import (
 )
 from bot.reminders.schema import Base, Chat, Reminder
 from bot.reminders.supplies import SupplyQueries
+from bot.reminders.taken_log import TakenLogQueries
 
 __all__ = [
     "GROUP_FOLLOWUP_MINUTES",
@@ -81,6 +83,7 @@ class Store(
     SupplyQueries,
     SiteQueries,
     RecordQueries,
+    TakenLogQueries,
 ):
     """Every read and write of the reminders database; each method is its own transaction."""
 

@@ -35,10 +35,12 @@ from bot.knowledge.render import Renderer
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.store import open_store
 from bot.telegram.care_keyboards import PATTERN as CARE_BUTTONS
+from bot.telegram.dose_keyboards import PATTERN as DOSE_BUTTONS
 from bot.telegram.handlers import (
     buttons,
     care_buttons,
     carers,
+    doses,
     errors,
     export,
     groups,
@@ -75,7 +77,7 @@ PRIVATE_COMMANDS = [
     BotCommand("remind", "Set an injection reminder"),
     BotCommand("reminders", "See, pause or delete reminders"),
     BotCommand("timezone", "Set the time zone for reminders"),
-    BotCommand("taken", "Log an injection given now"),
+    BotCommand("taken", "Log an injection: /taken for Mum yesterday at 10am"),
     BotCommand("history", "Recent doses and the next one due"),
     BotCommand("supplies", "Ampoules left, counted down by each Taken"),
     BotCommand("export", "Dose record for your clinician (CSV, calendar, PDF)"),
@@ -89,7 +91,7 @@ GROUP_COMMANDS = [
     BotCommand("help", "How to use me in a group"),
     BotCommand("remind", "Set an injection reminder for someone here"),
     BotCommand("reminders", "See, pause or delete this group's reminders"),
-    BotCommand("taken", "Log an injection given now"),
+    BotCommand("taken", "Log an injection: /taken for Mum yesterday at 10am"),
     BotCommand("history", "Recent doses and the next one due"),
     BotCommand("supplies", "Ampoules left for a reminder here"),
     BotCommand("export", "Dose record as files (creator or admins)"),
@@ -204,8 +206,8 @@ def register(application: Application) -> None:
             command("remind", reminders.remind),
             command("reminders", reminders.list_reminders),
             command("forget", reminders.forget),
-            command("taken", reminders.taken),
-            command("history", reminders.history),
+            command("taken", doses.taken),
+            command("history", doses.history),
             command("supplies", supplies.supplies),
             command("export", export.export),
             command("carer", carers.carer),
@@ -213,6 +215,7 @@ def register(application: Application) -> None:
             MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated),
             # Every button press, forged ones included: those get "this button has expired".
             CallbackQueryHandler(care_buttons.on_care_button, pattern=CARE_BUTTONS),
+            CallbackQueryHandler(doses.on_dose_button, pattern=DOSE_BUTTONS),
             CallbackQueryHandler(buttons.on_button),
             ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, unsupported.edited),

@@ -1,0 +1,144 @@
+"""/taken in the dose log: which occurrence a dose given by hand answers, and taking it back.
+
+A dose given near a reminder's due time *is* that occurrence: the occurrence is marked taken (or,
+if it has not come yet, written as taken so the dispatcher never sends it, and the reminder moves
+on). Given far from any occurrence, it is logged on its own and the caller may offer to restart
+the schedule from it. A second /taken for the same occurrence is refused, not piled up. Each
+outcome says how to undo it, so Undo needs nothing kept in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final, Literal
+
+from sqlalchemy import delete, select, update
+
+from bot.reminders.database import Queries, storable_id
+from bot.reminders.rows import DoseRow, ReminderRow, to_row
+from bot.reminders.schema import Chat, Dose, Reminder
+from bot.reminders.supplies import count_down
+
+NEAR: Final = timedelta(hours=12)  # a dose this close to an occurrence is that occurrence
+# How a /taken was recorded, which is also how Undo puts it back.
+How = Literal["marked", "ahead", "alone", "duplicate"]
+# Statuses an occurrence can go back to when a /taken that marked it is undone.
+RESTORABLE: Final = ("sent", "late", "missed", "snoozed", "failed", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """What /taken did: `how`, the dose row, and the status it had before if it was marked."""
+
+    how: How
+    dose: DoseRow
+    before: str | None = None
+
+
+class TakenLogQueries(Queries):
+    """Logging a dose given by hand against the right occurrence, and undoing that."""
+
+    async def log_given(
+        self,
+        chat_id: int,
+        reminder_id: int | None,
+        by_user: int,
+        at: datetime,
+        *,
+        following: Callable[[ReminderRow, datetime], datetime],
+    ) -> Logged | None:
+        """Log a dose given at `at`, against the reminder's nearest occurrence if near one.
+
+        `following(reminder, due)` is the occurrence after `due` (rules.next_due), used when the
+        dose answers an occurrence still to come. None if the chat is not stored or the
+        reminder is not the chat's.
+        """
+        async with self._writing.begin() as session:
+            if await session.get(Chat, chat_id) is None:
+                return None
+            reminder = None
+            if reminder_id is not None:
+                if not storable_id(reminder_id):
+                    return None
+                reminder = await session.get(Reminder, reminder_id, with_for_update=True)
+                if reminder is None or reminder.chat_id != chat_id:
+                    return None
+            near = await session.scalars(
+                select(Dose)
+                .where(
+                    Dose.chat_id == chat_id,
+                    Dose.reminder_id.is_(None)
+                    if reminder is None
+                    else Dose.reminder_id == reminder.id,
+                    Dose.due_at.between(at - NEAR, at + NEAR),
+                )
+                .with_for_update()
+            )
+            closest = min(near, key=lambda dose: abs(dose.due_at - at), default=None)
+            acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
+            if closest is not None and closest.status == "taken":
+                return Logged("duplicate", to_row(DoseRow, closest))
+            if reminder is not None:
+                await count_down(session, reminder.id)
+            if closest is not None and reminder is not None:
+                before = closest.status
+                for name, value in acted.items():
+                    setattr(closest, name, value)
+                await session.flush()
+                return Logged("marked", to_row(DoseRow, closest), before)
+            ahead = reminder is not None and abs(reminder.next_due_at - at) <= NEAR
+            due_at = reminder.next_due_at if ahead else at
+            dose = Dose(
+                reminder_id=reminder_id,
+                chat_id=chat_id,
+                due_at=due_at,
+                attempts=0,
+                followup_sent=False,
+                created_at=self._clock(),
+                **acted,
+            )
+            session.add(dose)
+            if ahead:
+                reminder.next_due_at = following(to_row(ReminderRow, reminder), due_at)
+            await session.flush()
+            return Logged("ahead" if ahead else "alone", to_row(DoseRow, dose))
+
+    async def undo_given(self, dose_id: int, how: How, before: str | None) -> DoseRow | None:
+        """Take back what log_given did; None if the dose is gone or no longer taken."""
+        if not storable_id(dose_id):
+            return None
+        async with self._writing.begin() as session:
+            dose = await session.get(Dose, dose_id, with_for_update=True)
+            if dose is None or dose.status != "taken":
+                return None
+            row = to_row(DoseRow, dose)
+            if dose.reminder_id is not None:
+                await session.execute(
+                    update(Reminder)
+                    .where(Reminder.id == dose.reminder_id, Reminder.supplies_left.is_not(None))
+                    .values(supplies_left=Reminder.supplies_left + 1)
+                )
+            if how == "marked" and before in RESTORABLE:
+                dose.status, dose.acted_by, dose.acted_at = before, None, None
+                return row
+            if how == "ahead" and dose.reminder_id is not None:
+                await session.execute(
+                    update(Reminder)
+                    .where(Reminder.id == dose.reminder_id, Reminder.next_due_at > dose.due_at)
+                    .values(next_due_at=dose.due_at)
+                )
+            await session.execute(delete(Dose).where(Dose.id == dose_id))
+            return row
+
+    async def restart_from(self, reminder_id: int, start: date, next_due_at: datetime) -> bool:
+        """Anchor a reminder's series on a new start date (the day a dose was really given)."""
+        if not storable_id(reminder_id):
+            return False
+        async with self._writing.begin() as session:
+            reminder = await session.get(Reminder, reminder_id)
+            if reminder is None:
+                return False
+            reminder.start_date, reminder.next_due_at = start, next_due_at
+            return True

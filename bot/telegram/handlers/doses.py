@@ -1,0 +1,239 @@
+"""/taken and /history, and the buttons under a /taken confirmation (Undo, restart from it).
+
+Thin: reading "for Mum yesterday at 10am" is taken_when.py's, which occurrence a dose answers is
+taken_log.py's. Anyone in a chat may log a dose; only the person who logged it may undo it, and
+only someone who may manage the reminder may restart its schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.reminders.rules import Rule, first_due, month_first, next_due
+from bot.reminders.store import DoseRow, ReminderRow
+from bot.reminders.taken_log import Logged
+from bot.reminders.taken_when import MAX_BACK, Taken, read_taken
+from bot.telegram.dose_keyboards import RestartFrom, UndoTaken, decode, taken_keyboard
+from bot.telegram.handlers.reminders import may_manage
+from bot.telegram.handlers.taken_extras import after_taken
+from bot.telegram.sender import local_time
+from bot.telegram.services import Services, services
+
+FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
+# What each dose status means to the person reading /history.
+STATUS_WORDS = {
+    "sending": "being sent",
+    "sent": "no answer",
+    "late": "no answer (sent late)",
+    "missed": "missed (I was offline)",
+    "taken": "taken",
+    "skipped": "skipped",
+    "snoozed": "snoozed",
+    "failed": "not delivered",
+}
+EXPIRED = "Sorry, this button has expired."
+
+
+async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/taken [for NAME] [when]: log a dose given by hand, against the reminder it belongs to."""
+    found = services(context)
+    chat = update.effective_chat
+    row = await found.store.ensure_chat(
+        chat.id, "private" if chat.type == chat.PRIVATE else "group"
+    )
+    zone = row.timezone or "UTC"
+    now = found.clock().astimezone(ZoneInfo(zone))
+    active = [r for r in await found.store.reminders(chat.id) if r.active]
+    names = sorted({r.for_whom for r in active if r.for_whom})
+    said = read_taken(
+        " ".join(context.args or ()), names=names, now=now, month_first=month_first(row.timezone)
+    )
+    if isinstance(said, str):
+        await _reply(update, found.renderer.message("taken_problem", message=said))
+        return
+    reminder = _whose(said, active)
+    if reminder is False:
+        await _reply(update, found.renderer.message("taken_which", names=names))
+        return
+    at = _when(said, reminder, now)
+    problem = _unlikely(at, now)
+    if problem is not None:
+        await _reply(update, found.renderer.message("taken_problem", message=problem))
+        return
+    logged = await found.store.log_given(
+        chat.id,
+        reminder.id if reminder else None,
+        update.effective_user.id,
+        at,
+        following=lambda r, due: next_due(Rule.from_text(r.rule), r.timezone, r.start_date, due),
+    )
+    await _confirm(update, found, logged, reminder, zone)
+
+
+def _whose(said: Taken, active: list[ReminderRow]) -> ReminderRow | bool | None:
+    """The reminder a dose belongs to; None for none; False when it could be several."""
+    if said.name is not None:
+        return next(r for r in active if r.for_whom == said.name)
+    own = [r for r in active if r.for_whom is None] or active
+    if len(own) > 1 and len({r.for_whom for r in own}) > 1:
+        return False
+    return own[0] if own else None
+
+
+def _when(said: Taken, reminder: ReminderRow | None, now: dt.datetime) -> dt.datetime:
+    """The instant meant: as said, else the day at the reminder's own time, else now's time."""
+    if said.moment is not None:
+        return said.moment
+    clock = said.clock
+    if clock is None:
+        rule = Rule.from_text(reminder.rule) if reminder else None
+        today = said.day == now.date()
+        clock = now.time() if today or rule is None else dt.time(rule.hour, rule.minute)
+    return dt.datetime.combine(said.day, clock.replace(second=0, microsecond=0), now.tzinfo)
+
+
+def _unlikely(at: dt.datetime, now: dt.datetime) -> str | None:
+    if at > now + FUTURE_SLACK:
+        return f"{local_time(at, str(now.tzinfo))} hasn't happened yet."
+    if now - at > MAX_BACK:
+        return "That's more than a year ago."
+    return None
+
+
+async def _confirm(
+    update: Update,
+    found: Services,
+    logged: Logged | None,
+    reminder: ReminderRow | None,
+    zone: str,
+) -> None:
+    if logged is None:  # the reminder went between reading and writing
+        await _reply(
+            update, found.renderer.message("taken_problem", message="That reminder is gone.")
+        )
+        return
+    dose = logged.dose
+    name = reminder.for_whom if reminder else None
+    shown_zone = reminder.timezone if reminder else zone
+    if logged.how == "duplicate":
+        at = local_time(dose.acted_at or dose.due_at, shown_zone)
+        await _reply(update, found.renderer.message("taken_duplicate", for_whom=name, at=at))
+        return
+    fresh = await found.store.reminder(reminder.id) if reminder else None
+    html = found.renderer.message(
+        "taken_logged",
+        at=local_time(dose.acted_at, shown_zone),
+        for_whom=name,
+        zone=shown_zone,
+        answered=local_time(dose.due_at, shown_zone) if logged.how != "alone" else None,
+        next_due=local_time(fresh.next_due_at, fresh.timezone) if fresh else None,
+    )
+    far = logged.how == "alone" and fresh is not None
+    if far:
+        html += "\n" + found.renderer.message(
+            "taken_restart", due=local_time(_restarted_due(fresh, dose, found.clock()), shown_zone)
+        )
+    html, sites = await after_taken(found, dose.reminder_id, dose.id, html)
+    undo = UndoTaken(dose.id, logged.how, logged.before)
+    await _reply(update, html, taken_keyboard(undo, offer_restart=far, below=sites))
+
+
+def _restarted_due(reminder: ReminderRow, dose: DoseRow, now: dt.datetime) -> dt.datetime:
+    """The next occurrence if the series counted from the day this dose was given."""
+    rule = Rule.from_text(reminder.rule)
+    start = dose.due_at.astimezone(ZoneInfo(reminder.timezone)).date()
+    on_the_day = first_due(rule, reminder.timezone, start, dose.due_at - dt.timedelta(days=1))
+    return next_due(rule, reminder.timezone, start, max(now, dose.due_at, on_the_day))
+
+
+async def on_dose_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Undo or restart-from-this-dose; every query is answered."""
+    found = services(context)
+    query = update.callback_query
+    button = decode(query.data)
+    dose = await found.store.dose(button.dose_id) if button else None
+    if dose is None or dose.chat_id != update.effective_chat.id or dose.status != "taken":
+        await query.answer(EXPIRED)
+        return
+    if isinstance(button, UndoTaken):
+        if dose.acted_by != update.effective_user.id:
+            await query.answer("Only the person who logged it can undo it.", show_alert=True)
+            return
+        await found.store.undo_given(dose.id, button.how, button.before)
+        await query.answer("Undone.")
+        await query.edit_message_text(found.renderer.message("taken_undone"), reply_markup=None)
+        return
+    await _restart(update, context, button, dose)
+
+
+async def _restart(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, button: RestartFrom, dose: DoseRow
+) -> None:
+    found = services(context)
+    query = update.callback_query
+    reminder = await found.store.reminder(dose.reminder_id) if dose.reminder_id else None
+    if reminder is None:
+        await query.answer(EXPIRED)
+        return
+    if not await may_manage(update, context, reminder.creator_id):
+        await query.answer(
+            "Only the person who set this reminder or an admin can.", show_alert=True
+        )
+        return
+    keep_undo = taken_keyboard(UndoTaken(dose.id, "alone", None), offer_restart=False)
+    if not button.yes:
+        await query.answer("Schedule kept.")
+        await query.edit_message_reply_markup(keep_undo)
+        return
+    due = _restarted_due(reminder, dose, found.clock())
+    start = dose.due_at.astimezone(ZoneInfo(reminder.timezone)).date()
+    await found.store.restart_from(reminder.id, start, due)
+    await query.answer("Done.")
+    await update.effective_message.reply_html(
+        found.renderer.message("taken_restarted", due=local_time(due, reminder.timezone))
+    )
+    await query.edit_message_reply_markup(keep_undo)
+
+
+async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/history: the latest doses, whose they were, and when each reminder is next due."""
+    found = services(context)
+    chat_id = update.effective_chat.id
+    chat = await found.store.chat(chat_id)
+    zone = (chat.timezone if chat else None) or "UTC"
+    reminders = {r.id: r for r in await found.store.reminders(chat_id)}
+    lines = [_history_line(dose, reminders, zone) for dose in await found.store.history(chat_id)]
+    coming = sorted((r for r in reminders.values() if r.active), key=lambda r: r.next_due_at)
+    next_due = [
+        (
+            r.for_whom,
+            local_time(r.next_due_at, r.timezone),
+            r.timezone if r.timezone != zone else None,
+        )
+        for r in coming
+    ]
+    await _reply(
+        update,
+        found.renderer.message(
+            "history",
+            lines=lines,
+            next_due=next_due,
+            last_site=await found.store.last_site(chat_id),
+            zone=zone,
+        ),
+    )
+
+
+def _history_line(dose: DoseRow, reminders: dict[int, ReminderRow], zone: str) -> str:
+    reminder = reminders.get(dose.reminder_id) if dose.reminder_id else None
+    who = f" for {reminder.for_whom}" if reminder and reminder.for_whom else ""
+    site = f" ({dose.site})" if dose.site else ""
+    return f"{local_time(dose.due_at, zone)}{who}: {STATUS_WORDS[dose.status]}{site}"
+
+
+async def _reply(update: Update, html: str, markup=None) -> None:
+    await update.effective_message.reply_html(html, reply_markup=markup)

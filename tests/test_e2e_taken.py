@@ -1,0 +1,165 @@
+"""End to end, on SQLite and PostgreSQL: /taken reads who and when, belongs to the reminder it
+answers, can be undone, and /history says what each dose came to and what is next, for whom."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import offline_settings
+from bot.telegram.app import build_application, running
+from tests.test_e2e_reminders import START, Clock, press, say, services, tick
+
+pytest_plugins = ["tests.db_fixtures"]
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
+
+
+@pytest.fixture
+async def app(emulator, faq, clock, database_url):
+    application = build_application(
+        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
+    )
+    async with running(application, polling=True):
+        yield application
+
+
+async def sam_with(emulator, *lines: str):
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone Europe/London")
+    for line in lines:
+        assert "Reminder set" in (await say(emulator, sam, f"/remind {line}")).text
+    return sam
+
+
+async def reminder_for(app, chat_id: int, name: str | None):
+    return next(r for r in await services(app).store.reminders(chat_id) if r.for_whom == name)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("/taken banana", "couldn't read “banana”"),
+        ("/taken for Bob", "No reminder here is for “Bob”"),
+        ("/taken tomorrow at 9am", "hasn't happened yet"),
+        ("/taken 2025-01-01", "more than a year ago"),
+        ("/taken 2026-02-30", "is not a date"),
+        ("/taken yesterday 2 hours ago", "not both"),
+    ],
+)
+async def test_what_taken_cannot_read_saves_nothing(emulator, app, typed, said) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00 for Mum")
+    reply = await say(emulator, sam, typed)
+    assert said in reply.text
+    assert "Nothing was saved." in reply.text
+    assert await services(app).store.history(sam.id) == []
+
+
+async def test_taken_for_a_name_near_its_due_time_answers_that_reminder(
+    emulator, app, clock
+) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00 for Mum", "every day at 21:00")
+    mum = await reminder_for(app, sam.id, "Mum")
+    logged = await say(emulator, sam, "/taken for mum")  # 08:00, Mum's is due at 09:00
+    assert "Mum's injection taken at Mon 30 Nov 08:00 (Europe/London)" in logged.text
+    assert "the one due Mon 30 Nov 09:00" in logged.text
+    assert "Next reminder: Mon 28 Dec 09:00" in logged.text
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.reminder_id, dose.status, dose.acted_by) == (mum.id, "taken", sam.id)
+    await tick(app, clock, hours=2)  # 10:00: Mum's 09:00 reminder is not sent
+    assert emulator.messages(sam.id)[-1].message_id == logged.message_id
+    assert "Next due for Mum: Mon 28 Dec 09:00" in (await say(emulator, sam, "/history")).text
+
+
+async def test_taken_yesterday_at_a_time_is_logged_then(emulator, app) -> None:
+    sam = await sam_with(emulator, "every day at 21:00")
+    logged = await say(emulator, sam, "/taken yesterday at 9:30pm")
+    assert "taken at Sun 29 Nov 21:30" in logged.text
+    [dose] = await services(app).store.history(sam.id)
+    assert dose.acted_at == START - timedelta(hours=10, minutes=30)
+    again = await say(emulator, sam, "/taken yesterday at 21:00")
+    assert "already logged as taken at Sun 29 Nov 21:30" in again.text
+    assert "Nothing was saved." in again.text
+    assert len(await services(app).store.history(sam.id)) == 1
+
+
+async def test_several_people_and_no_name_asks_whose_it_was(emulator, app) -> None:
+    sam = await sam_with(emulator, "every day at 09:00 for Mum", "every day at 10:00 for Dad")
+    reply = await say(emulator, sam, "/taken")
+    assert "/taken for Dad or /taken for Mum" in reply.text
+    assert "Nothing was saved." in reply.text
+
+
+async def test_taken_after_the_reminder_came_marks_it_and_undo_puts_it_back(
+    emulator, app, clock
+) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    await tick(app, clock, hours=1)
+    await emulator.wait_for_messages(sam.id, count=1)  # the reminder, left unmarked
+    clock.advance(hours=1)
+    logged = await say(emulator, sam, "/taken")
+    assert "the one due Mon 30 Nov 09:00" in logged.text
+    [dose] = await services(app).store.history(sam.id)
+    assert dose.status == "taken"
+    await press(emulator, sam, logged, text="↩️ Undo")
+    assert "Undone" in logged.text
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("sent", None)
+    assert "no answer" in (await say(emulator, sam, "/history")).text
+
+
+async def test_undo_of_a_dose_ahead_brings_the_reminder_back(emulator, app, clock) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    logged = await say(emulator, sam, "/taken")
+    await press(emulator, sam, logged, text="↩️ Undo")
+    assert await services(app).store.history(sam.id) == []
+    mine = await reminder_for(app, sam.id, None)
+    assert mine.next_due_at == START + timedelta(hours=1)
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Injection reminder" in reminder.text
+
+
+async def test_only_who_logged_it_may_undo_it(emulator, app) -> None:
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    logged = await say(emulator, tom, "/taken", chat=group)
+    query = await emulator.press_button(ann, logged, text="↩️ Undo")
+    answer = await emulator.wait_for_callback_answer(query)
+    assert "Only the person who logged it" in answer["text"]
+    assert len(await services(app).store.history(group.id)) == 1
+
+
+async def test_far_from_the_due_time_it_offers_to_count_from_the_dose(emulator, app) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    logged = await say(emulator, sam, "/taken 3 days ago")  # Friday 27 November, at 09:00
+    assert "taken at Fri 27 Nov 09:00" in logged.text
+    assert "next reminder would be Fri 25 Dec 09:00" in logged.text
+    await press(emulator, sam, logged, text="🔁 Count from this dose")
+    [restarted] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Next reminder: Fri 25 Dec 09:00" in restarted.text
+    mine = await reminder_for(app, sam.id, None)
+    assert mine.next_due_at == START + timedelta(days=25, hours=1)
+    labels = [text for row in logged.buttons for text, _ in row]
+    assert "↩️ Undo" in labels
+    assert "🔁 Count from this dose" not in labels
+
+
+async def test_history_says_no_answer_and_whose_next_in_which_zone(emulator, app, clock) -> None:
+    sam = await sam_with(
+        emulator, "every 4 weeks at 09:00 for Mum", "every day at 09:00 America/New_York"
+    )
+    await tick(app, clock, hours=1)
+    await emulator.wait_for_messages(sam.id, count=1)
+    history = await say(emulator, sam, "/history")
+    assert "(times in Europe/London)" in history.text
+    assert "Mon 30 Nov 09:00 for Mum: no answer" in history.text
+    assert "Next due for Mum: Mon 28 Dec 09:00." in history.text
+    assert "Next due: Mon 30 Nov 09:00 (America/New_York)." in history.text
+    assert "sent" not in history.text
