@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.reminders.dispatcher import Blocked, Delivered, Dispatcher, Moved, TryLater, Unsure
+from bot.reminders.dispatcher import (
+    Blocked,
+    Delivered,
+    Dispatcher,
+    Moved,
+    TryLater,
+    Unsure,
+    advance,
+)
 from bot.reminders.rules import Rule, first_due
 from bot.reminders.store import open_store
 
@@ -190,6 +198,20 @@ async def test_migrated_group_moves_and_is_sent_at_the_new_id(store, clock) -> N
     assert [chat for chat, *_ in sender.sent] == [-5, -1002]
     assert await store.reminders(-5) == []
     assert len(await store.reminders(-1002)) == 1
+
+
+async def test_a_dose_lost_in_a_crash_goes_before_a_backlog_of_new_ones(store, clock) -> None:
+    """A crash's victims are the oldest: they must not wait behind a fan-out of fresh reminders."""
+    await _reminder(store, 1)
+    lost = await store.claim_due(T0, limit=1, grace=timedelta(hours=12), advance=advance)
+    assert [c.reminder.chat_id for c in lost] == [1]  # ...and the process dies sending it
+    clock.at = T0 + store.lease
+    for chat in range(2, 8):
+        await _reminder(store, chat, rule="1d@09:01")
+    sender = Recorder()
+    await Dispatcher(store, sender, clock=clock, chat_spacing=0, batch=2).tick()
+    assert sender.sent[0][0] == 1
+    assert sorted(chat for chat, *_ in sender.sent) == list(range(1, 8))
 
 
 async def test_flood_and_network_errors_retry_later_not_now(store, clock) -> None:

@@ -223,16 +223,19 @@ class Dispatcher:
             claims = await upcoming
 
     async def _claim(self) -> list[Claim]:
-        """Up to a batch of due, retried and snoozed doses, held (and renewed) until recorded."""
+        """Up to a batch of retried, due and snoozed doses, held (and renewed) until recorded.
+
+        Retries first: a crash's or a flood wait's victims are older than anything newly due and
+        must not wait behind a fan-out.
+        """
         if self._stopping:
             return []
         now = self._clock()
-        claims = await self._store.claim_due(
-            now, limit=self._batch, grace=self._grace, advance=advance
-        )
+        claims = await self._store.claim_retries(now, self._batch, grace=self._grace)
         if len(claims) < self._batch:
-            room = self._batch - len(claims)
-            claims += await self._store.claim_retries(now, room, grace=self._grace)
+            claims += await self._store.claim_due(
+                now, limit=self._batch - len(claims), grace=self._grace, advance=advance
+            )
         if len(claims) < self._batch:
             claims += await self._store.snoozed_due(now, self._batch - len(claims))
         self._held.update((claim.dose_id, claim) for claim in claims)
