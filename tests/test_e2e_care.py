@@ -386,6 +386,9 @@ async def test_where_in_a_group_and_after_taken_and_skip(emulator, app, clock) -
     assert "Where did it go?" in logged.text
     await press(emulator, tom, logged, text="Left buttock")
     assert "Site: left buttock" in logged.text
+    labels = [label for row in logged.buttons for label, _ in row]
+    assert "↩️ Undo" in labels  # /taken's own buttons stay; the site buttons go
+    assert "Left arm" not in labels
     await tick(app, clock, hours=1)
     [reminder] = await emulator.wait_for_messages(group.id, count=1)
     assert "Last time: left buttock." in reminder.text

@@ -190,6 +190,16 @@ def site_keyboard(dose_id: int) -> InlineKeyboardMarkup | None:
     return _markup(rows)
 
 
+def without_sites(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The same buttons once the site is said: any others (such as /taken's Undo) stay."""
+    rows = [
+        [b for b in row if not isinstance(decode(b.callback_data), PickSite)]
+        for row in (markup.inline_keyboard if markup else ())
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
 def supplies_keyboard(reminder_id: int, *, counting: bool) -> InlineKeyboardMarkup | None:
     """How many ampoules are left, in a few taps; and a way to stop counting."""
     numbers = [(str(n), SetSupplies(reminder_id, str(n))) for n in SUPPLY_CHOICES]

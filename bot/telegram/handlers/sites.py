@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.telegram.care_keyboards import PickSite
+from bot.telegram.care_keyboards import PickSite, without_sites
 from bot.telegram.services import services
 
 EXPIRED = "This reminder is no longer here."
@@ -25,10 +25,11 @@ async def on_site(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Pi
     await query.answer(f"Noted: {button.site}." if button.site else "OK.")
     question = found.renderer.message("site_question")
     shown = getattr(query.message, "text_html", None)
-    if shown is None:  # too old to read back: only the buttons go
-        await query.edit_message_reply_markup(None)
+    markup = without_sites(getattr(query.message, "reply_markup", None))
+    if shown is None:  # too old to read back: only the site buttons go
+        await query.edit_message_reply_markup(markup)
         return
     html = shown.removesuffix(question).rstrip()
     if button.site:
         html += "\n" + found.renderer.message("site_noted", site=button.site)
-    await query.edit_message_text(html, reply_markup=None)
+    await query.edit_message_text(html, reply_markup=markup)
