@@ -227,36 +227,6 @@ async def test_a_migrated_group_keeps_its_reminders(emulator, app, clock) -> Non
     assert "Injection reminder" in reminder.text
 
 
-async def test_the_guided_flow_in_private(emulator, app, clock) -> None:
-    user = emulator.add_user()
-    await say(emulator, user, "/timezone Europe/London")
-    flow = await say(emulator, user, "/remind")
-    assert "How often" in flow.text
-    await press(emulator, user, flow, text="every 4 weeks")
-    await press(emulator, user, flow, text="09:00")
-    query = await emulator.press_button(user, flow, text="tomorrow")
-    await emulator.wait_for_callback_answer(query)
-    [saved] = await emulator.wait_for_messages(user.id, count=1)
-    assert "every 4 weeks at 09:00" in saved.text
-    assert "Tue 1 Dec 09:00" in saved.text
-
-
-async def test_the_guided_flow_in_a_group_asks_who_it_is_for(emulator, app) -> None:
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    flow = await say(emulator, tom, "/remind", chat=group)
-    await press(emulator, tom, flow, text="every 3 months")
-    await press(emulator, tom, flow, text="12:00")
-    query = await emulator.press_button(tom, flow, text="today")
-    await emulator.wait_for_callback_answer(query)
-    [ask] = await emulator.wait_for_messages(group.id, count=1)
-    assert "Who is this reminder for" in ask.text
-    await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
-    [consent] = await emulator.wait_for_messages(group.id, count=1)
-    assert "Grandad" in consent.text
-
-
 async def test_taken_and_history(emulator, app, clock) -> None:
     user = emulator.add_user()
     await say(emulator, user, "/timezone Europe/London")

@@ -9,7 +9,7 @@ kind of query lives:
 - schedules.py: the reminders themselves.
 - claims.py: claiming doses to send and recording how each send went (the reliability core).
 - doselog.py: button presses, /taken and /history; taken_log.py: which occurrence a /taken
-  answers, and its Undo.
+  answers, and its Undo; guided.py: where each person is in a guided /remind.
 - feedback.py, erasure.py: FAQ votes; /forget.
 - carers.py, supplies.py, injection_sites.py, records.py: carer links and their alerts, ampoules
   left, where each injection went, the whole log for /export.
@@ -36,6 +36,7 @@ from bot.reminders.database import (
 from bot.reminders.doselog import DoseLogQueries
 from bot.reminders.erasure import ErasureQueries
 from bot.reminders.feedback import FeedbackQueries
+from bot.reminders.guided import GuidedQueries
 from bot.reminders.injection_sites import SiteQueries
 from bot.reminders.records import RecordQueries
 from bot.reminders.rows import ChatRow, Claim, DoseRow, ReminderRow
@@ -84,6 +85,7 @@ class Store(
     SiteQueries,
     RecordQueries,
     TakenLogQueries,
+    GuidedQueries,
 ):
     """Every read and write of the reminders database; each method is its own transaction."""
 

@@ -36,6 +36,7 @@ from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.store import open_store
 from bot.telegram.care_keyboards import PATTERN as CARE_BUTTONS
 from bot.telegram.dose_keyboards import PATTERN as DOSE_BUTTONS
+from bot.telegram.guided_keyboards import PATTERN as GUIDED_BUTTONS
 from bot.telegram.handlers import (
     buttons,
     care_buttons,
@@ -44,6 +45,7 @@ from bot.telegram.handlers import (
     errors,
     export,
     groups,
+    guided,
     privacy,
     questions,
     reminders,
@@ -203,7 +205,8 @@ def register(application: Application) -> None:
             command("privacy", privacy.privacy),
             command("ask", questions.ask),
             command("timezone", reminders.timezone),
-            command("remind", reminders.remind),
+            command("remind", guided.remind),
+            command("cancel", guided.cancel),
             command("reminders", reminders.list_reminders),
             command("forget", reminders.forget),
             command("taken", doses.taken),
@@ -216,6 +219,7 @@ def register(application: Application) -> None:
             # Every button press, forged ones included: those get "this button has expired".
             CallbackQueryHandler(care_buttons.on_care_button, pattern=CARE_BUTTONS),
             CallbackQueryHandler(doses.on_dose_button, pattern=DOSE_BUTTONS),
+            CallbackQueryHandler(guided.on_guided_button, pattern=GUIDED_BUTTONS),
             CallbackQueryHandler(buttons.on_button),
             ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, unsupported.edited),

@@ -85,45 +85,11 @@ class Confirm:
     yes: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Guided:
-    """A step of the guided /remind: how often ("f"), what time ("t"), from when ("s"), or other ("o")."""
-
-    step: str
-    value: str
-
-
-Button = (
-    OpenTopic
-    | PickTopic
-    | Feedback
-    | Menu
-    | Home
-    | DoseAction
-    | Manage
-    | PickZone
-    | Confirm
-    | Guided
-)
+Button = OpenTopic | PickTopic | Feedback | Menu | Home | DoseAction | Manage | PickZone | Confirm
 HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
 CONFIRMATIONS = ("forget", "forget_mine", "share", "resume")
-# The guided /remind's choices: callback value -> words of the /remind grammar.
-GUIDED: dict[str, dict[str, str]] = {
-    "f": {
-        "1d": "every day",
-        "1w": "every week",
-        "2w": "every 2 weeks",
-        "4w": "every 4 weeks",
-        "1m": "every month",
-        "2m": "every 2 months",
-        "3m": "every 3 months",
-    },
-    "t": {"0800": "08:00", "0900": "09:00", "1200": "12:00", "1800": "18:00", "2100": "21:00"},
-    "s": {"today": "today", "tomorrow": "tomorrow"},
-    "o": {"": ""},
-}
 
 
 def encode(button: Button) -> str:
@@ -147,8 +113,6 @@ def encode(button: Button) -> str:
             data = f"z:{zone}"
         case Confirm(what, yes):
             data = f"c:{what}:{'y' if yes else 'n'}"
-        case Guided(step, value):
-            data = f"g:{step}:{value}"
     size = len(data.encode())
     if (
         not InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
@@ -187,10 +151,6 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
                 return made(int(number), actions[code])
         case "z" if rest in dict(COMMON_ZONES).values():
             return PickZone(rest)
-        case "g":
-            step, _, value = rest.partition(":")
-            if value in GUIDED.get(step, {}):
-                return Guided(step, value)
         case "c":
             what, _, verdict = rest.partition(":")
             if what in CONFIRMATIONS and verdict in {"y", "n"}:
@@ -282,15 +242,6 @@ def confirm_keyboard(
     what: str, yes_label: str, no_label: str = "Cancel"
 ) -> InlineKeyboardMarkup | None:
     return _markup([[(yes_label, Confirm(what, True)), (no_label, Confirm(what, False))]])
-
-
-def guided_keyboard(step: str) -> InlineKeyboardMarkup | None:
-    """The choices for one step of the guided /remind, two or three to a row, then "other"."""
-    choices = [(words, Guided(step, value)) for value, words in GUIDED[step].items()]
-    width = 2 if step == "f" else 3
-    rows = [choices[i : i + width] for i in range(0, len(choices), width)]
-    rows.append([("Something else…", Guided("o", ""))])
-    return _markup(rows)
 
 
 def home_keyboard() -> InlineKeyboardMarkup | None:

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.knowledge.triage import Urgent
 from bot.telegram.audience import addressed_to_bot
-from bot.telegram.handlers import reminders
+from bot.telegram.handlers import guided
 from bot.telegram.replies import send
 from bot.telegram.services import services
 
@@ -37,7 +37,10 @@ async def answer(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question, unless it answers the guided /remind's question ("9am", "every 6 weeks")."""
     message = update.effective_message
+    if await guided.typed(update, context):
+        return
     await answer(message, message.text, context)
 
 
@@ -63,7 +66,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
     if not (replying_to_bot or mentioned):
         return  # ordinary group chatter is none of our business
-    if replying_to_bot and await reminders.guided_reply(update, context):
+    if replying_to_bot and await guided.typed(update, context):
         return  # the name a guided /remind asked for
     question = message.text.replace(f"@{me.username}", " ") if mentioned else message.text
     await answer(message, question, context)

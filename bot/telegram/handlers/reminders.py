@@ -12,22 +12,28 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from telegram import ChatMember, ForceReply, Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
-from bot.reminders.rules import Parsed, Problem, Rule, first_due, parse, resolve_zone, snoozed
+from bot.reminders.rules import (
+    Parsed,
+    Problem,
+    Rule,
+    first_due,
+    month_first,
+    parse,
+    resolve_zone,
+    snoozed,
+)
 from bot.reminders.store import MAX_ACTIVE_PER_CHAT, ReminderRow, TooManyReminders
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import (
-    GUIDED,
     Confirm,
     DoseAction,
-    Guided,
     Manage,
     PickZone,
     confirm_keyboard,
-    guided_keyboard,
     manage_keyboard,
     zone_keyboard,
 )
@@ -38,7 +44,6 @@ GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
 PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
-GUIDED_KEY = "guided_remind"  # chat_data key: user id -> the guided /remind's answers so far
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 EXPIRED_DOSE = "This reminder is no longer here."
 NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
@@ -111,31 +116,27 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str
     await found.store.set_timezone(chat.id, zone)
     pending = context.chat_data.pop(PENDING_REMIND, None)
     if pending is not None:
-        await _remind(update, context, pending, zone)
+        await remind_line(update, context, pending, zone)
         return
     await _reply(update, found.renderer.message("timezone_set", zone=zone))
 
 
 async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/remind every 4 weeks at 09:00 [from DATE] [for NAME] [ZONE]."""
+    """/remind every 4 weeks at 09:00 [from DATE] [for NAME] [ZONE] (on its own: guided.py)."""
     found = services(context)
     text = " ".join(context.args or ()).strip()
-    if not text:
-        # The guided flow: buttons build the same one line the grammar reads.
-        context.chat_data.setdefault(GUIDED_KEY, {})[update.effective_user.id] = {}
-        await _reply(update, found.renderer.message("guided_frequency"), guided_keyboard("f"))
-        return
     chat = await found.store.chat(update.effective_chat.id)
     zone = chat.timezone if chat else None
-    await _remind(update, context, text, zone)
+    await remind_line(update, context, text, zone)
 
 
-async def _remind(
+async def remind_line(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, zone: str | None
 ) -> None:
+    """Read a /remind line (typed, or built by the guide) and save it, asking what is missing."""
     found = services(context)
     today = found.clock().astimezone(ZoneInfo(zone)).date() if zone else found.clock().date()
-    parsed = parse(text, today=today)
+    parsed = parse(text, today=today, month_first=month_first(zone))
     if isinstance(parsed, Problem):
         await _reply(
             update,
@@ -289,8 +290,6 @@ async def on_reminder_button(
 ) -> None:
     """Buttons from reminders/settings messages; the caller has decoded and validated their shape."""
     match button:
-        case Guided():
-            await _guided(update, context, button)
         case DoseAction():
             await _dose(update, context, button)
         case Manage():
@@ -308,64 +307,6 @@ async def on_reminder_button(
             await _resume_chat(update, context, yes)
         case _:
             await update.callback_query.answer(EXPIRED_DOSE)
-
-
-async def _guided(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Guided) -> None:
-    """One step of the guided /remind; only the person who started it can answer it."""
-    found = services(context)
-    query = update.callback_query
-    state = context.chat_data.get(GUIDED_KEY, {}).get(update.effective_user.id)
-    if state is None:
-        await query.answer("Send /remind to start a new reminder.")
-        return
-    await query.answer()
-    if button.step == "o":
-        del context.chat_data[GUIDED_KEY][update.effective_user.id]
-        await query.edit_message_text(
-            found.renderer.message("guided_other", example="/remind every 6 weeks at 7:45 pm"),
-            reply_markup=None,
-        )
-        return
-    state[button.step] = GUIDED[button.step][button.value]
-    if button.step == "f":
-        await query.edit_message_text(
-            found.renderer.message("guided_time", frequency=state["f"]),
-            reply_markup=guided_keyboard("t"),
-        )
-    elif button.step == "t":
-        await query.edit_message_text(
-            found.renderer.message("guided_start", frequency=state["f"], time=state["t"]),
-            reply_markup=guided_keyboard("s"),
-        )
-    elif _is_group(update):
-        await query.edit_message_reply_markup(None)
-        await update.effective_message.reply_html(
-            found.renderer.message("guided_for_whom"), reply_markup=ForceReply(selective=True)
-        )
-        state["awaiting_name"] = True
-    else:
-        await query.edit_message_reply_markup(None)
-        await _finish_guided(update, context, state)
-
-
-async def guided_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A group member's reply naming who the guided reminder is for; False if none is awaited."""
-    state = context.chat_data.get(GUIDED_KEY, {}).get(update.effective_user.id)
-    if not state or not state.get("awaiting_name"):
-        return False
-    await _finish_guided(update, context, state, for_whom=update.effective_message.text)
-    return True
-
-
-async def _finish_guided(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, for_whom: str | None = None
-) -> None:
-    context.chat_data.get(GUIDED_KEY, {}).pop(update.effective_user.id, None)
-    line = f"{state['f']} at {state['t']} from {state['s']}" + (
-        f" for {for_whom}" if for_whom else ""
-    )
-    chat = await services(context).store.chat(update.effective_chat.id)
-    await _remind(update, context, line, chat.timezone if chat else None)
 
 
 async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: DoseAction) -> None:

@@ -1,0 +1,146 @@
+"""End to end, on SQLite and PostgreSQL: the guided /remind takes buttons or typed answers, stops
+with /cancel or Cancel, survives a restart, and says when the first reminder comes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import offline_settings
+from bot.telegram.app import build_application, running
+from tests.conftest import eventually
+from tests.test_e2e_reminders import START, Clock, press, say, services
+
+pytest_plugins = ["tests.db_fixtures"]
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
+
+
+def make_app(emulator, faq, clock, database_url):
+    return build_application(
+        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
+    )
+
+
+@pytest.fixture
+async def app(emulator, faq, clock, database_url):
+    async with running(make_app(emulator, faq, clock, database_url), polling=True) as application:
+        yield application
+
+
+async def choose(emulator, user, message, text: str, chat=None):
+    """Press a choice; the next question (or the result) is a new message."""
+    query = await emulator.press_button(user, message, text=text)
+    await emulator.wait_for_callback_answer(query)
+    [following] = await emulator.wait_for_messages(chat.id if chat else user.id, count=1)
+    return following
+
+
+async def sam(emulator):
+    user = emulator.add_user("Sam")
+    await say(emulator, user, "/timezone Europe/London")
+    return user
+
+
+async def test_buttons_all_the_way_say_when_the_first_reminder_comes(emulator, app) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    assert "How often" in often.text
+    labels = [text for row in often.buttons for text, _ in row]
+    assert {"every other day", "every 12 weeks", "✖️ Cancel"} <= set(labels)
+    at = await choose(emulator, user, often, "every 12 weeks")
+    start = await choose(emulator, user, at, "09:00")
+    assert {"Today", "Tomorrow", "In 1 week", "In 2 weeks", "In 4 weeks"} <= {
+        text for row in start.buttons for text, _ in row
+    }
+    saved = await choose(emulator, user, start, "In 2 weeks")
+    assert "every 12 weeks at 09:00" in saved.text
+    assert "The first reminder comes Mon 14 Dec 09:00" in saved.text
+
+
+async def test_today_is_not_offered_once_its_time_has_passed(emulator, app) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    at = await choose(emulator, user, often, "every day")
+    start = await choose(emulator, user, at, "08:00")  # it is 08:00 already
+    assert "Today" not in {text for row in start.buttons for text, _ in row}
+
+
+async def test_typed_answers_are_read_not_sent_to_the_faq(emulator, app) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    at = await say(emulator, user, "every 6 weeks")
+    assert "Every 6 weeks. At what time?" in at.text
+    wrong = await say(emulator, user, "25:00")
+    assert "not a time of day" in wrong.text
+    assert "/cancel" in wrong.text
+    start = await say(emulator, user, "10:30")
+    assert "at 10:30" in start.text
+    saved = await say(emulator, user, "in 3 weeks")
+    assert "every 6 weeks at 10:30" in saved.text
+    assert "The first reminder comes Mon 21 Dec 10:30" in saved.text
+    [reminder] = await services(app).store.reminders(user.id)
+    assert reminder.rule == "6w@10:30"
+    question = await say(emulator, user, "9am")  # no longer guided: an ordinary message again
+    assert "Reminder" not in question.text
+
+
+async def test_something_else_keeps_what_was_chosen(emulator, app) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    at = await choose(emulator, user, often, "every other day")
+    prompt = await choose(emulator, user, at, "Something else… (type it)")
+    assert "Type the time" in prompt.text
+    start = await say(emulator, user, "7:45pm")
+    assert "Every other day at 19:45" in start.text
+    saved = await say(emulator, user, "12 December")
+    assert "every 2 days at 19:45" in saved.text
+    assert "Sat 12 Dec 19:45" in saved.text
+
+
+@pytest.mark.parametrize("how", ["/cancel", "button"])
+async def test_cancel_ends_it_and_saves_nothing(emulator, app, how) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    await choose(emulator, user, often, "every week")
+    if how == "/cancel":
+        reply = await say(emulator, user, "/cancel")
+        assert "Cancelled. Nothing was saved." in reply.text
+    else:
+        [at] = emulator.messages(user.id)[-1:]
+        await press(emulator, user, at, text="✖️ Cancel")
+        await eventually(lambda: "Cancelled. Nothing was saved." in at.text, timeout=2)
+    assert await services(app).store.guide(user.id, user.id) is None
+    assert await services(app).store.reminders(user.id) == []
+
+
+async def test_the_guide_survives_a_restart(emulator, faq, clock, database_url) -> None:
+    user = emulator.add_user("Sam")
+    async with running(make_app(emulator, faq, clock, database_url), polling=True):
+        await say(emulator, user, "/timezone Europe/London")
+        often = await say(emulator, user, "/remind")
+        await choose(emulator, user, often, "every 4 weeks")
+    async with running(make_app(emulator, faq, clock, database_url), polling=True) as app:
+        start = await say(emulator, user, "9am")
+        assert "Every 4 weeks at 09:00" in start.text
+        saved = await say(emulator, user, "tomorrow")
+        assert "The first reminder comes Tue 1 Dec 09:00" in saved.text
+        assert len(await services(app).store.reminders(user.id)) == 1
+
+
+async def test_in_a_group_a_typed_reply_names_who_it_is_for(emulator, app) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    often = await say(emulator, tom, "/remind", chat=group)
+    at = await choose(emulator, tom, often, "every 3 months", chat=group)
+    await emulator.send_message(tom, "12:00", chat=group, reply_to=at)
+    [start] = await emulator.wait_for_messages(group.id, count=1)
+    ask = await choose(emulator, tom, start, "Tomorrow", chat=group)
+    assert "Who is this reminder for" in ask.text
+    await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
+    [consent] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Grandad" in consent.text
