@@ -3,12 +3,14 @@ answers, can be undone, and /history says what each dose came to and what is nex
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from bot.config import offline_settings
-from bot.telegram.app import build_application, running
+from bot.reminders.rules import Parsed, parse
+from bot.telegram.app import GROUP_COMMANDS, PRIVATE_COMMANDS, build_application, running
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -163,3 +165,18 @@ async def test_history_says_no_answer_and_whose_next_in_which_zone(emulator, app
     assert "Next due for Mum: Mon 28 Dec 09:00." in history.text
     assert "Next due: Mon 30 Nov 09:00 (America/New_York)." in history.text
     assert "sent" not in history.text
+
+
+async def test_help_lists_every_command_of_both_menus(emulator, app) -> None:
+    help_text = (await say(emulator, emulator.add_user(), "/help")).text
+    for command in {c.command for c in PRIVATE_COMMANDS + GROUP_COMMANDS} | {"cancel"}:
+        assert f"/{command}" in help_text, command
+
+
+@pytest.mark.parametrize("years_on", [0, 1, 5])
+async def test_the_remind_examples_in_help_keep_working(renderer, years_on) -> None:
+    examples = re.findall(r"<code>/remind ([^<]+)</code>", renderer.message("help"))
+    assert examples
+    today = START.date() + timedelta(days=365 * years_on + 17)
+    for example in examples:
+        assert isinstance(parse(example.replace("&amp;", "&"), today=today), Parsed), example
