@@ -358,7 +358,7 @@ async def _chaos_on(kind: str, seed: int) -> None:
         f"  delivered {sum(1 for c in counts if c)}, lost {sum(1 for c in counts if not c)}, "
         f"silently failed {states['failed for good']}, duplicates "
         f"{sum(c - 1 for c in counts if c > 1)} (bound: {sum(k[2] for k in run.kills)} in flight "
-        f"at the kills, {len(run.exposed)} distinct)"
+        f"at the kills, {len(run.exposed)} distinct); most copies of one reminder: {max(counts)}"
     )
     print(f"  final dose states: {dict(sorted(states.items()))}")
     print(f"  tracebacks in the bot's logs: {tracebacks}; all settled after {settled:.0f} s")
