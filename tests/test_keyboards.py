@@ -4,12 +4,18 @@ from hypothesis import strategies as st
 
 from bot.knowledge.catalog import load_catalog
 from bot.knowledge.render import Choice
+from bot.reminders.offsets import PICKABLE_ZONES
 from bot.telegram.keyboards import (
+    CONFIRMATIONS,
+    MANAGE_OPS,
+    Confirm,
     Feedback,
     Home,
+    Manage,
     Menu,
     OpenTopic,
     PickTopic,
+    PickZone,
     answer_keyboard,
     clarify_keyboard,
     decode,
@@ -30,6 +36,12 @@ def _all_buttons(catalog):
         yield Menu(index)
     for action in ("ask", "topics", "reminders"):
         yield Home(action)
+    for op in MANAGE_OPS.values():
+        yield Manage(2**62, op)
+    for zone in PICKABLE_ZONES:
+        yield PickZone(zone)
+    for what in CONFIRMATIONS:
+        yield Confirm(what, True)
 
 
 def test_every_button_round_trips_within_telegrams_limit(catalog) -> None:

@@ -62,11 +62,35 @@ MESSAGES: dict[str, dict[str, object]] = {
         "example": "/remind every 4 weeks at 09:00",
     },
     "needs_timezone": {},
-    "timezone_set": {"zone": "Europe/London"},
+    "timezone_set": {"zone": "UTC+05:30", "fixed": True, "kept_as": "Asia/Kolkata", "to_move": 2},
+    "timezone_abbreviation": {"text": "<EST>"},
+    "timezone_moved": {"count": 2, "zone": "America/New_York"},
+    "timezone_not_moved": {"count": 1},
     "timezone_unknown": {"text": "<Mars>"},
     "group_consent": {"description": "every 4 weeks at 09:00", "for_whom": "Mum"},
     "reminders_none": {},
     "reminder_line": {
+        "description": "every 4 weeks at 09:00",
+        "for_whom": "Mum",
+        "next_due": "Tue 1 Dec 09:00",
+        "paused": False,
+        "zone": "America/New_York",
+    },
+    "reminders_list": {
+        "rows": [
+            {
+                "description": "every 4 weeks at 09:00",
+                "for_whom": "Mum & Dad",
+                "next_due": "Tue 1 Dec 09:00",
+                "zone": "America/New_York",
+                "paused": False,
+            },
+            {"description": "every day at 21:00", "for_whom": None, "next_due": "", "paused": True},
+        ]
+    },
+    "reminder_delete_confirm": {"description": "every day at 21:00", "for_whom": "Mum <3"},
+    "reminder_deleted": {"description": "every day at 21:00", "for_whom": None},
+    "reminder_duplicate": {
         "description": "every 4 weeks at 09:00",
         "for_whom": "Mum",
         "next_due": "Tue 1 Dec 09:00",

@@ -139,6 +139,18 @@ class ReminderQueries(Queries):
             reminder.next_due_at = next_due_at
             return True
 
+    async def move_reminder(self, reminder_id: int, timezone: str, next_due_at: datetime) -> bool:
+        """Put a reminder in another zone, at the same local time: the chat's zone changed and
+        its person said to move it. The caller computes the next occurrence in the new zone;
+        False if the reminder does not exist."""
+        check_zone(timezone)
+        async with self._writing.begin() as session:
+            reminder = await _reminder(session, reminder_id)
+            if reminder is None:
+                return False
+            reminder.timezone, reminder.next_due_at = timezone, next_due_at
+            return True
+
     async def delete_reminder(self, reminder_id: int) -> bool:
         """Delete a reminder and its dose log; False if it did not exist."""
         async with self._writing.begin() as session:

@@ -18,6 +18,7 @@ from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.knowledge.catalog import Catalog
 from bot.knowledge.render import Choice
+from bot.reminders.offsets import PICKABLE_ZONES
 from bot.reminders.rules import COMMON_ZONES
 
 
@@ -65,7 +66,8 @@ class DoseAction:
 
 @dataclass(frozen=True, slots=True)
 class Manage:
-    """Pause, resume or delete a reminder (its creator or a group admin only)."""
+    """Open a reminder from the /reminders list, go back to it, pause, resume or delete one
+    (the last three: its creator or a group admin only; delete asks first)."""
 
     reminder_id: int
     op: str  # one of MANAGE_OPS
@@ -89,7 +91,8 @@ Button = OpenTopic | PickTopic | Feedback | Menu | Home | DoseAction | Manage | 
 HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
-CONFIRMATIONS = ("forget", "forget_mine", "share", "resume")
+MANAGE_OPS = MANAGE_OPS | {"o": "open", "l": "list", "dy": "delete_yes"}
+CONFIRMATIONS = ("forget", "forget_mine", "share", "resume", "move_zone")
 
 
 def encode(button: Button) -> str:
@@ -149,7 +152,7 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
             if _is_id(number) and code in actions:
                 made = DoseAction if kind == "d" else Manage
                 return made(int(number), actions[code])
-        case "z" if rest in dict(COMMON_ZONES).values():
+        case "z" if rest in PICKABLE_ZONES:
             return PickZone(rest)
         case "c":
             what, _, verdict = rest.partition(":")
@@ -224,18 +227,50 @@ def dose_keyboard(dose_id: int) -> InlineKeyboardMarkup | None:
 
 
 def manage_keyboard(reminder_id: int, *, paused: bool) -> InlineKeyboardMarkup | None:
+    """One opened reminder: pause or resume, delete, and back to the list."""
     toggle = (
         ("▶️ Resume", Manage(reminder_id, "resume"))
         if paused
         else ("⏸ Pause", Manage(reminder_id, "pause"))
     )
-    return _markup([[toggle, ("🗑 Delete", Manage(reminder_id, "delete"))]])
+    return _markup(
+        [
+            [toggle, ("🗑 Delete", Manage(reminder_id, "delete"))],
+            [("« All reminders", Manage(reminder_id, "list"))],
+        ]
+    )
 
 
-def zone_keyboard() -> InlineKeyboardMarkup | None:
-    """Common time zones, two to a row."""
-    buttons = [(label, PickZone(zone)) for label, zone in COMMON_ZONES]
-    return _markup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+def delete_keyboard(reminder_id: int) -> InlineKeyboardMarkup | None:
+    """Delete for good, or keep it."""
+    return _markup(
+        [
+            [
+                ("🗑 Yes, delete it", Manage(reminder_id, "delete_yes")),
+                ("Keep it", Manage(reminder_id, "open")),
+            ]
+        ]
+    )
+
+
+def back_keyboard(reminder_id: int) -> InlineKeyboardMarkup | None:
+    """Back to the /reminders list (the reminder itself may be gone)."""
+    return _markup([[("« All reminders", Manage(reminder_id, "list"))]])
+
+
+def reminders_keyboard(reminders: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """The /reminders list: one button per reminder (id, label) to open it."""
+    return _markup([[(label, Manage(reminder_id, "open"))] for reminder_id, label in reminders])
+
+
+def zone_keyboard(first: Sequence[tuple[str, str]] = ()) -> InlineKeyboardMarkup | None:
+    """Common time zones, two to a row, after the `first` (label, zone) choices, one a row."""
+    shown = {zone for _, zone in first}
+    buttons = [(label, PickZone(zone)) for label, zone in COMMON_ZONES if zone not in shown]
+    return _markup(
+        [[(label, PickZone(zone))] for label, zone in first]
+        + [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    )
 
 
 def confirm_keyboard(

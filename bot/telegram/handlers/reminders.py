@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
+from bot.reminders.offsets import Fixed, read_abbreviation, read_fixed, zone_label
 from bot.reminders.rules import (
     Parsed,
     Problem,
@@ -33,8 +34,11 @@ from bot.telegram.keyboards import (
     DoseAction,
     Manage,
     PickZone,
+    back_keyboard,
     confirm_keyboard,
+    delete_keyboard,
     manage_keyboard,
+    reminders_keyboard,
     zone_keyboard,
 )
 from bot.telegram.sender import local_time
@@ -44,6 +48,7 @@ GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
 PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
+PENDING_MOVE = "pending_move"  # chat_data key: the new zone, asking whether reminders move to it
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 EXPIRED_DOSE = "This reminder is no longer here."
 NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
@@ -98,15 +103,26 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
     zone = resolve_zone(text)
-    if zone is None:
+    if zone is not None:
+        await set_zone(update, context, zone)
+    elif (fixed := read_fixed(text)) is not None:
+        await set_zone(update, context, fixed.zone, fixed)
+    elif (abbreviation := read_abbreviation(text)) is not None:
+        await _reply(
+            update,
+            found.renderer.message("timezone_abbreviation", text=abbreviation.text),
+            zone_keyboard(abbreviation.places),
+        )
+    else:
         await _reply(
             update, found.renderer.message("timezone_unknown", text=text[:40]), zone_keyboard()
         )
-        return
-    await set_zone(update, context, zone)
 
 
-async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str) -> None:
+async def set_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str, fixed: Fixed | None = None
+) -> None:
+    """Set the chat's zone; reminders already in another zone are moved only if asked to."""
     found = services(context)
     chat = update.effective_chat
     if _is_group(update) and not await is_admin(update, context):
@@ -118,7 +134,58 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str
     if pending is not None:
         await remind_line(update, context, pending, zone)
         return
-    await _reply(update, found.renderer.message("timezone_set", zone=zone))
+    elsewhere = [row for row in await found.store.reminders(chat.id) if row.timezone != zone]
+    if elsewhere:
+        context.chat_data[PENDING_MOVE] = zone
+    label = fixed.label if fixed else zone_label(zone)
+    await _reply(
+        update,
+        found.renderer.message(
+            "timezone_set",
+            zone=label,
+            fixed=fixed is not None,
+            kept_as=zone if fixed and zone != "UTC" and not zone.startswith("Etc/") else None,
+            to_move=len(elsewhere),
+        ),
+        confirm_keyboard("move_zone", f"Move to {label}", "Leave them") if elsewhere else None,
+    )
+
+
+async def _move_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    """The answer to "move existing reminders to the new zone?": same local time, new zone."""
+    found = services(context)
+    query = update.callback_query
+    chat_id = update.effective_chat.id
+    zone = context.chat_data.get(PENDING_MOVE)
+    if zone is None:
+        await query.answer(EXPIRED_DOSE)
+        return
+    if _is_group(update) and not await is_admin(update, context):
+        await query.answer(NOT_ALLOWED, show_alert=True)
+        return
+    context.chat_data.pop(PENDING_MOVE, None)
+    rows = [row for row in await found.store.reminders(chat_id) if row.timezone != zone]
+    await query.answer()
+    if not yes:
+        await query.edit_message_text(
+            found.renderer.message("timezone_not_moved", count=len(rows)), reply_markup=None
+        )
+        return
+    now = found.clock()
+    for row in rows:
+        await found.store.move_reminder(row.id, zone, moved_due(row, zone, now))
+    await query.edit_message_text(
+        found.renderer.message("timezone_moved", count=len(rows), zone=zone_label(zone)),
+        reply_markup=None,
+    )
+
+
+def moved_due(row: ReminderRow, zone: str, now: dt.datetime) -> dt.datetime:
+    """The same occurrence's day and local time, in `zone`: never earlier than now, and never a
+    day the old zone's series had already reached."""
+    day = row.next_due_at.astimezone(ZoneInfo(row.timezone)).date()
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone))
+    return first_due(Rule.from_text(row.rule), zone, row.start_date, max(now, midnight))
 
 
 async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,40 +274,62 @@ def _followup(parsed: Parsed, group: bool) -> int | None:
 
 
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reminders: each with its next due time and pause/resume/delete buttons.
+    """/reminders: one message, a row per reminder and a button to open each.
 
     A chat the dispatcher paused (blocked, not allowed to post, not found) says so first, with a
     way to resume: its reminders' next times would otherwise read as if they were coming.
     """
     found = services(context)
     chat_id = update.effective_chat.id
-    rows = await found.store.reminders(chat_id)
-    if not rows:
-        await _reply(update, found.renderer.message("reminders_none"))
-        return
     chat = await found.store.chat(chat_id)
-    chat_paused = chat is not None and chat.paused
-    if chat_paused:
+    if chat is not None and chat.paused and await found.store.reminders(chat_id):
         await _reply(
             update,
             found.renderer.message("chat_paused", reason=chat.paused_reason),
             confirm_keyboard("resume", "▶️ Resume reminders here", "Not now"),
         )
-    for row in rows:
-        await _reply(
-            update,
-            _line(found, row, chat_paused=chat_paused),
-            manage_keyboard(row.id, paused=not row.active),
-        )
+    html, markup = await _listing(found, chat_id)
+    await _reply(update, html, markup)
 
 
-def _line(found: Services, row: ReminderRow, *, chat_paused: bool = False) -> str:
+async def _listing(found: Services, chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /reminders message and its buttons, as it is now."""
+    rows = await found.store.reminders(chat_id)
+    if not rows:
+        return found.renderer.message("reminders_none"), None
+    chat = await found.store.chat(chat_id)
+    chat_paused = chat is not None and chat.paused
+    chat_zone = chat.timezone if chat else None
+    shown = [
+        {
+            "description": Rule.from_text(row.rule).describe(),
+            "for_whom": row.for_whom,
+            "next_due": local_time(row.next_due_at, row.timezone),
+            "zone": _other_zone(row, chat_zone),
+            "paused": chat_paused or not row.active,
+        }
+        for row in rows
+    ]
+    buttons = [
+        (row.id, f"{number}. {row.for_whom or 'Open'}: {Rule.from_text(row.rule).describe()}")
+        for number, row in enumerate(rows, start=1)
+    ]
+    return found.renderer.message("reminders_list", rows=shown), reminders_keyboard(buttons)
+
+
+def _other_zone(row: ReminderRow, chat_zone: str | None) -> str | None:
+    """A reminder's zone, when it is not the chat's (else its times read as the chat's)."""
+    return None if row.timezone == chat_zone else zone_label(row.timezone)
+
+
+def _line(found: Services, row: ReminderRow, chat_zone: str | None = None) -> str:
     return found.renderer.message(
         "reminder_line",
         description=Rule.from_text(row.rule).describe(),
         for_whom=row.for_whom,
         next_due=local_time(row.next_due_at, row.timezone),
-        paused=chat_paused or not row.active,
+        paused=not row.active,
+        zone=_other_zone(row, chat_zone),
     )
 
 
@@ -305,6 +394,8 @@ async def on_reminder_button(
             await _forget_mine(update, context, yes)
         case Confirm(what="resume", yes=yes):
             await _resume_chat(update, context, yes)
+        case Confirm(what="move_zone", yes=yes):
+            await _move_zone(update, context, yes)
         case _:
             await update.callback_query.answer(EXPIRED_DOSE)
 
@@ -348,19 +439,34 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
 
 
 async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Manage) -> None:
+    """The /reminders message's buttons: it opens one reminder, goes back to the list, and
+    pauses, resumes or (after asking) deletes one, all in place."""
     found = services(context)
     query = update.callback_query
+    chat_id = update.effective_chat.id
+    if button.op == "list":
+        await query.answer()
+        html, markup = await _listing(found, chat_id)
+        await query.edit_message_text(html, reply_markup=markup)
+        return
     row = await found.store.reminder(button.reminder_id)
-    if row is None or row.chat_id != update.effective_chat.id:
+    if row is None or row.chat_id != chat_id:
         await query.answer(EXPIRED_DOSE)
+        return
+    chat = await found.store.chat(chat_id)
+    chat_zone = chat.timezone if chat else None
+    if button.op == "open":
+        await query.answer()
+        await query.edit_message_text(
+            _line(found, row, chat_zone),
+            reply_markup=manage_keyboard(row.id, paused=not row.active),
+        )
         return
     if not await may_manage(update, context, row.creator_id):
         await query.answer(NOT_ALLOWED, show_alert=True)
         return
-    if button.op == "delete":
-        await found.store.delete_reminder(row.id)
-        await query.answer("Deleted.")
-        await query.edit_message_text("🗑 Reminder deleted.", reply_markup=None)
+    if button.op in {"delete", "delete_yes"}:
+        await _delete(query, found, row, confirmed=button.op == "delete_yes")
         return
     active = button.op == "resume"
     if active and row.next_due_at < found.clock():
@@ -373,7 +479,24 @@ async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Ma
     await query.answer("Resumed." if active else "Paused.")
     row = await found.store.reminder(row.id)
     await query.edit_message_text(
-        _line(found, row), reply_markup=manage_keyboard(row.id, paused=not row.active)
+        _line(found, row, chat_zone), reply_markup=manage_keyboard(row.id, paused=not row.active)
+    )
+
+
+async def _delete(query, found: Services, row: ReminderRow, *, confirmed: bool) -> None:
+    """Delete asks first; its yes deletes, with a way back to the list."""
+    described = {"description": Rule.from_text(row.rule).describe(), "for_whom": row.for_whom}
+    if not confirmed:
+        await query.answer()
+        await query.edit_message_text(
+            found.renderer.message("reminder_delete_confirm", **described),
+            reply_markup=delete_keyboard(row.id),
+        )
+        return
+    await found.store.delete_reminder(row.id)
+    await query.answer("Deleted.")
+    await query.edit_message_text(
+        found.renderer.message("reminder_deleted", **described), reply_markup=back_keyboard(row.id)
     )
 
 

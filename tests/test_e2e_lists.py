@@ -1,0 +1,185 @@
+"""End to end, on SQLite and PostgreSQL: time zones as people type them (offsets, 'EST'),
+moving reminders when the zone changes, /reminders as one list, deleting with a confirmation,
+and a duplicate reminder refused (issue 11)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.config import offline_settings
+from bot.telegram.app import build_application, running
+from tests.test_e2e_reminders import START, Clock, press, say, services
+
+pytest_plugins = ["tests.db_fixtures"]
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
+
+
+@pytest.fixture
+async def app(emulator, faq, clock, database_url):
+    application = build_application(
+        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
+    )
+    async with running(application, polling=True):
+        yield application
+
+
+def labels(message) -> list[str]:
+    return [text for row in message.buttons for text, _ in row]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "zone"),
+    [
+        ("UTC+5:30", "UTC+05:30", "Asia/Kolkata"),
+        ("+05:30", "UTC+05:30", "Asia/Kolkata"),
+        ("UTC-4", "UTC-04:00", "Etc/GMT+4"),
+        ("GMT", "UTC+00:00", "UTC"),
+    ],
+)
+async def test_a_fixed_offset_is_accepted_with_a_daylight_saving_note(
+    emulator, app, typed, shown, zone
+) -> None:
+    sam = emulator.add_user("Sam")
+    reply = await say(emulator, sam, f"/timezone {typed}")
+    assert f"Time zone set to {shown}" in reply.text
+    assert "doesn't follow daylight saving" in reply.text
+    # A half-hour offset is kept as a place that never changes its clocks, and says which.
+    assert ("I keep it as Asia/Kolkata" in reply.text) == (zone == "Asia/Kolkata")
+    assert (await services(app).store.chat(sam.id)).timezone == zone
+    saved = await say(emulator, sam, "/remind every day at 09:00")
+    assert "Reminder set" in saved.text
+
+
+async def test_a_fixed_offset_places_reminders_at_that_offset(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone UTC-4")
+    await say(emulator, sam, "/remind every day at 09:00")
+    [row] = await services(app).store.reminders(sam.id)
+    assert row.next_due_at == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("typed", "first"), [("EST", "US Eastern"), ("ist", "India")])
+async def test_an_abbreviation_is_explained_and_its_places_offered_first(
+    emulator, app, typed, first
+) -> None:
+    sam = emulator.add_user("Sam")
+    reply = await say(emulator, sam, f"/timezone {typed}")
+    assert "daylight saving" in reply.text
+    assert labels(reply)[0].startswith(first)
+    assert await services(app).store.chat(sam.id) is None  # nothing set until a place is picked
+    query = await emulator.press_button(sam, reply, index=0)
+    await emulator.wait_for_callback_answer(query)
+    [done] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "Time zone set" in done.text
+    assert (await services(app).store.chat(sam.id)).timezone != "UTC"
+
+
+async def test_an_unreadable_zone_says_why_and_shows_the_picker(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    reply = await say(emulator, sam, "/timezone Narnia")
+    assert "I don't know the time zone" in reply.text
+    assert "UK (London)" in labels(reply)
+
+
+async def test_changing_the_zone_asks_to_move_reminders_at_the_same_local_time(
+    emulator, app
+) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    await say(emulator, sam, "/remind every day at 09:00")
+    await say(emulator, sam, "/remind every 4 weeks at 10:00 for Mum")
+    asked = await say(emulator, sam, "/timezone New York")
+    assert "2 reminders in another time zone" in asked.text
+    assert labels(asked) == ["Move to America/New_York", "Leave them"]
+    await press(emulator, sam, asked, text="Move to America/New_York")
+    assert "Moved 2 reminders" in asked.text
+    rows = await services(app).store.reminders(sam.id)
+    assert {row.timezone for row in rows} == {"America/New_York"}
+    # 09:00 and 10:00 on a New York clock, on the day each was next due in London.
+    assert [row.next_due_at for row in rows] == [
+        datetime(2026, 11, 30, 14, 0, tzinfo=UTC),
+        datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
+    ]
+
+
+async def test_changing_the_zone_can_leave_reminders_where_they_are(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    await say(emulator, sam, "/remind every day at 09:00")
+    [before] = await services(app).store.reminders(sam.id)
+    asked = await say(emulator, sam, "/timezone UTC+5:30")
+    assert "1 reminder in another time zone" in asked.text
+    await press(emulator, sam, asked, text="Leave them")
+    assert "stays in its own time zone" in asked.text
+    assert await services(app).store.reminders(sam.id) == [before]
+    assert (await services(app).store.chat(sam.id)).timezone == "Asia/Kolkata"
+
+
+async def test_the_same_zone_again_asks_nothing(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    await say(emulator, sam, "/remind every day at 09:00")
+    again = await say(emulator, sam, "/timezone Europe/London")
+    assert "another time zone" not in again.text
+    assert not again.buttons
+
+
+async def test_reminders_is_one_message_with_a_button_to_open_each(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    for line in ["every day at 09:00", "every 4 weeks at 10:00 for Mum", "every week at 8 for Dad"]:
+        await say(emulator, sam, f"/remind {line}")
+    await say(emulator, sam, "/timezone New York")  # the question left unanswered: they stay
+    await say(emulator, sam, "/remind every day at 21:00 for Dad")
+    listed = await say(emulator, sam, "/reminders")
+    assert len(emulator.messages(sam.id)) == 7  # 2 zones, 4 saved, 1 list
+    rows = [line for line in listed.text.splitlines() if line[:2] in {"1.", "2.", "3.", "4."}]
+    assert len(rows) == 4
+    assert "for Mum" in rows[1]
+    assert "(Europe/London)" in rows[0]  # not the chat's zone any more: it says which
+    assert "(" not in rows[3]  # the chat's own zone goes without saying
+    assert labels(listed) == [
+        "1. Open: every day at 09:00",
+        "2. Mum: every 4 weeks at 10:00",
+        "3. Dad: every week at 08:00",
+        "4. Dad: every day at 21:00",
+    ]
+    await press(emulator, sam, listed, index=1)
+    assert "for Mum" in listed.text
+    assert "Next:" in listed.text
+    await press(emulator, sam, listed, text="⏸ Pause")
+    assert "Paused." in listed.text
+    await press(emulator, sam, listed, text="« All reminders")
+    assert "2. every 4 weeks at 10:00 for Mum: paused" in listed.text
+    assert [row.active for row in await services(app).store.reminders(sam.id)] == [
+        True,
+        False,
+        True,
+        True,
+    ]
+
+
+async def test_delete_asks_first_and_keep_changes_nothing(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    await say(emulator, sam, "/remind every 4 weeks at 10:00 for Mum")
+    listed = await say(emulator, sam, "/reminders")
+    await press(emulator, sam, listed, index=0)
+    await press(emulator, sam, listed, text="🗑 Delete")
+    assert "can't be undone" in listed.text
+    assert len(await services(app).store.reminders(sam.id)) == 1  # asking deletes nothing
+    await press(emulator, sam, listed, text="Keep it")
+    assert "Next:" in listed.text
+    await press(emulator, sam, listed, text="🗑 Delete")
+    await press(emulator, sam, listed, text="🗑 Yes, delete it")
+    assert "Deleted the reminder every 4 weeks at 10:00 for Mum" in listed.text
+    assert await services(app).store.reminders(sam.id) == []
+    await press(emulator, sam, listed, text="« All reminders")
+    assert "No reminders here yet" in listed.text
