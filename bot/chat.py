@@ -1,112 +1,292 @@
 """`b12bot chat`: the real bot, offline, in a terminal.
 
 Starts the Bot API emulator on loopback, runs the production Application against it with long
-polling, and plays a private chat: each line typed is a message; `#N` presses button N of the
-bot's latest message that has buttons. Works the same with piped input, so a conversation can be
-scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
+polling, and plays a private chat (or, with `--group`, a family group of three). Each line typed
+is a message; `#N` presses button N of the latest message with buttons and `#M.N` button N of
+message M (the number shown beside every message that has buttons). What the bot sends while
+you are idle, such as a reminder firing, is printed when it arrives. Piped input works the same,
+so a conversation can be scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
+import signal
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import offline_settings
-from bot.emulator import BotMessage, Emulator
+from bot.emulator import BotMessage, Emulator, Group, User
 from bot.knowledge.telegram_html import to_plain_text
 from bot.telegram.app import build_application, running
 
 QUIET = 0.3  # seconds without new bot output before we show the prompt again
 PATIENCE = 10.0  # seconds to wait for a first reply
+IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own (reminders)
+
+_PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
+_SPEAKER = re.compile(r"@(\w+):\s*(.*)", re.DOTALL)
+
+_PRIVATE_HELP = (
+    "b12bot chat: type a question; #N presses button N of the latest message with buttons,\n"
+    "#M.N button N of message #M; /quit or Ctrl-C leaves."
+)
+_GROUP_HELP = (
+    "b12bot chat --group: the family group 'Family' with you, Ann (a member) and Sam (an admin).\n"
+    "Type to speak as yourself; '@ann: text' or '@sam: text' speaks as them ('@admin:' is Sam).\n"
+    "#N presses button N of the latest message with buttons, #M.N button N of message M;\n"
+    "'@ann: #1' presses as Ann. In a group the bot reads commands (/ask question, /remind ...),\n"
+    "@mentions and replies to it, as on Telegram. /quit or Ctrl-C leaves."
+)
 
 
-async def converse(stdin: TextIO, stdout: TextIO) -> None:
-    """Run the conversation until end of input or /quit."""
+@dataclass
+class _Cast:
+    """Who takes part: the person typing, and in group mode the others and the group."""
+
+    you: User
+    people: dict[str, User]
+    group: Group | None = None
+
+    def chats(self) -> list[int]:
+        """Every chat the bot may write to: the group first, then each person's private chat."""
+        private = [person.id for person in dict.fromkeys(self.people.values())]
+        return ([self.group.id] if self.group else []) + private
+
+    def label(self, chat_id: int) -> str:
+        if self.group is None or chat_id == self.group.id:
+            return "bot"
+        person = next(p for p in self.people.values() if p.id == chat_id)
+        return f"bot (private, to {person.first_name})"
+
+
+@dataclass
+class _Screen:
+    """What has been printed, so only what is new or changed is printed again.
+
+    Every message with buttons gets a number the first time it is shown, for `#M.N`.
+    """
+
+    out: TextIO
+    cast: _Cast
+    interactive: bool
+    seen: dict[tuple[int, int], tuple[str, object]] = field(default_factory=dict)
+    numbered: list[BotMessage] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def changes(self, emulator: Emulator) -> list[BotMessage]:
+        return [
+            m
+            for chat_id in self.cast.chats()
+            for m in emulator.messages(chat_id)
+            if self.seen.get((m.chat_id, m.message_id)) != (m.html, m.buttons)
+        ]
+
+    def show(self, messages: list[BotMessage]) -> None:
+        for message in messages:
+            key = (message.chat_id, message.message_id)
+            only_buttons = self.seen.get(key, ("",))[0] == message.html
+            self.seen[key] = (message.html, message.buttons)
+            numbered = [(m.chat_id, m.message_id) for m in self.numbered]
+            if message.buttons and key not in numbered:
+                self.numbered.append(message)
+                numbered.append(key)
+            number = numbered.index(key) + 1 if key in numbered else None
+            self.out.write(_render(message, self.cast.label(message.chat_id), number, only_buttons))
+        self.out.flush()
+
+    def prompt(self) -> None:
+        if self.interactive:
+            self.out.write("you> ")
+            self.out.flush()
+
+
+async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> None:
+    """Run the conversation until end of input, /quit or Ctrl-C."""
     # A throw-away database: reminders set in a demo chat should not outlive it.
     with tempfile.TemporaryDirectory(prefix="b12bot-chat-") as folder:
-        await _converse(stdin, stdout, f"sqlite:///{Path(folder) / 'chat.sqlite3'}")
+        database_url = f"sqlite:///{Path(folder) / 'chat.sqlite3'}"
+        async with Emulator() as emulator:
+            application = build_application(
+                offline_settings(emulator.token, emulator.base_url, database_url)
+            )
+            async with running(application, polling=True):
+                await _talk(emulator, stdin, stdout, group=group)
 
 
-async def _converse(stdin: TextIO, stdout: TextIO, database_url: str) -> None:
-    async with Emulator() as emulator:
-        application = build_application(
-            offline_settings(emulator.token, emulator.base_url, database_url)
-        )
-        async with running(application, polling=True):
-            await _talk(emulator, stdin, stdout)
-
-
-async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO) -> None:
-    user = emulator.add_user("You")
-    interactive = stdin.isatty()
-    stdout.write("b12bot chat: type a question, #N to press button N, /quit to leave.\n\n")
-    await _say(emulator, user, "/start", stdout)
-    while True:
-        if interactive:
-            stdout.write("you> ")
-            stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            break
-        text = line.strip()
-        if text in {"/quit", "/exit"}:
-            break
-        if not text:
-            continue
-        if not interactive:
-            stdout.write(f"you> {text}\n")
-        await _say(emulator, user, text, stdout)
-
-
-async def _say(emulator: Emulator, user, text: str, stdout: TextIO) -> None:
-    before = _snapshot(emulator, user.id)
-    if text.startswith("#") and text[1:].isdigit():
-        latest = next(
-            (m for m in reversed(emulator.messages(user.id)) if m.buttons and not m.deleted), None
-        )
-        flat = [button for row in latest.buttons for button in row] if latest else []
-        number = int(text[1:])
-        if not 1 <= number <= len(flat):
-            stdout.write(f"(there is no button {number})\n")
-            return
-        query = await emulator.press_button(user, latest, index=number - 1)
-        answer = await emulator.wait_for_callback_answer(query, timeout=PATIENCE)
-        if answer.get("text"):
-            stdout.write(f"(bot: {answer['text']})\n")
+async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: bool) -> None:
+    cast = await _cast(emulator, group=group)
+    screen = _Screen(stdout, cast, stdin.isatty())
+    stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
+    if group:  # the bot's greeting to the group
+        async with screen.lock:
+            screen.show(await _settled(emulator, screen))
     else:
-        await emulator.send_message(user, text)
-    for message in await _changes(emulator, user.id, before):
-        only_buttons = before.get(message.message_id, ("",))[0] == message.html
-        stdout.write(_show(message, only_buttons=only_buttons))
-    stdout.flush()
+        await _act(emulator, screen, cast.you, "/start")
+    lines = _lines(stdin)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+    watcher = asyncio.create_task(_watch(emulator, screen))
+    try:
+        while True:
+            screen.prompt()
+            line = await _next_line(lines, stop)
+            if line is None:
+                break
+            text = line.strip()
+            if text in {"/quit", "/exit"}:
+                break
+            if not text:
+                continue
+            if not screen.interactive:
+                stdout.write(f"you> {text}\n")
+            speaker, said = _speaker(cast, text)
+            if speaker is None:
+                stdout.write(f"(nobody called {text.split(':')[0]}: try {_names(cast)})\n")
+                continue
+            await _act(emulator, screen, speaker, said)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+        if stop.is_set():
+            stdout.write("\n")
 
 
-def _snapshot(emulator: Emulator, chat_id: int) -> dict[int, tuple[str, object]]:
-    return {m.message_id: (m.html, m.buttons) for m in emulator.messages(chat_id)}
+async def _cast(emulator: Emulator, *, group: bool) -> _Cast:
+    if not group:
+        you = emulator.add_user("You")
+        return _Cast(you, {"you": you})
+    # All three have written to the bot in private before, so it may write to them there.
+    you = emulator.add_user("You", started=True)
+    ann = emulator.add_user("Ann", started=True)
+    sam = emulator.add_user("Sam", started=True)
+    family = emulator.add_group("Family", members=[you, ann], admins=[sam])
+    # Sam adds the bot, as a family would, so the group sees the bot's greeting.
+    await emulator.remove_bot_from_group(family, by=sam)
+    await emulator.add_bot_to_group(family, by=sam)
+    return _Cast(you, {"you": you, "ann": ann, "sam": sam, "admin": sam}, family)
 
 
-async def _changes(
-    emulator: Emulator, chat_id: int, before: dict[int, tuple[str, object]]
-) -> list[BotMessage]:
-    """Bot messages that are new or changed since `before`, once the bot has gone quiet."""
+def _names(cast: _Cast) -> str:
+    return ", ".join(f"@{name}:" for name in cast.people if name != "you") or "no one else"
+
+
+def _speaker(cast: _Cast, text: str) -> tuple[User | None, str]:
+    """Who speaks ('@ann: ...' in group mode) and what they say."""
+    found = _SPEAKER.fullmatch(text) if cast.group else None
+    if found is None:
+        return cast.you, text
+    return cast.people.get(found.group(1).lower()), found.group(2).strip()
+
+
+def _lines(stdin: TextIO) -> asyncio.Queue[str | None]:
+    """Lines of input, read by a daemon thread: a blocked read must never keep the process alive
+    after Ctrl-C (a thread of the loop's executor would be waited for)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in iter(stdin.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="b12bot-chat-input", daemon=True).start()
+    return queue
+
+
+async def _next_line(lines: asyncio.Queue[str | None], stop: asyncio.Event) -> str | None:
+    """The next line, or None at end of input or on Ctrl-C."""
+    reading = asyncio.ensure_future(lines.get())
+    stopping = asyncio.ensure_future(stop.wait())
+    done, pending = await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return reading.result() if reading in done and not stop.is_set() else None
+
+
+async def _watch(emulator: Emulator, screen: _Screen) -> None:
+    """Print what the bot sends on its own while nobody types (a reminder firing, a follow-up)."""
+    while True:
+        await asyncio.sleep(IDLE_LOOK)
+        async with screen.lock:
+            if not screen.changes(emulator):
+                continue
+            messages = await _settled(emulator, screen)
+            if screen.interactive:
+                screen.out.write("\n")
+            screen.show(messages)
+            screen.prompt()
+
+
+async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) -> None:
+    """`speaker` writes `text` in their chat, or presses a button (`#N`, `#M.N`)."""
+    async with screen.lock:
+        screen.show(screen.changes(emulator))  # anything that came since the last look
+        press = _PRESS.fullmatch(text)
+        if press:
+            if not await _press(emulator, screen, speaker, press):
+                return
+        else:
+            await emulator.send_message(speaker, text, chat=screen.cast.group)
+        messages = await _settled(emulator, screen)
+        if not messages and screen.cast.group and not press and not text.startswith("/"):
+            screen.out.write(
+                "(no reply: in a group the bot reads commands, @mentions and replies to it)\n\n"
+            )
+        screen.show(messages)
+
+
+async def _press(emulator: Emulator, screen: _Screen, speaker: User, press: re.Match[str]) -> bool:
+    """Press the button; False (after saying why) when there is no such button."""
+    message_number, button_number = press.group(1), int(press.group(2))
+    visible = {speaker.id} | ({screen.cast.group.id} if screen.cast.group else set())
+    if message_number is None:
+        message = next(
+            (m for m in reversed(screen.numbered) if m.chat_id in visible and not m.deleted), None
+        )
+    else:
+        index = int(message_number)
+        message = screen.numbered[index - 1] if 1 <= index <= len(screen.numbered) else None
+        if message is None or message.deleted or message.chat_id not in visible:
+            screen.out.write(f"(there is no message #{index} with buttons here)\n")
+            return False
+    flat = [button for row in message.buttons for button in row] if message else []
+    if not 1 <= button_number <= len(flat):
+        screen.out.write(f"(there is no button {button_number})\n")
+        return False
+    query = await emulator.press_button(speaker, message, index=button_number - 1)
+    answer = await emulator.wait_for_callback_answer(query, timeout=PATIENCE)
+    if answer.get("text"):
+        screen.out.write(f"(bot: {answer['text']})\n")
+    return True
+
+
+async def _settled(emulator: Emulator, screen: _Screen) -> list[BotMessage]:
+    """Bot messages that are new or changed, once the bot has gone quiet (or PATIENCE ran out)."""
     started = last_change = time.monotonic()
     changed: list[BotMessage] = []
     while True:
         now = time.monotonic()
-        current = [
-            m for m in emulator.messages(chat_id) if before.get(m.message_id) != (m.html, m.buttons)
-        ]
-        if len(current) != len(changed) or [m.html for m in current] != [m.html for m in changed]:
+        current = screen.changes(emulator)
+        if [(m.message_id, m.html) for m in current] != [(m.message_id, m.html) for m in changed]:
             changed, last_change = current, now
         if (changed and now - last_change >= QUIET) or now - started >= PATIENCE:
             return changed
         await asyncio.sleep(0.02)
 
 
-def _show(message: BotMessage, *, only_buttons: bool = False) -> str:
+def _render(message: BotMessage, label: str, number: int | None, only_buttons: bool) -> str:
     body = (
         "(buttons updated)"
         if only_buttons
@@ -114,7 +294,7 @@ def _show(message: BotMessage, *, only_buttons: bool = False) -> str:
         if message.html
         else message.text
     )
-    lines = [f"bot> {body}"]
+    lines = [f"{label}{f' #{number}' if number else ''}> {body}"]
     document = message.payload.get("document")
     if document:  # what /export sends: name and size (the bytes stay with the emulator)
         lines.append(f"  📎 {document['file_name']} ({document['file_size']:,} bytes)")

@@ -153,14 +153,15 @@ def webhook() -> int:
     return _until_signalled(lambda stop: serve(build_application(settings), settings, stop=stop))
 
 
-def chat(stdin: TextIO, stdout: TextIO) -> int:
-    """Chat with the real bot in the terminal, offline, through the local Bot API emulator."""
-    import asyncio
+def chat(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> int:
+    """Chat with the real bot in the terminal, offline, through the local Bot API emulator.
 
+    `group` plays a family group of three (you, a member and an admin) instead of a private chat.
+    """
     from bot.chat import converse
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(converse(stdin, stdout))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the chat has started
+        asyncio.run(converse(stdin, stdout, group=group))
     return 0
 
 
@@ -185,7 +186,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "dispatch", help="send due reminders only (beside webhook workers, to scale out)"
     )
-    commands.add_parser("chat", help="chat with the bot in this terminal, offline, no token needed")
+    chatting = commands.add_parser(
+        "chat", help="chat with the bot in this terminal, offline, no token needed"
+    )
+    chatting.add_argument(
+        "--group",
+        action="store_true",
+        help="a family group: you, Ann (a member) and Sam (an admin); '@ann: text' speaks as Ann",
+    )
     return parser
 
 
@@ -198,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": run,
         "webhook": webhook,
         "dispatch": dispatch,
-        "chat": lambda: chat(sys.stdin, sys.stdout),
+        "chat": lambda: chat(sys.stdin, sys.stdout, group=args.group),
     }
     try:
         return commands[args.command]()

@@ -1,27 +1,130 @@
-"""`b12bot chat` with piped input: a scripted conversation through the emulator, as a user runs it."""
+"""`b12bot chat` as a person runs it: piped input, a terminal (pty) and Ctrl-C, through the
+emulator and the real bot."""
 
+import os
+import pty
+import select
+import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+
+CHAT = [sys.executable, "-m", "bot.cli", "chat"]
 
 
-def test_a_scripted_conversation() -> None:
-    script = "how often do I need my b12 jab?\n#5\n#99\nmy face is swelling after the jab\n/quit\nnever read\n"
+def _chat(script: str, *flags: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
-        input=script,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [*CHAT, *flags], input=script, capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "bot> Hello You!" in out  # /start is sent for you
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def test_a_scripted_conversation_presses_buttons_of_the_latest_and_of_earlier_messages() -> None:
+    script = (
+        "how often do I need my b12 jab?\n#5\n#99\n#1.2\n#9.1\n"
+        "my face is swelling after the jab\n/quit\nnever read\n"
+    )
+    out = _chat(script)
+    assert "bot #1> Hello You!" in out  # /start is sent for you; its buttons are message #1
     assert "you> how often do I need my b12 jab?" in out
-    assert "bot> How often are B12 injections given?" in out
-    assert "(bot: Thanks for telling me. 🙏)" in out
-    assert "bot> (buttons updated)" in out
+    assert "bot #2> How often are B12 injections given?" in out
+    assert "(bot: Thanks for telling me. 🙏)" in out  # #5: 👍 on the latest message (#2)
+    assert "bot #2> (buttons updated)" in out
     assert "(there is no button 99)" in out
+    # #1.2 presses button 2 (Browse topics) of the greeting, two messages back
+    assert "you> #1.2\nbot #3> 📚 Topics: pick one." in out
+    assert "(there is no message #9 with buttons here)" in out
     assert "bot> 🚨 This could be an emergency" in out
     assert "never read" not in out
-    assert "Traceback" not in result.stderr
+
+
+def test_a_reminder_that_fires_while_you_are_idle_is_printed_when_it_arrives() -> None:
+    due = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%H:%M")
+    process = subprocess.Popen(
+        CHAT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        process.stdin.write(f"/timezone UTC\n/remind every day at {due}\n")
+        process.stdin.flush()  # and say nothing more: the reminder must come by itself
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "💉 Injection reminder" in line:
+                break
+        assert any(f"Reminder set: every day at {due}" in line for line in seen), "".join(seen)
+        reminder = seen[-1]
+        assert reminder.startswith("bot #2> 💉 Injection reminder"), "".join(seen)
+        process.stdin.write("#1\n")  # its Taken button: the latest message with buttons
+        process.stdin.close()
+        rest = process.stdout.read()
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert "you> #1" in rest
+    assert "Traceback" not in process.stderr.read()
+
+
+def test_ctrl_c_in_a_terminal_leaves_cleanly() -> None:
+    pid, terminal = pty.fork()  # the child's controlling terminal is the pty, as in a shell
+    if pid == 0:
+        os.execv(sys.executable, CHAT)
+    status = None
+    try:
+        screen = _read_until(terminal, b"you> ")
+        assert b"Hello You!" in screen
+        os.write(terminal, b"\x03")  # the terminal turns Ctrl-C into SIGINT
+        screen += _read_until(terminal, None)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(terminal)
+        if status is None:  # it hung: do not leave it running
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) in (0, 130)
+    assert b"Traceback" not in screen
+    assert b"KeyboardInterrupt" not in screen
+
+
+def _read_until(fd: int, marker: bytes | None) -> bytes:
+    """What the terminal shows until `marker` appears (or, with None, until the program ends)."""
+    screen = b""
+    while marker is None or marker not in screen:
+        ready, _, _ = select.select([fd], [], [], 120)
+        assert ready, screen
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the program ended and closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    return screen
+
+
+def test_group_mode_plays_a_family_of_three() -> None:
+    script = (
+        "@admin: /timezone London\n"
+        "/remind every 4 weeks at 09:00 for Mum\n"
+        "#1\n"  # you set it, so you confirm that the group may see it
+        "@ann: /taken for Mum yesterday at 9am\n"
+        "@ann: how are you\n"
+        "@bob: hi\n"
+        "@admin: /forget\n"
+        "#1\n"  # you are not an admin: pressing Sam's Yes keeps the group's data
+        "@admin: #1\n"
+    )
+    out = _chat(script, "--group")
+    assert "'@ann: text'" in out  # the help says how to speak as the others
+    assert "'@admin:'" in out
+    assert "bot> Hello everyone!" in out  # Sam added the bot to the group
+    assert "you> @admin: /timezone London\nbot> 🌍 Time zone set to Europe/London" in out
+    assert "bot #1> Before I save this: a reminder in this group shows Mum's treatment" in out
+    assert "bot> ✅ Reminder set for Mum: every 4 weeks at 09:00 (Europe/London)" in out
+    assert "bot #2> ✅ Logged: Mum's injection taken at" in out
+    assert "(no reply: in a group the bot reads commands, @mentions and replies to it)" in out
+    assert "(nobody called @bob: try @ann:, @sam:, @admin:)" in out
+    assert "(bot: Only a group admin can delete the group's data.)" in out
+    assert "(bot: Deleted.)" in out
+    assert "I have deleted everything I stored about this group." in out
