@@ -183,3 +183,31 @@ async def test_delete_asks_first_and_keep_changes_nothing(emulator, app) -> None
     assert await services(app).store.reminders(sam.id) == []
     await press(emulator, sam, listed, text="« All reminders")
     assert "No reminders here yet" in listed.text
+
+
+async def test_the_same_reminder_for_the_same_person_is_refused_plainly(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    await say(emulator, sam, "/remind every 4 weeks at 10:00 for Mum")
+    again = await say(emulator, sam, "/remind every 4 weeks at 10am for mum")
+    assert "already a reminder every 4 weeks at 10:00 for Mum" in again.text
+    assert "Nothing was saved" in again.text
+    assert "next Mon 30 Nov 10:00" in again.text
+    dad = await say(emulator, sam, "/remind every 4 weeks at 10:00 for Dad")  # someone else: fine
+    assert "Reminder set" in dad.text
+    mine = await say(emulator, sam, "/remind every 4 weeks at 10:00")  # and for Sam: fine
+    assert "Reminder set" in mine.text
+    assert len(await services(app).store.reminders(sam.id)) == 3
+
+
+async def test_a_duplicate_in_a_group_is_refused_before_asking_consent(emulator, app) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone London", chat=group)
+    consent = await say(emulator, tom, "/remind every day at 9 for Mum", chat=group)
+    await press(emulator, tom, consent, text="Yes, show it here")
+    await emulator.wait_for_messages(group.id, count=1)
+    again = await say(emulator, tom, "/remind every day at 09:00 for Mum", chat=group)
+    assert "already a reminder" in again.text
+    assert not again.buttons
+    assert len(await services(app).store.reminders(group.id)) == 1

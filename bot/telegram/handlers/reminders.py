@@ -217,6 +217,18 @@ async def remind_line(
         context.chat_data[PENDING_REMIND] = text
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
+    if (same := await _same_reminder(found, update.effective_chat.id, parsed)) is not None:
+        await _reply(
+            update,
+            found.renderer.message(
+                "reminder_duplicate",
+                description=parsed.rule.describe(),
+                for_whom=same.for_whom,
+                next_due=local_time(same.next_due_at, same.timezone),
+                paused=not same.active,
+            ),
+        )
+        return
     if _is_group(update):
         context.chat_data[PENDING_SHARE] = (parsed, zone, _asker(update))
         await _reply(
@@ -228,6 +240,19 @@ async def remind_line(
         )
         return
     await _save(update, found, parsed, zone)
+
+
+async def _same_reminder(found: Services, chat_id: int, parsed: Parsed) -> ReminderRow | None:
+    """A reminder here with the same rule for the same person: a second would remind twice."""
+    rule, name = parsed.rule.to_text(), (parsed.for_whom or "").casefold()
+    return next(
+        (
+            row
+            for row in await found.store.reminders(chat_id)
+            if row.rule == rule and (row.for_whom or "").casefold() == name
+        ),
+        None,
+    )
 
 
 async def _save(
