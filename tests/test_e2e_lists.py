@@ -211,3 +211,34 @@ async def test_a_duplicate_in_a_group_is_refused_before_asking_consent(emulator,
     assert "already a reminder" in again.text
     assert not again.buttons
     assert len(await services(app).store.reminders(group.id)) == 1
+
+
+async def test_not_helpful_offers_other_words_and_the_related_topics(emulator, app, faq) -> None:
+    sam = emulator.add_user("Sam")
+    answer = await say(emulator, sam, "how often do I need my b12 jab?")
+    related = faq.catalog.topics["frequency"].related
+    await emulator.press_button(sam, answer, text="👎 Not helpful")
+    [offer] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "other words" in offer.text
+    assert [data for row in offer.buttons for _, data in row] == [
+        "h:ask",
+        *(f"t:{topic}" for topic in related),
+        "m:",
+    ]
+    assert (await services(app).store.feedback_counts())[("frequency", False)] == 1
+    query = await emulator.press_button(sam, offer, text="✍️ Ask in other words")
+    await emulator.wait_for_callback_answer(query)
+    [prompt] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "your own words" in prompt.text
+    query = await emulator.press_button(sam, offer, index=1)
+    await emulator.wait_for_callback_answer(query)
+    [opened] = await emulator.wait_for_messages(sam.id, count=1)
+    assert opened.text.startswith(faq.catalog.topics[related[0]].title)
+
+
+async def test_helpful_offers_nothing_more(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    answer = await say(emulator, sam, "how often do I need my b12 jab?")
+    await press(emulator, sam, answer, text="👍 Helpful")
+    # The next message is the reply to /help, not an offer that came after the 👍.
+    assert "How to use me" in (await say(emulator, sam, "/help")).text

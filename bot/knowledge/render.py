@@ -27,6 +27,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "help": {},
     "ask_usage": {},
     "ask_prompt": {},
+    "answer_unhelpful": {},
     "topics": {},
     "long_message": {"limit": 1500},
     "not_text": {},

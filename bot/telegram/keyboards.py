@@ -191,6 +191,14 @@ def answer_keyboard(
     return _markup(rows)
 
 
+def unhelpful_keyboard(related: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """After a 👎: ask again in other words, the answer's related topics, or the whole menu."""
+    rows: list[list[tuple[str, Button]]] = [[("✍️ Ask in other words", Home("ask"))]]
+    rows += [[(f"➡️ {c.label}", OpenTopic(c.topic))] for c in related]
+    rows.append([("📚 Browse all topics", Menu(None))])
+    return _markup(rows)
+
+
 def clarify_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     """The candidate topics, then a way out to the whole menu."""
     rows: list[list[tuple[str, Button]]] = [[(c.label, PickTopic(c.topic))] for c in choices]

@@ -16,6 +16,7 @@ from bot.telegram.keyboards import (
     answer_keyboard,
     decode,
     menu_keyboard,
+    unhelpful_keyboard,
 )
 from bot.telegram.replies import keyboard_for, send_topic
 from bot.telegram.services import services
@@ -46,6 +47,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer("Thanks for telling me. 🙏")
             related = found.renderer.answer(catalog.topics[topic]).choices
             await _edit_markup(query, answer_keyboard(topic, related, with_feedback=False))
+            if not helpful:  # the answer missed: offer a way on rather than a dead end
+                await message.reply_html(
+                    found.renderer.message("answer_unhelpful"),
+                    reply_markup=unhelpful_keyboard(related),
+                )
         case Menu(section):
             await query.answer()
             await _edit_markup(query, menu_keyboard(catalog, section))
