@@ -307,6 +307,21 @@ def test_layout_without_clinician_line_is_reported(content: Path) -> None:
     assert any("does not end with the clinician line" in p for p in problems)
 
 
+def test_clinician_line_on_a_non_medical_topic_is_reported(content: Path) -> None:
+    layout = content / "templates" / "answer.j2"
+    always = '{% include "_clinician.j2" %}'
+    layout.write_text(
+        layout.read_text().replace(
+            '{% if topic.medical %}{% include "_clinician.j2" %}{% endif %}', always
+        )
+    )
+    problems = check(load_catalog(content))
+    assert any(
+        "about.yaml: answer: ends with the clinician line, which only medical answers carry" in p
+        for p in problems
+    )
+
+
 def test_command_exits_non_zero_naming_the_file(content: Path) -> None:
     path = content / "topics" / "jab-basics.yaml"
     path.write_text(path.read_text().replace("id: jab-basics", "id: jab-wrong"))

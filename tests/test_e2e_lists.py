@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import offline_settings
+from bot.knowledge.telegram_html import visible_text
 from bot.telegram.app import build_application, running
 from tests.test_e2e_reminders import START, Clock, press, say, services
 
@@ -242,3 +243,22 @@ async def test_helpful_offers_nothing_more(emulator, app) -> None:
     await press(emulator, sam, answer, text="👍 Helpful")
     # The next message is the reply to /help, not an offer that came after the 👍.
     assert "How to use me" in (await say(emulator, sam, "/help")).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "carries"),
+    [
+        ("/about", False),
+        ("/privacy", False),
+        ("how do reminders work here?", False),
+        ("how often do I need my b12 jab?", True),
+        ("what's the weather in leeds", True),  # the fallback: it may have been a medical question
+    ],
+)
+async def test_the_clinician_line_only_where_it_means_something(
+    emulator, app, renderer, typed, carries
+) -> None:
+    sam = emulator.add_user("Sam")
+    reply = await say(emulator, sam, typed)
+    line = visible_text(renderer.clinician_line)
+    assert reply.text.rstrip().endswith(line) == carries

@@ -9,12 +9,14 @@ from bot.knowledge.telegram_html import check_entities, visible_text
 DOSE_NUMBER = re.compile(r"\b\d+(\.\d+)?\s*(ml|mL)\b")
 
 
-def test_every_topic_renders_valid_html_ending_with_the_clinician_line(catalog, renderer) -> None:
+def test_every_topic_renders_valid_html_and_medical_ones_end_with_the_clinician_line(
+    catalog, renderer
+) -> None:
     clinician = visible_text(renderer.clinician_line)
     for topic in catalog.topics.values():
         reply = renderer.answer(topic)
         assert check_entities(reply.html) == [], topic.id
-        assert visible_text(reply.html).endswith(clinician), topic.id
+        assert visible_text(reply.html).endswith(clinician) == topic.medical, topic.id
         assert reply.kind is Kind.ANSWER
         assert reply.topic == topic.id
         assert [c.topic for c in reply.choices] == list(topic.related)

@@ -3,7 +3,8 @@
 Loading (catalog.py) rejects malformed files; this finds content that loads but would break a
 rule: markup Telegram refuses, answers too long for a phone screen or too hard to read on one,
 uncited paragraphs, citations out of order, sources a patient should not be sent to (see
-sources.py), a missing topic, a reply not ending with the clinician line.
+sources.py), a missing topic, a medical answer, clarify or fallback not ending with the
+clinician line, or a `medical: false` topic (about the bot, privacy) that carries it anyway.
 """
 
 from __future__ import annotations
@@ -97,8 +98,12 @@ def _topic_problems(topic: Topic, renderer: Renderer, rules: SourceRules) -> lis
         problems.append(
             ("answer", f"the whole message is over Telegram's {MAX_MESSAGE_CHARS} characters")
         )
-    if not message.rstrip().endswith(visible_text(renderer.clinician_line)):
-        problems.append(("answer", "the rendered reply does not end with the clinician line"))
+    if message.rstrip().endswith(visible_text(renderer.clinician_line)) != topic.medical:
+        problems.append(
+            ("answer", "the rendered reply does not end with the clinician line")
+            if topic.medical
+            else ("answer", "ends with the clinician line, which only medical answers carry")
+        )
     if topic.medical:
         if (reading := grade(body)) > MAX_GRADE:
             problems.append(("answer", _too_hard(reading)))

@@ -1,6 +1,8 @@
 """Pour topics and outcomes into the Jinja2 layouts, producing Telegram HTML.
 
-The layouts, not the topics, end every reply with the clinician line, so no answer can forget it.
+The layouts, not the topics, end every medical answer, clarify and fallback with the clinician
+line, so none can forget it; a `medical: false` topic (about the bot, privacy, how reminders work)
+goes without, since there it would mean nothing.
 Replies carry their buttons as plain choices; turning them into a Telegram keyboard is the
 Telegram layer's job.
 """
