@@ -61,9 +61,15 @@ async def test_a_fixed_offset_is_accepted_with_a_daylight_saving_note(
 async def test_a_fixed_offset_places_reminders_at_that_offset(emulator, app) -> None:
     sam = emulator.add_user("Sam")
     await say(emulator, sam, "/timezone UTC-4")
-    await say(emulator, sam, "/remind every day at 09:00")
+    saved = await say(emulator, sam, "/remind every day at 09:00")
     [row] = await services(app).store.reminders(sam.id)
     assert row.next_due_at == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+    # Shown as the offset the person typed, never as tzdata's inverted Etc/GMT+4.
+    assert "(UTC-04:00)" in saved.text
+    for command in ("/taken", "/history"):
+        shown = (await say(emulator, sam, command)).text
+        assert "UTC-04:00" in shown
+        assert "Etc/" not in shown
 
 
 @pytest.mark.parametrize(("typed", "first"), [("EST", "US Eastern"), ("ist", "India")])

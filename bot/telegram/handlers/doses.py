@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.reminders.offsets import zone_label
 from bot.reminders.rules import Rule, first_due, month_first, next_due
 from bot.reminders.store import DoseRow, ReminderRow
 from bot.reminders.taken_log import Logged
@@ -128,7 +129,7 @@ async def _confirm(
         "taken_logged",
         at=local_time(dose.acted_at, shown_zone),
         for_whom=name,
-        zone=shown_zone,
+        zone=zone_label(shown_zone),
         answered=local_time(dose.due_at, shown_zone) if logged.how != "alone" else None,
         next_due=local_time(fresh.next_due_at, fresh.timezone) if fresh else None,
     )
@@ -212,7 +213,7 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (
             r.for_whom,
             local_time(r.next_due_at, r.timezone),
-            r.timezone if r.timezone != zone else None,
+            zone_label(r.timezone) if r.timezone != zone else None,
         )
         for r in coming
     ]
@@ -223,7 +224,7 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             lines=lines,
             next_due=next_due,
             last_site=await found.store.last_site(chat_id),
-            zone=zone,
+            zone=zone_label(zone),
         ),
     )
 

@@ -284,7 +284,7 @@ async def _save(
             description=parsed.rule.describe(),
             for_whom=parsed.for_whom,
             next_due=local_time(due, zone),
-            zone=zone,
+            zone=zone_label(zone),
         )
     )
 
