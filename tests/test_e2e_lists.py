@@ -88,6 +88,14 @@ async def test_an_abbreviation_is_explained_and_its_places_offered_first(
     assert (await services(app).store.chat(sam.id)).timezone != "UTC"
 
 
+async def test_an_offset_no_zone_keeps_all_year_says_so(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    reply = await say(emulator, sam, "/timezone UTC-3:30")
+    assert "No time zone stays at UTC-03:30 all year" in reply.text
+    assert "UK (London)" in labels(reply)
+    assert await services(app).store.chat(sam.id) is None
+
+
 async def test_an_unreadable_zone_says_why_and_shows_the_picker(emulator, app) -> None:
     sam = emulator.add_user("Sam")
     reply = await say(emulator, sam, "/timezone Narnia")

@@ -67,6 +67,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "needs_timezone": {},
     "timezone_set": {"zone": "UTC+05:30", "fixed": True, "kept_as": "Asia/Kolkata", "to_move": 2},
     "timezone_abbreviation": {"text": "<EST>"},
+    "timezone_unkept": {"offset": "UTC-03:30"},
     "timezone_moved": {"count": 2, "zone": "America/New_York"},
     "timezone_not_moved": {"count": 1},
     "timezone_unknown": {"text": "<Mars>"},

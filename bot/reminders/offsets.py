@@ -68,10 +68,11 @@ PICKABLE_ZONES: frozenset[str] = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Fixed:
-    """A fixed offset: how to show it ('UTC+05:30') and the zone that keeps it all year."""
+    """A fixed offset: how to show it ('UTC+05:30') and the zone that keeps it all year, None
+    when no zone does (UTC-03:30 is only Newfoundland's, which changes its clocks)."""
 
     label: str
-    zone: str
+    zone: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +99,7 @@ def read_fixed(text: str) -> Fixed | None:
         offset = -offset
     if not _EARLIEST <= offset <= _LATEST:
         return None
-    zone = _zone_keeping(offset)
-    return None if zone is None else Fixed(offset_label(offset), zone)
+    return Fixed(offset_label(offset), _zone_keeping(offset))
 
 
 def read_abbreviation(text: str) -> Abbreviation | None:

@@ -105,8 +105,12 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     zone = resolve_zone(text)
     if zone is not None:
         await set_zone(update, context, zone)
-    elif (fixed := read_fixed(text)) is not None:
+    elif (fixed := read_fixed(text)) is not None and fixed.zone is not None:
         await set_zone(update, context, fixed.zone, fixed)
+    elif fixed is not None:
+        await _reply(
+            update, found.renderer.message("timezone_unkept", offset=fixed.label), zone_keyboard()
+        )
     elif (abbreviation := read_abbreviation(text)) is not None:
         await _reply(
             update,
