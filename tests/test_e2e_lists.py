@@ -161,7 +161,7 @@ async def test_reminders_is_one_message_with_a_button_to_open_each(emulator, app
     assert "(Europe/London)" in rows[0]  # not the chat's zone any more: it says which
     assert "(" not in rows[3]  # the chat's own zone goes without saying
     assert labels(listed) == [
-        "1. Open: every day at 09:00",
+        "1. every day at 09:00",
         "2. Mum: every 4 weeks at 10:00",
         "3. Dad: every week at 08:00",
         "4. Dad: every day at 21:00",

@@ -340,8 +340,8 @@ async def _listing(found: Services, chat_id: int) -> tuple[str, InlineKeyboardMa
         for row in rows
     ]
     buttons = [
-        (row.id, f"{number}. {row.for_whom or 'Open'}: {Rule.from_text(row.rule).describe()}")
-        for number, row in enumerate(rows, start=1)
+        (row.id, f"{number}. {f'{row.for_whom}: ' if row.for_whom else ''}{line['description']}")
+        for number, (row, line) in enumerate(zip(rows, shown, strict=True), start=1)
     ]
     return found.renderer.message("reminders_list", rows=shown), reminders_keyboard(buttons)
 
