@@ -61,6 +61,26 @@ async def test_buttons_all_the_way_say_when_the_first_reminder_comes(emulator, a
     assert "The first reminder comes Mon 14 Dec 09:00" in saved.text
 
 
+async def test_three_times_a_week_is_monday_wednesday_and_friday(emulator, app) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    at = await choose(emulator, user, often, "3 times a week")
+    assert "3 times a week. At what time?" in at.text
+    start = await choose(emulator, user, at, "09:00")
+    saved = await choose(emulator, user, start, "Tomorrow")  # Tue 1 Dec: Wednesday comes first
+    assert "every Monday, Wednesday and Friday at 09:00" in saved.text
+    assert "The first reminder comes Wed 2 Dec 09:00" in saved.text
+    [reminder] = await services(app).store.reminders(user.id)
+    assert reminder.rule == "wd135@09:00"
+
+
+async def test_typed_weekdays_are_named_with_capitals(emulator, app) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    at = await say(emulator, user, "every tue and thu")
+    assert "Every Tuesday and Thursday. At what time?" in at.text
+
+
 async def test_today_is_not_offered_once_its_time_has_passed(emulator, app) -> None:
     user = await sam(emulator)
     often = await say(emulator, user, "/remind")

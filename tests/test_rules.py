@@ -138,7 +138,7 @@ INVALID = [
     ("   \n\t ", "text", ""),
     ("every day at 9am " + "please " * 40, "text", ""),
     ("at 9am", "frequency", "every 4 weeks"),
-    ("every tuesday at 9am", "frequency", "every tuesday"),
+    ("every blursday at 9am", "frequency", "every blursday"),
     ("every 4 at 9am", "frequency", "every 4"),
     ("every 0 days at 9am", "frequency", "every 0 days"),
     ("every 366 days at 9am", "frequency", "every 366 days"),
@@ -555,7 +555,11 @@ def reference_first_due(
 ) -> datetime:
     """Walk the whole series from the start with plain date arithmetic."""
     for k in range(100_000):
-        if rule.unit == "month":
+        if rule.weekdays:
+            day = start + timedelta(days=k)
+            if day.weekday() not in rule.weekdays:
+                continue
+        elif rule.unit == "month":
             index = start.month - 1 + k * rule.every
             year, month = start.year + index // 12, index % 12 + 1
             last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
@@ -834,3 +838,176 @@ def test_nine_in_the_evening_written_with_pm_is_not_read_twice() -> None:
     problem = parse("every day at 9pm in the morning", today=TODAY)
     assert isinstance(problem, Problem)
     assert problem.part == "time"
+
+
+# ---------------------------------------------------------------------------------------------
+# Set weekdays: "3 times a week" (issue 11, loading schedules)
+# ---------------------------------------------------------------------------------------------
+
+MON_WED_FRI = (0, 2, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "weekdays"),
+    [
+        ("3 times a week at 9am", MON_WED_FRI),
+        ("three times a week at 9am", MON_WED_FRI),
+        ("every monday, wednesday and friday at 9am", MON_WED_FRI),
+        ("every Friday, Monday and Wednesday at 9am", MON_WED_FRI),
+        ("on mon wed fri at 09:00", MON_WED_FRI),
+        ("every week on monday and thursday at 9", (0, 3)),
+        ("every tuesday at 9am", (1,)),
+        ("every sun & sat at 9am", (5, 6)),
+    ],
+)
+def test_set_weekdays_are_understood(text: str, weekdays: tuple[int, ...]) -> None:
+    assert parse(text, today=TODAY) == Parsed(Rule("week", 1, 9, 0, weekdays), TODAY, None, None)
+
+
+def test_set_weekdays_keep_a_start_name_and_zone() -> None:
+    parsed = parse("3 times a week at 7pm for Mum from next week in London", today=TODAY)
+    assert parsed == Parsed(Rule("week", 1, 19, 0, MON_WED_FRI), date(2026, 11, 23), "Mum", LONDON)
+
+
+def test_one_weekday_after_on_is_still_a_start_date() -> None:
+    parsed = parse("every 2 weeks on thursday at 9", today=TODAY)
+    assert parsed == Parsed(Rule("week", 2, 9, 0), date(2026, 11, 26), None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "says"),
+    [
+        ("every 2 weeks on mon and thu at 9am", "frequency", "every week"),
+        ("every day on mon wed at 9am", "frequency", "every week"),
+        ("3 times a week every monday at 9am", "weekdays", "the days twice"),
+        ("3 times a week", "time", "At what time"),
+    ],
+)
+def test_set_weekdays_that_cannot_be_kept_are_problems(text: str, part: str, says: str) -> None:
+    problem = parse(text, today=TODAY)
+    assert isinstance(problem, Problem)
+    assert (problem.part, says in problem.message) == (part, True)
+    assert isinstance(parse(problem.example.removeprefix("/remind "), today=TODAY), Parsed)
+
+
+@pytest.mark.parametrize(
+    ("rule", "described", "stored"),
+    [
+        (
+            Rule("week", 1, 9, 0, MON_WED_FRI),
+            "every Monday, Wednesday and Friday at 09:00",
+            "wd135@09:00",
+        ),
+        (Rule("week", 1, 21, 15, (0, 3)), "every Monday and Thursday at 21:15", "wd14@21:15"),
+        (Rule("week", 1, 8, 0, (6,)), "every Sunday at 08:00", "wd7@08:00"),
+        (
+            Rule("week", 1, 0, 5, tuple(range(7))),
+            "every Monday, Tuesday, Wednesday, Thursday, Friday, Saturday and Sunday at 00:05",
+            "wd1234567@00:05",
+        ),
+    ],
+)
+def test_set_weekdays_describe_and_store_themselves(
+    rule: Rule, described: str, stored: str
+) -> None:
+    assert rule.describe() == described
+    assert rule.to_text() == stored
+    assert Rule.from_text(stored) == rule
+
+
+@given(
+    st.sets(st.integers(0, 6), min_size=1).map(lambda days: tuple(sorted(days))),
+    st.integers(0, 23),
+    st.integers(0, 59),
+)
+def test_any_set_of_weekdays_round_trips(weekdays: tuple[int, ...], hour: int, minute: int) -> None:
+    rule = Rule("week", 1, hour, minute, weekdays)
+    assert Rule.from_text(rule.to_text()) == rule
+    parsed = parse(rule.describe(), today=TODAY)
+    assert isinstance(parsed, Parsed)
+    assert parsed.rule == rule
+
+
+@pytest.mark.parametrize(
+    "stored", ["wd@09:00", "wd31@09:00", "wd11@09:00", "wd8@09:00", "wd0@09:00", "2wd1@09:00"]
+)
+def test_from_text_refuses_weekdays_it_never_writes(stored: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - several messages, one meaning: not a rule
+        Rule.from_text(stored)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ("week", 2, 9, 0, (0,)),
+        ("day", 1, 9, 0, (0,)),
+        ("week", 1, 9, 0, (7,)),
+        ("week", 1, 9, 0, (2, 1)),
+    ],
+)
+def test_set_weekdays_cannot_be_made_invalid(fields: tuple) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - several messages, one meaning: not a rule
+        Rule(*fields)
+
+
+def test_three_a_week_keeps_nine_oclock_in_london_across_both_changes() -> None:
+    rule = Rule("week", 1, 9, 0, MON_WED_FRI)
+    spring = series(rule, LONDON, date(2026, 3, 25), utc(2026, 3, 20), 4)
+    assert spring == [
+        utc(2026, 3, 25, 9),
+        utc(2026, 3, 27, 9),
+        utc(2026, 3, 30, 8),
+        utc(2026, 4, 1, 8),
+    ]
+    autumn = series(rule, LONDON, date(2026, 10, 21), utc(2026, 10, 21), 4)
+    assert autumn == [
+        utc(2026, 10, 21, 8),
+        utc(2026, 10, 23, 8),
+        utc(2026, 10, 26, 9),
+        utc(2026, 10, 28, 9),
+    ]
+
+
+def test_set_weekdays_follow_the_dst_policy_in_london() -> None:
+    """Sundays at 01:30: 29 March has no 01:30 (moved to 02:30 BST, never skipped) and 25
+    October has two (the first, still BST, fires once)."""
+    rule = Rule("week", 1, 1, 30, (2, 6))  # Wednesday and Sunday
+    spring = series(rule, LONDON, date(2026, 3, 22), utc(2026, 3, 22), 4)
+    assert spring == [
+        utc(2026, 3, 22, 1, 30),
+        utc(2026, 3, 25, 1, 30),
+        utc(2026, 3, 29, 1, 30),
+        utc(2026, 4, 1, 0, 30),
+    ]
+    assert local(spring[2], LONDON).time() == time(2, 30)
+    autumn = series(rule, LONDON, date(2026, 10, 21), utc(2026, 10, 21), 3)
+    assert autumn == [utc(2026, 10, 21, 0, 30), utc(2026, 10, 25, 0, 30), utc(2026, 10, 28, 1, 30)]
+
+
+def test_set_weekdays_start_on_the_start_date_and_step_strictly() -> None:
+    rule = Rule("week", 1, 9, 0, MON_WED_FRI)
+    friday = utc(2026, 11, 20, 9)  # TODAY is a Friday; 09:00 in London is 09:00 UTC in November
+    assert first_due(rule, LONDON, TODAY, utc(2026, 11, 20, 8)) == friday
+    assert first_due(rule, LONDON, TODAY, friday) == friday
+    assert next_due(rule, LONDON, TODAY, friday) == utc(2026, 11, 23, 9)
+    assert first_due(rule, LONDON, date(2026, 11, 24), friday) == utc(2026, 11, 25, 9)
+
+
+@settings(deadline=None)
+@given(
+    st.sets(st.integers(0, 6), min_size=1).map(lambda days: tuple(sorted(days))),
+    st.sampled_from([0, 1, 2, 3, 9, 23]),
+    st.sampled_from([LONDON, NEW_YORK, SYDNEY, "Australia/Lord_Howe", "UTC"]),
+    st.dates(date(2026, 1, 1), date(2026, 12, 31)),
+    st.integers(-30 * 24 * 60, 240 * 24 * 60),
+)
+def test_set_weekdays_match_walking_the_days_from_the_start(
+    weekdays: tuple[int, ...], hour: int, zone: str, start: date, minutes: int
+) -> None:
+    rule = Rule("week", 1, hour, 30, weekdays)
+    now = datetime.combine(start, time(), tzinfo=UTC) + timedelta(minutes=minutes)
+    due = first_due(rule, zone, start, now)
+    assert due == reference_first_due(rule, zone, start, now, strict=False)
+    assert next_due(rule, zone, start, due) == reference_first_due(
+        rule, zone, start, due, strict=True
+    )

@@ -30,7 +30,7 @@ class GuidedReminder(Base):
     )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     step: Mapped[str] = mapped_column(String(8))
-    frequency: Mapped[str | None] = mapped_column(String(24))
+    frequency: Mapped[str | None] = mapped_column(String(80))  # 'every Monday, Tuesday...'
     at: Mapped[str | None] = mapped_column(String(5))
     start: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime]

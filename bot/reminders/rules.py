@@ -6,8 +6,9 @@ A rule is stored compactly ("4w@09:00") beside its IANA zone and start date; the
 asks `first_due` / `next_due` for the next UTC instant and stores it as `next_due_at`.
 
 Occurrences are anchored on the start date: every N days or weeks is start, start + N, ...;
-every N months keeps the start's day of the month. Each occurrence's local date comes first,
-then its local time is placed in the reminder's own zone. The written DST policy:
+every N months keeps the start's day of the month; set weekdays ("3 times a week" is Monday,
+Wednesday and Friday) are each of those days from the start on. Each occurrence's local date
+comes first, then its local time is placed in the reminder's own zone. The written DST policy:
 
 - A local time that does not exist (the spring-forward gap) moves forward by the length of
   the gap: 02:30 on the night New York springs forward is 03:30 EDT, 01:30 on the night
@@ -23,8 +24,9 @@ APScheduler's CalendarIntervalTrigger steps the calendar, but it cannot be given
 job: in a real zone it discards a date whose time falls in the gap (a weekly reminder would
 silently miss a week), and it skips months that lack the start's day. So it runs here in UTC,
 where no date is ever discarded, as the wall-clock calendar; months are stepped from the 1st
-and clamped to the start's day; and placing the wall-clock time in the real zone follows the
-policy above. Nothing here reads the clock: `today` and `now` are always passed in.
+and clamped to the start's day; set weekdays come from a CronTrigger in UTC the same way; and
+placing the wall-clock time in the real zone follows the policy above. Nothing here reads the
+clock: `today` and `now` are always passed in.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
+from apscheduler.triggers.cron import CronTrigger
 
 Unit = Literal["day", "week", "month"]
 Snooze = Literal["1h", "3h", "tomorrow"]
@@ -56,17 +59,24 @@ MAX_START_AHEAD = timedelta(days=366)
 
 _UNIT_LETTER: dict[Unit, str] = {"day": "d", "week": "w", "month": "m"}
 _LETTER_UNIT: dict[str, Unit] = {letter: unit for unit, letter in _UNIT_LETTER.items()}
-_STORED = re.compile(r"([1-9][0-9]{0,2})([dwm])@([0-9]{2}):([0-9]{2})")
+_STORED = re.compile(r"(?:([1-9][0-9]{0,2})([dwm])|wd([1-7]{1,7}))@([0-9]{2}):([0-9]{2})")
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+THREE_A_WEEK: tuple[int, ...] = (0, 2, 4)  # Monday, Wednesday and Friday: two days apart, mostly
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """How often and at what local time: the part of a reminder that repeats."""
+    """How often and at what local time: the part of a reminder that repeats.
+
+    `weekdays` (0 is Monday), when given, are the days of every week it falls on; the unit is
+    then a week and `every` 1.
+    """
 
     unit: Unit
     every: int
     hour: int
     minute: int
+    weekdays: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.unit not in MAX_EVERY:
@@ -75,15 +85,31 @@ class Rule:
             raise ValueError(f"every {self.unit} must be 1 to {MAX_EVERY[self.unit]}")
         if not (0 <= self.hour <= 23 and 0 <= self.minute <= 59):
             raise ValueError(f"{self.hour}:{self.minute} is not a time of day")
+        if self.weekdays and (
+            (self.unit, self.every) != ("week", 1)
+            or list(self.weekdays) != sorted(set(self.weekdays))
+            or not all(0 <= day <= 6 for day in self.weekdays)
+        ):
+            raise ValueError(f"weekdays {self.weekdays!r} must be distinct, in order, weekly")
 
     def describe(self) -> str:
-        """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00'."""
-        how_often = self.unit if self.every == 1 else f"{self.every} {self.unit}s"
+        """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00' or 'every
+        Monday, Wednesday and Friday at 09:00' (so "3 times a week" says which days)."""
+        if self.weekdays:
+            names = [_DAY_NAMES[day] for day in self.weekdays]
+            how_often = " and ".join([", ".join(names[:-1]), names[-1]] if names[1:] else names)
+        else:
+            how_often = self.unit if self.every == 1 else f"{self.every} {self.unit}s"
         return f"every {how_often} at {self.hour:02d}:{self.minute:02d}"
 
     def to_text(self) -> str:
-        """The compact form the database stores, e.g. '4w@09:00'."""
-        return f"{self.every}{_UNIT_LETTER[self.unit]}@{self.hour:02d}:{self.minute:02d}"
+        """The compact form the database stores, e.g. '4w@09:00', or 'wd135@09:00' for
+        Monday, Wednesday and Friday (ISO weekday numbers, so all seven fit the column)."""
+        if self.weekdays:
+            often = "wd" + "".join(str(day + 1) for day in self.weekdays)
+        else:
+            often = f"{self.every}{_UNIT_LETTER[self.unit]}"
+        return f"{often}@{self.hour:02d}:{self.minute:02d}"
 
     @classmethod
     def from_text(cls, text: str) -> Rule:
@@ -91,7 +117,10 @@ class Rule:
         stored = _STORED.fullmatch(text)
         if stored is None:
             raise ValueError(f"not a stored rule: {text[:40]!r}")
-        every, letter, hour, minute = stored.groups()
+        every, letter, days, hour, minute = stored.groups()
+        if days:
+            weekdays = tuple(int(day) - 1 for day in days)
+            return cls("week", 1, int(hour), int(minute), weekdays)
         return cls(_LETTER_UNIT[letter], int(every), int(hour), int(minute))
 
 
@@ -127,6 +156,7 @@ class Problem:
 _EXAMPLES = {
     "text": "/remind every 4 weeks at 09:00",
     "frequency": "/remind every 4 weeks at 09:00",
+    "weekdays": "/remind 3 times a week at 9am",
     "time": "/remind every 4 weeks at 9am",
     "start": "/remind monthly at 8am from tomorrow",
     "name": "/remind every 3 months at 10:30 for Mum",
@@ -136,6 +166,7 @@ _EXAMPLES = {
 }
 _SAID_TWICE = {
     "frequency": "how often",
+    "weekdays": "the days",
     "time": "a time",
     "start": "a start date",
     "name": "who it is for",
@@ -228,6 +259,14 @@ _ON_DAY = re.compile(
     re.IGNORECASE,
 )
 _ON_WEEKDAY = re.compile(rf"on(?= (?:(?:next|this) )?(?:{_WEEKDAY}){_END})", re.IGNORECASE)
+_ONE_WEEKDAY = rf"(?:{_WEEKDAY}){_END}"
+# "every monday and thursday", "on mon wed fri" (one day after "on" is a start date instead),
+# "3 times a week".
+_SET_WEEKDAYS = re.compile(
+    rf"(?:(?P<keyword>every|on) (?P<days>{_ONE_WEEKDAY}(?: (?:and |& )?{_ONE_WEEKDAY})*)"
+    rf"|(?P<three>(?:3|three) times (?:a |per |each )?week(?:ly)?)){_END}",
+    re.IGNORECASE,
+)
 
 _FOR = re.compile(rf"for{_END}", re.IGNORECASE)
 _NAME_MARKS = frozenset(" '’-.&")
@@ -244,7 +283,8 @@ _ABBREVIATION = re.compile(
 
 # A word where some part of the grammar begins: where a name, or a span not understood, ends.
 _PART_START = re.compile(
-    r"(?:every|daily|weekly|fortnightly|monthly|at|from|starting|on|for|in|noon|midday|midnight"
+    r"(?:every|daily|weekly|fortnightly|monthly|(?:3|three) times|at|from|starting|on|for|in"
+    r"|noon|midday|midnight"
     r"|no follow[- ]?up|follow[- ]?up|check"
     rf"|[0-9]{{1,2}}(?:[:.][0-9]{{2}}(?:{_MERIDIEM})?|{_MERIDIEM})){_END}"
     rf"|{_IANA.pattern}|{_ABBREVIATION.pattern}",
@@ -297,7 +337,7 @@ def parse(text: str, *, today: date, month_first: bool | None = None) -> Parsed 
     unit, every = found["frequency"]
     hour, minute = found["time"]
     return Parsed(
-        Rule(unit, every, hour, minute),
+        Rule(unit, every, hour, minute, found.get("weekdays", ())),
         found.get("start", today),
         found.get("name"),
         found.get("zone"),
@@ -340,6 +380,17 @@ def _read_parts(line: str, where: Where) -> dict[str, Any] | Problem:
                 "unknown", f"Sorry, I didn't understand {_quote(_unread(line, position))}."
             )
         position = end + 1
+    return _weekly(found)
+
+
+def _weekly(found: dict[str, Any]) -> dict[str, Any] | Problem:
+    """Set weekdays come every week: "every week on mon and thu" is fine, "every 2 weeks" not."""
+    if found.get("weekdays") and found.setdefault("frequency", ("week", 1)) != ("week", 1):
+        return _problem(
+            "frequency",
+            "Reminders on set days come every week, so give the days alone, like "
+            "“every monday and thursday at 9am”.",
+        )
     return found
 
 
@@ -368,6 +419,23 @@ def _read_frequency(line: str, position: int, where: Where) -> _Read:
             f"I can repeat every 1 to {MAX_EVERY[unit]} {unit}s, so {_quote(match[0])} won't work.",
         )
     return match.end(), (unit, every)
+
+
+def _read_weekdays(line: str, position: int, where: Where) -> _Read:
+    """'every monday, wednesday and friday', 'on mon wed fri', '3 times a week' (Mon, Wed, Fri)."""
+    match = _SET_WEEKDAYS.match(line, position)
+    if match is None:
+        return None
+    if match["three"]:
+        return match.end(), THREE_A_WEEK
+    days = [
+        _WEEKDAYS.index(word[:3].lower())
+        for word in match["days"].split(" ")
+        if word.lower() not in {"and", "&"}
+    ]
+    if match["keyword"].lower() == "on" and len(days) < 2:
+        return None
+    return match.end(), tuple(sorted(set(days)))
 
 
 def _read_time(line: str, position: int, where: Where) -> _Read:
@@ -624,6 +692,7 @@ def _read_followup(line: str, position: int, where: Where) -> _Read:
 
 
 _READERS: tuple[tuple[str, _Reader], ...] = (
+    ("weekdays", _read_weekdays),
     ("frequency", _read_frequency),
     ("time", _read_time),
     ("start", _read_start),
@@ -659,7 +728,6 @@ def _problem(part: str, message: str) -> Problem:
 # ---------------------------------------------------------------------------------------------
 
 _UNIT_ARGUMENT: dict[Unit, str] = {"day": "days", "week": "weeks", "month": "months"}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SNOOZE_DELAYS: dict[str, timedelta] = {"1h": timedelta(hours=1), "3h": timedelta(hours=3)}
 
 
@@ -707,21 +775,34 @@ def _local_dates(rule: Rule, start: date, near: date) -> Iterator[date]:
     Starting one step early keeps an occurrence whose time the gap pushed past midnight; jumping
     there directly keeps a years-old daily reminder as cheap as a new one.
     """
-    if rule.unit == "month":
-        months = (near.year - start.year) * 12 + near.month - start.month
-        skipped = max(0, months // rule.every - 1) * rule.every
-        index = start.month - 1 + skipped
-        anchor = date(start.year + index // 12, index % 12 + 1, 1)
+    trigger: CalendarIntervalTrigger | CronTrigger
+    if rule.weekdays:
+        anchor = max(start, near - timedelta(days=7))
+        trigger = CronTrigger(
+            day_of_week=",".join(_WEEKDAYS[day] for day in rule.weekdays),
+            hour=0,
+            minute=0,
+            start_date=datetime.combine(anchor, time(), tzinfo=UTC),
+            timezone=UTC,
+        )
     else:
-        step = rule.every * (7 if rule.unit == "week" else 1)
-        anchor = start + timedelta(days=max(0, (near - start).days // step - 1) * step)
-    trigger = CalendarIntervalTrigger(
-        **{_UNIT_ARGUMENT[rule.unit]: rule.every}, start_date=anchor, timezone=UTC
-    )
-    fire = trigger.get_next_fire_time(None, _EPOCH)  # no previous fire: the anchor itself
+        if rule.unit == "month":
+            months = (near.year - start.year) * 12 + near.month - start.month
+            skipped = max(0, months // rule.every - 1) * rule.every
+            index = start.month - 1 + skipped
+            anchor = date(start.year + index // 12, index % 12 + 1, 1)
+        else:
+            step = rule.every * (7 if rule.unit == "week" else 1)
+            anchor = start + timedelta(days=max(0, (near - start).days // step - 1) * step)
+        trigger = CalendarIntervalTrigger(
+            **{_UNIT_ARGUMENT[rule.unit]: rule.every}, start_date=anchor, timezone=UTC
+        )
+    # No previous fire: the first at or after the anchor; then each after the last (`now` only
+    # bounds the first of a CronTrigger, and a CalendarIntervalTrigger reads it for jitter alone).
+    fire = trigger.get_next_fire_time(None, datetime.combine(anchor, time(), tzinfo=UTC))
     while fire is not None:
         yield _clamped(fire.date(), start.day) if rule.unit == "month" else fire.date()
-        fire = trigger.get_next_fire_time(fire, _EPOCH)
+        fire = trigger.get_next_fire_time(fire, fire)
 
 
 def _clamped(first_of_month: date, day: int) -> date:

@@ -16,6 +16,7 @@ PATTERN: Final = re.compile(r"^n:")
 FREQUENCIES: Final = {
     "1d": "every day",
     "2d": "every other day",
+    "3x": "3 times a week",  # Monday, Wednesday and Friday: the confirmation names the days
     "1w": "every week",
     "2w": "every 2 weeks",
     "4w": "every 4 weeks",

@@ -56,7 +56,7 @@ def _day(moment: datetime) -> str:
 
 def _schedule_line(schedule: Schedule) -> str:
     parts = [
-        f"{schedule.description.capitalize()} ({schedule.zone})",
+        f"{schedule.description[:1].upper()}{schedule.description[1:]} ({schedule.zone})",
         f"from {schedule.start:%-d %b %Y}",
     ]
     if schedule.for_whom:
