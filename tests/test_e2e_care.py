@@ -13,14 +13,12 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
-from bot.config import offline_settings
 from bot.emulator import MessagesTimeout
 from bot.reminders.store import Base, make_engine
-from bot.telegram.app import build_application, running
 from tests.conftest import eventually
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.db_fixtures", "tests.e2e_app_fixtures"]
 pytestmark = pytest.mark.asyncio
 LINK = re.compile(r"https://t\.me/(\w+)\?start=carer_([A-Za-z0-9_-]{22})")
 
@@ -28,15 +26,6 @@ LINK = re.compile(r"https://t\.me/(\w+)\?start=carer_([A-Za-z0-9_-]{22})")
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
-
-
-@pytest.fixture
-async def app(emulator, faq, clock, database_url):
-    application = build_application(
-        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
-    )
-    async with running(application, polling=True):
-        yield application
 
 
 async def patient_with_reminder(emulator, line: str = "every day at 09:00"):

@@ -8,27 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import offline_settings
 from bot.knowledge.telegram_html import visible_text
-from bot.telegram.app import build_application, running
 from tests.test_e2e_reminders import START, Clock, press, say, services
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.db_fixtures", "tests.e2e_app_fixtures"]
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
-
-
-@pytest.fixture
-async def app(emulator, faq, clock, database_url):
-    application = build_application(
-        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
-    )
-    async with running(application, polling=True):
-        yield application
 
 
 def labels(message) -> list[str]:

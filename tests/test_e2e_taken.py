@@ -8,27 +8,17 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import offline_settings
 from bot.reminders.rules import Parsed, parse
-from bot.telegram.app import GROUP_COMMANDS, PRIVATE_COMMANDS, build_application, running
+from bot.telegram.app import GROUP_COMMANDS, PRIVATE_COMMANDS
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
 
-pytest_plugins = ["tests.db_fixtures"]
+pytest_plugins = ["tests.db_fixtures", "tests.e2e_app_fixtures"]
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
-
-
-@pytest.fixture
-async def app(emulator, faq, clock, database_url):
-    application = build_application(
-        offline_settings(emulator.token, emulator.base_url, database_url), faq, clock=clock
-    )
-    async with running(application, polling=True):
-        yield application
 
 
 async def sam_with(emulator, *lines: str):
