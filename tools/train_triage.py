@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.knowledge.catalog import TriageContent, load_catalog
-from bot.knowledge.triage import Triage
+from bot.knowledge.triage import SURE, Assessment, Triage
 from bot.knowledge.triage_model import MODEL_FILE, Thresholds, TriageModel, training_hash
 from bot.knowledge.triage_signs import words
 from bot.knowledge.triage_training import read_examples, train_model
@@ -25,33 +25,34 @@ TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl")
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 
 
-def signs_only(triage: Triage, texts: list[str], content: TriageContent) -> list[str]:
-    return [triage.by_signs(words(text, content)).level.value for text in texts]
+def signs_only(triage: Triage, texts: list[str], content: TriageContent) -> list[Assessment]:
+    return [triage.by_signs(words(text, content)) for text in texts]
 
 
 def main() -> int:
     content = load_catalog(ROOT / "content").triage
     examples = [example for path in TRAINING_SETS for example in read_examples(path)]
     # The signs need no model; a placeholder one that never fires keeps Triage whole.
-    never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0, 2.0), "")
-    signed = signs_only(Triage(content, never), [e.text for e in examples], content)
+    never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0), "")
+    by_signs = signs_only(Triage(content, never), [e.text for e in examples], content)
+    signed = [assessment.level.value for assessment in by_signs]
     model, probabilities = train_model(
         content, examples, signed, training_hash(*TRAINING_SETS, TRIAGE_YAML)
     )
     model.save(MODEL_FILE)
     cut = model.thresholds
     print(
-        f"trained on {len(examples)} examples; cut-offs: emergency {cut.emergency:.3f} "
-        f"(no sign: {cut.unsigned:.3f}), caution {cut.caution:.3f}; "
+        f"trained on {len(examples)} examples; cut-offs: emergency {cut.emergency:.3f}, "
+        f"caution {cut.caution:.3f}; "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
-    print("cross-validated (5 folds), signs + learned net:")
+    print("cross-validated (5 folds), signs + learned net, decided as triage.py decides:")
     for level in ("emergency", "caution", "none"):
         rows = [i for i, e in enumerate(examples) if e.level == level]
         decided = []
         for i in rows:
-            net_cut = cut.emergency if signed[i] == "caution" else cut.unsigned
-            if signed[i] == "emergency" or probabilities[i] >= net_cut:
+            needed = max(cut.emergency, SURE) if by_signs[i].talked_about else cut.emergency
+            if signed[i] == "emergency" or probabilities[i] >= needed:
                 decided.append("emergency")
             elif signed[i] == "caution" or probabilities[i] >= cut.caution:
                 decided.append("caution")

@@ -65,7 +65,7 @@ class Triage:
         cut = self._model.thresholds
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
-        needed = max(cut.unsigned, SURE) if by_signs.talked_about else cut.unsigned
+        needed = max(cut.emergency, SURE) if by_signs.talked_about else cut.emergency
         if probability >= needed:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:

@@ -91,9 +91,8 @@ def training_hash(*paths: Path) -> str:
 class Thresholds:
     """Probability cut-offs chosen by cross-validation in tools/train_triage.py."""
 
-    emergency: float  # when the signs saw something but judged it caution
-    unsigned: float  # when no sign matched at all: the net alone must be surer
-    caution: float
+    emergency: float  # the net alone calls an emergency from here
+    caution: float  # the net alone adds the safety banner from here
 
 
 class TriageModel:
@@ -111,7 +110,7 @@ class TriageModel:
             with np.load(path) as stored:
                 weights = np.zeros(DIMENSIONS, dtype=np.float32)
                 weights[stored["indices"]] = stored["values"]
-                cut = {name: float(stored[name]) for name in ("emergency", "unsigned", "caution")}
+                cut = {name: float(stored[name]) for name in ("emergency", "caution")}
                 return cls(
                     weights, float(stored["bias"]), Thresholds(**cut), str(stored["trained_on"])
                 )
@@ -131,7 +130,6 @@ class TriageModel:
             values=self._weights[indices],
             bias=np.float64(self._bias),
             emergency=np.float64(self.thresholds.emergency),
-            unsigned=np.float64(self.thresholds.unsigned),
             caution=np.float64(self.thresholds.caution),
             trained_on=np.str_(self.trained_on),
         )
