@@ -7,6 +7,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 CHAT = [sys.executable, "-m", "bot.cli", "chat"]
@@ -41,10 +42,15 @@ def test_a_scripted_conversation_presses_buttons_of_the_latest_and_of_earlier_me
 
 
 def test_a_reminder_that_fires_while_you_are_idle_is_printed_when_it_arrives() -> None:
-    due = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%H:%M")
+    # The first whole minute at least 30 s away: a due time the bot could reach only after
+    # starting up (slowly, on a busy machine) would be tomorrow's, and the test would wait a day.
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    due = (soon.replace(second=0, microsecond=0) + timedelta(minutes=1)).strftime("%H:%M")
     process = subprocess.Popen(
         CHAT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    watchdog = threading.Timer(180, process.kill)  # a reminder that never comes fails, not hangs
+    watchdog.start()
     try:
         process.stdin.write(f"/timezone UTC\n/remind every day at {due}\n")
         process.stdin.flush()  # and say nothing more: the reminder must come by itself
@@ -61,6 +67,7 @@ def test_a_reminder_that_fires_while_you_are_idle_is_printed_when_it_arrives() -
         rest = process.stdout.read()
         assert process.wait(timeout=60) == 0
     finally:
+        watchdog.cancel()
         process.kill()
     assert "you> #1" in rest
     assert "Traceback" not in process.stderr.read()
