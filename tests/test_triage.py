@@ -164,6 +164,44 @@ def test_an_emergency_inside_a_long_story_is_found(triage) -> None:
     assert triage.assess(story).level is Level.EMERGENCY
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you overdose on b12 injections",
+        "b12 overdose symptoms?",
+        "i think i overdosed on my b12 tablets",
+        "what a stroke of luck, they had a cancellation",
+        "my son had a fit of giggles when the nurse did his jab",
+    ],
+)
+def test_too_much_b12_and_idioms_are_not_signs(triage, catalog, text: str) -> None:
+    """B12 itself in excess is harmless (the body passes what it does not need)."""
+    assert triage.by_signs(words(text, catalog.triage)).level is Level.NONE, text
+
+
+def test_an_overdose_of_another_medicine_stays_an_emergency(triage) -> None:
+    for text in ("i overdosed on my sleeping pills", "she took an overdose of paracetamol"):
+        assert triage.assess(text).category.id == "poisoning", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mums face is lopsided is it a stroke",
+        "my lips are swelling up after the jab, is that normal?",
+        "my girlfriend is seizing right now, she's never had one before",
+        "the worst headache I've ever had came on in seconds",
+    ],
+)
+def test_asking_about_what_is_happening_now_is_not_a_general_question(triage, text: str) -> None:
+    assert triage.assess(text).level is Level.EMERGENCY, text
+
+
+def test_never_having_had_a_sign_is_still_a_negation(triage, catalog) -> None:
+    tokens = words("I've never had a seizure, can I have b12 jabs", catalog.triage)
+    assert triage.by_signs(tokens).level is Level.CAUTION
+
+
 def test_misspellings_and_text_speak_are_read(triage) -> None:
     assert triage.assess("cnt brethe").category.id == "breathing"
     assert triage.assess("mum colasped n wont wake").level is Level.EMERGENCY
@@ -209,14 +247,14 @@ def _rows(path: Path) -> list[dict]:
 
 def test_figures_on_the_held_out_set_hold(triage) -> None:
     """Measured by benchmarks/triage.py; the floors are today's figures or the targets."""
-    rows = _rows(DATA / "triage" / "holdout.jsonl")
+    rows = _rows(DATA / "triage" / "holdout2.jsonl")
     levels = [(row, triage.assess(row["text"]).level) for row in rows]
     emergencies = [level for row, level in levels if row["level"] == "emergency"]
     ordinary = [level for row, level in levels if row["level"] == "none"]
     recall = emergencies.count(Level.EMERGENCY) / len(emergencies)
     false_alarms = ordinary.count(Level.EMERGENCY) / len(ordinary)
-    assert recall >= 0.967  # today's figure; the target is 0.99
-    # a missed emergency mostly still gets the banner with the numbers (1 of 336 today does not)
+    assert recall >= 0.972  # today's figure (350 of 360); the target is 0.99
+    # a missed emergency mostly still gets the banner with the numbers (1 of 360 today does not)
     assert emergencies.count(Level.NONE) / len(emergencies) <= 0.01
     assert false_alarms <= 0.05
     categories = {row["category"] for row, level in levels if level is Level.EMERGENCY}
@@ -228,4 +266,4 @@ def test_figures_on_the_shared_check_sets_hold(triage) -> None:
     urgent = [triage.assess(row["q"]).level for row in rows if row["expect"] == "urgent"]
     other = [triage.assess(row["q"]).level for row in rows if row["expect"] != "urgent"]
     assert urgent.count(Level.EMERGENCY) == len(urgent)
-    assert other.count(Level.EMERGENCY) / len(other) <= 0.011  # today's 4/373; the target is 0.01
+    assert other.count(Level.EMERGENCY) / len(other) <= 0.01  # the target; today's 3 of 373

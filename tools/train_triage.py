@@ -20,7 +20,7 @@ from bot.knowledge.triage_signs import words
 from bot.knowledge.triage_training import read_examples, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every training file, in a fixed order; holdout.jsonl is never among them.
+# Every training file, in a fixed order; the held-out sets (holdout*.jsonl) are never among them.
 TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl"))
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 

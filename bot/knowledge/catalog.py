@@ -307,7 +307,17 @@ def _load_vocabulary(path: Path) -> Vocabulary:
 
 TRIAGE_LEVELS = ("emergency", "caution")
 # Families the triage code itself reads, so triage.yaml cannot lose one by accident.
-TRIAGE_CUES = ("NEG", "HISTORY", "QUESTION", "HYPOTHETICAL", "ACUTE", "NOW", "ANIMAL", "CHILD")
+TRIAGE_CUES = (
+    "NEG",
+    "HISTORY",
+    "QUESTION",
+    "HYPOTHETICAL",
+    "ACUTE",
+    "NOW",
+    "ANIMAL",
+    "CHILD",
+    "FIGURATIVE",
+)
 
 
 def _load_triage(path: Path) -> TriageContent:

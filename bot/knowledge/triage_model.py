@@ -59,6 +59,7 @@ def feature_names(tokens: list[str], reading: Reading) -> set[str]:
                 ("question", found.general_question),
                 ("if", found.hypothetical),
                 ("animal", found.about_an_animal),
+                ("figurative", found.figurative),
             )
             if said
         )

@@ -29,6 +29,9 @@ _BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:but|and then|so)\b)")
 _WORD = re.compile(r"[a-z]+|\d+|\|")
 # Words that may stand between a negation and the sign it negates: "no chest pain", "I don't
 # have any chest pain", "not really had any chest pain". Anything else ends the negation's reach.
+# A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
+# job, and I've been writing goodbye letters" the letters are now.
+HISTORY_REACH = 12
 _NEGATION_FILLERS = frozenset(
     [
         "have",
@@ -79,10 +82,10 @@ def words(text: str, content: TriageContent) -> list[str]:
     spelled = [content.spelling.get(word, word) for word in _WORD.findall(text)]
     joined: list[str] = []
     for word in spelled:
-        if joined and (compound := content.compounds.get(f"{joined[-1]} {word}")):
-            joined[-1] = compound
-        else:
-            joined.append(word)
+        joined.append(word)
+        # A compound just made may join the word before it ("overdose on" + "b 12" -> "b12").
+        while len(joined) > 1 and (compound := content.compounds.get(" ".join(joined[-2:]))):
+            joined[-2:] = [compound]
     return joined
 
 
@@ -104,16 +107,19 @@ class Found:
     general_question: bool
     hypothetical: bool
     about_an_animal: bool
+    figurative: bool  # a joke or a figure of speech: "lol", "gave me a heart attack"
 
     @property
     def talked_about(self) -> bool:
-        """Not a person's emergency now: a negation, the past, a question, a "what if", a pet."""
+        """Not a person's emergency now: a negation, the past, a question, a "what if", a pet,
+        a figure of speech."""
         return (
             self.negated
             or self.past
             or self.general_question
             or self.hypothetical
             or self.about_an_animal
+            or self.figurative
         )
 
 
@@ -268,9 +274,14 @@ class SignReader:
         end = max(span.end for span in placed)
         sentence = sentence_of[start]
 
-        def in_sentence(family: str, before: int | None = None) -> bool:
+        def in_sentence(family: str, before: int | None = None, near: int | None = None) -> bool:
+            """A cue in the sign's sentence, not part of the sign itself ("the last time you'll
+            hear from me" is no past event), and within `near` words of it when given."""
             return any(
-                sentence_of[span.start] == sentence and (before is None or span.start < before)
+                sentence_of[span.start] == sentence
+                and (before is None or span.start < before)
+                and (near is None or (span.start - end <= near and start - span.end <= near))
+                and not any(_overlap(span, part) for part in placed)
                 for span in spans.get(family, ())
             )
 
@@ -282,10 +293,11 @@ class SignReader:
             negated=any(
                 self._negated(tokens, span.start, placed, spans.get("NEG", ())) for span in placed
             ),
-            past=in_sentence("HISTORY"),
+            past=in_sentence("HISTORY", near=HISTORY_REACH),
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
             about_an_animal=in_sentence("ANIMAL") and not in_sentence("CHILD"),
+            figurative=in_sentence("FIGURATIVE") and not now,
         )
 
     def _negated(
