@@ -6,7 +6,7 @@ import yaml
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason, Signals, Thresholds, decide
 
 NEAR_MISSES = Path(__file__).parent / "data" / "near_misses"
-T = Thresholds(answer=60, margin=10, clarify=40, window=8, confidence=0.5)
+T = Thresholds(answer=60, margin=10, clarify=40, window=8, confidence=0.5, single=0.5)
 DOSES = frozenset({"dose-general", "maintenance-dose", "frequency"})
 
 
@@ -45,6 +45,17 @@ def test_the_classifier_vetoes_a_direct_answer_it_disagrees_with() -> None:
 def test_an_unsure_classifier_vetoes_too() -> None:
     decision = decide(signals({"frequency": 80, "children": 50}, probability=0.3), T)
     assert decision == Clarify(80, ("frequency", "children"))
+
+
+def test_a_trusted_classifier_answers_a_close_call_it_agrees_with() -> None:
+    close = {"frequency": 50, "maintenance-dose": 48}
+    trusting = Thresholds(answer=60, margin=10, clarify=40, window=8, confidence=0.5, trust=0.9)
+    assert decide(signals(close, probability=0.95), trusting) == Answer(
+        "frequency", 50, ("frequency", "maintenance-dose")
+    )
+    assert isinstance(decide(signals(close, probability=0.85), trusting), Clarify)
+    disagreeing = signals(close, pick="maintenance-dose", probability=0.95)
+    assert isinstance(decide(disagreeing, trusting), Clarify)
 
 
 def test_a_single_close_topic_is_answered_never_offered_alone() -> None:

@@ -36,6 +36,11 @@ def test_an_off_topic_message_gets_the_menu_not_b12_topics(faq, renderer) -> Non
     assert renderer.clinician_line in reply.html
 
 
+def test_a_named_diet_is_not_ours_unless_b12_is_named(faq) -> None:
+    assert faq.matcher.words("what are the phases of the keto diet").not_ours
+    assert not faq.matcher.words("im on keto, do i need more b12").not_ours
+
+
 def test_a_sibling_answer_offers_the_runner_ups_first(renderer) -> None:
     reply = renderer.reply(Answer("frequency", 70.0, ("frequency", "maintenance-dose")))
     assert reply.topic == "frequency"
@@ -53,6 +58,9 @@ def test_a_sibling_answer_offers_the_runner_ups_first(renderer) -> None:
             "siblings[0]",
         ),
         ("languages.yaml", "spanish: hola\n", "spanish"),
+        ("phrasings.yaml", "topics: {no-such-topic: [hi]}\n", "topics.no-such-topic"),
+        ("phrasings.yaml", "topics: {frequency: how often}\n", "topics.frequency"),
+        ("phrasings.yaml", "off_topic: [1, 2]\n", "off_topic"),
     ],
 )
 def test_a_malformed_matching_file_names_itself(catalog, content_copy, name, text, field) -> None:

@@ -10,6 +10,7 @@ from bot.knowledge import topic_index
 from bot.knowledge.catalog import ContentError
 from bot.knowledge.embedding import SHIPPED_MODEL_DIR, StaticEmbedder
 from bot.knowledge.matcher import Matcher
+from bot.knowledge.matching_content import load_phrasings
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,15 @@ def normaliser(catalog):
 def test_the_shipped_classifier_is_current_for_the_content(catalog, normaliser) -> None:
     """Fails after a content edit until `python tools/train_classifier.py` is run."""
     path = SHIPPED_MODEL_DIR / topic_index.INDEX_NAME
-    assert topic_index.stale_reason(catalog.topics, normaliser, path) is None
+    phrasings = load_phrasings(catalog.root, frozenset(catalog.topics))
+    assert topic_index.stale_reason(catalog.topics, normaliser, path, phrasings) is None
+
+
+def test_editing_the_phrasings_makes_it_stale(catalog, normaliser) -> None:
+    phrasings = load_phrasings(catalog.root, frozenset(catalog.topics))
+    more = dataclasses.replace(phrasings, off_topic=(*phrasings.off_topic, "what is a vlog"))
+    path = SHIPPED_MODEL_DIR / topic_index.INDEX_NAME
+    assert topic_index.stale_reason(catalog.topics, normaliser, path, more) is not None
 
 
 def test_editing_a_question_makes_it_stale_and_a_running_bot_rebuilds_it(

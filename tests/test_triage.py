@@ -227,7 +227,8 @@ def test_caution_adds_the_flag_and_keeps_the_answer(faq) -> None:
 def test_the_model_is_trained_on_todays_data_and_signs() -> None:
     model = TriageModel.load()
     training = sorted((DATA / "triage").glob("train*.jsonl"))
-    expected = training_hash(*training, REPO / "content" / "triage.yaml")
+    content = REPO / "content"
+    expected = training_hash(*training, content / "triage.yaml", content / "phrasings.yaml")
     assert model.trained_on == expected, "stale triage model: run python tools/train_triage.py"
 
 

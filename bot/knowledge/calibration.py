@@ -35,11 +35,19 @@ GRID = {
     # A clarify floor under 30 offers B12 topics to almost anything ("write me a poem").
     "clarify": (30, 40, 50),
     "window": (10, 15),
-    "confidence": (0.0, 0.5),
-    "single": (0.3, 0.5, 0.7),
+    # Floors on the classifier's confidence: with none, the 54 off-topic questions of the check
+    # sets allowed answers that our own near-misses (tests/data/near_misses: "what are the phases
+    # of the keto diet") show to be wrong; with them, 59.6% answered right instead of 60.8%, 2.2%
+    # wrong instead of 2.5% and 1.9% off-topic answered instead of 3.7% (cross-validated).
+    "confidence": (0.3, 0.5),
+    "single": (0.5, 0.7),
     # The classifier's least probability to offer topics at all; 0 offers whatever is close.
     "offer": (0.0, 0.25, 0.4),
+    "trust": (1.01, 0.9),  # lower cut-offs were never chosen: they buy answers with wrong ones
 }
+# GRID's first keys are the lexical score's cut-offs; the rest are the classifier's.
+_LEXICAL = ("answer", "margin", "clarify", "window")
+_FIRST_CLASSIFIER_VALUES = tuple(values[0] for key, values in GRID.items() if key not in _LEXICAL)
 WRONG_LIMIT, OFF_TOPIC_LIMIT = 2.0, 3.0  # the issue's safety targets, held on the tuning folds
 # Per example and setting: right, right-or-offered, wrong, off-topic answered, off-topic told no.
 FLAGS = 5
@@ -175,10 +183,11 @@ def matcher_settings(
     settings = []
     for weights in weight_options:
         at = replay(matcher, all_cases, weights)
-        for a, m, c, w, p, o, f in itertools.product(*GRID.values()):
-            if c <= a and (weights.veto or not (p or f)):
-                t = Thresholds(
-                    answer=a, margin=m, clarify=c, window=w, confidence=p, single=o, offer=f
-                )
-                settings.append(Setting(f"{weights} {t}", lambda t=t, at=at: at(t), a + m / 10))
+        for values in itertools.product(*GRID.values()):
+            t = Thresholds(**dict(zip(GRID, values, strict=True)))
+            # Without the veto the classifier is not asked: its cut-offs change nothing.
+            first_classifier_cutoffs = values[len(_LEXICAL) :] == _FIRST_CLASSIFIER_VALUES
+            if t.clarify <= t.answer and (weights.veto or first_classifier_cutoffs):
+                caution = t.answer + t.margin / 10 + t.trust
+                settings.append(Setting(f"{weights} {t}", lambda t=t, at=at: at(t), caution))
     return settings

@@ -6,12 +6,13 @@ Four signals are fused into one score per topic; `benchmarks/calibrate.py` measu
   as its best question. token_set_ratio forgives extra words (a story around a short question);
   where one side is a single word, token_sort_ratio stands in, since token_set_ratio rates a
   one-word query 100 against any question containing that word.
-- a topic profile: every word of all a topic's questions, weighted by how rare it is across
-  topics (TF-IDF), compared with the message's words by cosine, so "fridge" counts for storage
+- a topic profile: every word of all a topic's questions and of its phrasings (how people ask,
+  content/phrasings.yaml), weighted by how rare it is across topics (TF-IDF), compared with the message's words by cosine, so "fridge" counts for storage
   even when no single question says it with the user's other words.
 - meaning: the mean cosine similarity between the message's static embedding and the topic's
   three nearest questions ("does the jab hurt" ~ "is the injection painful").
-- a linear classifier trained on the content's own questions (topic_index.py), which generalises
+- a linear classifier trained on the content's own questions and phrasings, with the near-miss
+  questions of phrasings.yaml as one more class, "none of ours" (topic_index.py); it generalises
   across a topic's wordings. It also holds a veto: the bot answers directly only when the
   classifier's own first choice is the fused best topic; otherwise it offers both.
 
@@ -40,7 +41,7 @@ from bot.knowledge import topic_index
 from bot.knowledge.catalog import Catalog, ContentError, Topic
 from bot.knowledge.embedding import StaticEmbedder, model_dir
 from bot.knowledge.language import LanguageCheck
-from bot.knowledge.matching_content import MatchingContent, load_matching_content
+from bot.knowledge.matching_content import NO_PHRASINGS, MatchingContent, load_matching_content
 from bot.knowledge.normalise import Normaliser, Words, sentences, tokens
 from bot.knowledge.small_talk import SmallTalk
 
@@ -56,13 +57,16 @@ RANKED = 10  # topics kept in a message's ranking: decide() looks at the first t
 class Thresholds:
     """Calibrated by 5-fold cross-validation in benchmarks/calibrate.py."""
 
-    answer: float = 55.0  # the best topic must score at least this to be answered...
-    margin: float = 3.0  # ...and beat the runner-up by this much (unless they are siblings)
+    answer: float = 40.0  # the best topic must score at least this to be answered...
+    margin: float = 6.0  # ...and beat the runner-up by this much (unless they are siblings)
     clarify: float = 30.0  # below this nothing is close: fall back
     window: float = 15.0  # clarify offers the topics within this distance of the best
-    confidence: float = 0.0  # the classifier's probability for its choice, to answer directly
-    single: float = 0.5  # ...and to answer a lone close topic (below `answer`) rather than not
+    confidence: float = 0.3  # the classifier's probability for its choice, to answer directly
+    single: float = 0.7  # ...and to answer a lone close topic (below `answer`) rather than not
     offer: float = 0.0  # ...and to offer topics at all: below it, they are likely all wrong
+    # The classifier's probability from which its choice, agreeing with the best-ranked topic,
+    # is answered even when the words score only a close call: it learned how people ask.
+    trust: float = 1.01  # above 1: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +78,11 @@ class Weights:
     profile: float = 0.6
     wratio: float = 0.0
     partial_ratio: float = 0.0
-    # Cross-validation chose the lexical score plus a quarter of meaning, with the classifier as
-    # a veto: adding its probability to the score itself did not do better (calibrate.py prints
-    # each signal alone and the folds' choices).
-    semantic: float = 0.25  # x 100 x mean cosine of the topic's 3 nearest questions
+    # Cross-validation chose the lexical score alone, with the classifier as a veto: once the
+    # profiles hold the phrasings, every fold dropped the nearest-question similarity (it had
+    # chosen a quarter of it before), and adding the classifier's probability to the score did
+    # not do better (calibrate.py prints each signal alone and the folds' choices).
+    semantic: float = 0.0  # x 100 x mean cosine of the topic's 3 nearest questions
     classifier: float = 0.0  # x the classifier's probability for the topic
     veto: bool = True  # answer directly only when the classifier's first choice agrees
 
@@ -204,7 +209,11 @@ class Matcher:
         self._scorers = weights.scorers()
         self._embedder = embedder or _embedder(model_dir())
         self.index = index or topic_index.current(
-            topics, normaliser, self._embedder, topic_index.index_file()
+            topics,
+            normaliser,
+            self._embedder,
+            topic_index.index_file(),
+            content.phrasings if content else NO_PHRASINGS,
         )
         if set(self.index.topic_ids) != set(topics):
             raise ValueError("the topic index was built for other topics")
@@ -227,6 +236,10 @@ class Matcher:
                 if text and text not in seen:
                     seen.add(text)
                     self._questions[topic.id].append(text)
+        # How people ask (phrasings.yaml) widens each topic's profile with their words ("shot",
+        # "jab", typos); fuzzy scoring stays on the topic's own questions, which read best.
+        for topic_id, asked in (content.phrasings.topics if content else {}).items():
+            documents[topic_id] += [normaliser.words(text).content for text in asked]
         self._profiles = _Profiles(documents)
         self._several = {t: [q for q in qs if " " in q] for t, qs in self._questions.items()}
         self._single = {t: [q for q in qs if " " not in q] for t, qs in self._questions.items()}
@@ -469,6 +482,9 @@ def decide(
         related = any(best_topic in group and set(close) <= group for group in siblings)
         if best - runner_up >= thresholds.margin or related:
             return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
+    trusted = signals.pick is not None and signals.probability >= thresholds.trust
+    if best >= thresholds.clarify and sure and trusted:
+        return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
     if best >= thresholds.clarify:
         call = _close_call(signals, thresholds, close)
         if call is not None:

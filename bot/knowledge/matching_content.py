@@ -6,7 +6,7 @@ like every other content file."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 SCOPE_FILE = "out_of_scope.yaml"
+PHRASINGS_FILE = "phrasings.yaml"
 MATCHING_FILE = "matching.yaml"
 LANGUAGES_FILE = "languages.yaml"
 SMALL_TALK_KINDS = ("hello", "thanks", "ok", "help")
@@ -36,11 +37,40 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrasings:
+    """How people ask, in their own words (phrasings.yaml): what the topic classifier learns from
+    beside each topic's own questions, and the near-misses it learns are none of ours."""
+
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    off_topic: tuple[str, ...] = ()
+
+
+NO_PHRASINGS = Phrasings()
+
+
+@dataclass(frozen=True, slots=True)
 class MatchingContent:
     scope: Scope
     siblings: tuple[frozenset[str], ...]
     small_talk: Mapping[str, frozenset[str]]  # kind -> phrases
     languages: Mapping[str, frozenset[str]]  # language -> its common words
+    phrasings: Phrasings = NO_PHRASINGS
+
+
+def load_phrasings(root: Path, topic_ids: frozenset[str]) -> Phrasings:
+    path = root / PHRASINGS_FILE
+    data = _mapping(path, _read(path), {"topics", "off_topic"})
+    topics = _mapping(path, data.get("topics") or {}, None, "topics")
+    unknown = sorted(set(topics) - topic_ids)
+    if unknown:
+        raise ContentError(path, f"topics.{unknown[0]}", "is not a topic id")
+    return Phrasings(
+        topics={
+            str(topic): tuple(_texts(path, texts, f"topics.{topic}"))
+            for topic, texts in sorted(topics.items())
+        },
+        off_topic=tuple(_texts(path, data.get("off_topic") or [], "off_topic")),
+    )
 
 
 def load_matching_content(root: Path, topic_ids: frozenset[str]) -> MatchingContent:
@@ -80,6 +110,7 @@ def load_matching_content(root: Path, topic_ids: frozenset[str]) -> MatchingCont
             str(name): frozenset(_words(languages_path, words, str(name)))
             for name, words in languages.items()
         },
+        phrasings=load_phrasings(root, topic_ids),
     )
 
 
@@ -112,6 +143,10 @@ def _grouped(path: Path, data: Any, where: str) -> frozenset[str]:
 
 
 def _words(path: Path, data: Any, where: str) -> list[str]:
+    return [text.lower() for text in _texts(path, data, where)]
+
+
+def _texts(path: Path, data: Any, where: str) -> list[str]:
     if not isinstance(data, list) or not all(isinstance(w, str) and w.strip() for w in data):
         raise ContentError(path, where, "must be a list of words or phrases")
-    return [w.strip().lower() for w in data]
+    return [w.strip() for w in data]

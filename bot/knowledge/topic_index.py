@@ -1,13 +1,14 @@
-"""What the matcher knows about each topic's meaning, learned from the content's own questions.
+"""What the matcher knows about each topic's meaning, learned from the content alone.
 
-Two things, both built from every topic's title and questions and nothing else (never from the
-labelled check sets):
+Two things, built from content/ and never from the labelled check sets:
 
-- the questions' embedding vectors, so a message can be compared with each topic's nearest
-  questions by meaning ("does the jab hurt" ~ "is the injection painful");
+- the embedding vectors of every topic's title and questions, so a message can be compared with
+  each topic's nearest questions by meaning ("does the jab hurt" ~ "is the injection painful");
 - a linear classifier (softmax regression) over the message's embedding and its canonical words
-  weighted by rarity. It generalises across a topic's questions better than any single nearest
-  question, and the matcher answers directly only when it agrees with the fused ranking.
+  weighted by rarity, trained on the questions and on phrasings.yaml (how people ask, and
+  near-misses that are none of ours, as one more class). It generalises across a topic's
+  questions better than any single nearest question, and the matcher answers directly only when
+  it agrees with the fused ranking. (Phrasings in the nearest-question vectors ranked worse.)
 
 Training takes about a second, so the index ships built (model/topic_index.npz) with a hash of
 everything it was built from. `python tools/train_classifier.py` rebuilds it after content
@@ -30,6 +31,7 @@ import numpy as np
 from bot.knowledge.adam import Adam
 from bot.knowledge.catalog import ContentError, Topic
 from bot.knowledge.embedding import MANIFEST, StaticEmbedder, model_dir
+from bot.knowledge.matching_content import NO_PHRASINGS, Phrasings
 from bot.knowledge.normalise import Normaliser
 
 INDEX_NAME = "topic_index.npz"
@@ -66,9 +68,10 @@ class TopicIndex:
         return np.concatenate([vector, bag / norm if norm else bag])
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Per topic; with an off-topic class they sum to less than 1 for a message like it."""
         logits = features @ self.weights + self.bias
         logits = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        return logits / logits.sum(axis=-1, keepdims=True)
+        return (logits / logits.sum(axis=-1, keepdims=True))[..., : len(self.topic_ids)]
 
     def nearest(self, vector: np.ndarray) -> np.ndarray:
         """Each topic's mean cosine similarity to the message over its NEAREST questions."""
@@ -80,11 +83,17 @@ class TopicIndex:
         return top.mean(axis=1)
 
 
-def fingerprint(topics: Mapping[str, Topic], normaliser: Normaliser, folder: Path) -> str:
+def fingerprint(
+    topics: Mapping[str, Topic],
+    normaliser: Normaliser,
+    folder: Path,
+    phrasings: Phrasings = NO_PHRASINGS,
+) -> str:
     """Changes whenever anything the index learns from changes: questions, words, model, recipe."""
     digest = hashlib.sha256()
     for topic_id in sorted(topics):
         digest.update(json.dumps([topic_id, topic_texts(topics[topic_id])]).encode())
+    digest.update(json.dumps([dict(phrasings.topics), phrasings.off_topic]).encode())
     digest.update(normaliser.fingerprint().encode())
     digest.update((folder / MANIFEST).read_bytes())
     digest.update(json.dumps(_TRAINING, sort_keys=True).encode())
@@ -96,6 +105,7 @@ def build(
     normaliser: Normaliser,
     embedder: StaticEmbedder,
     folder: Path | None = None,
+    phrasings: Phrasings = NO_PHRASINGS,
     *,
     steps: int = _TRAINING["steps"],
     l2: float = _TRAINING["l2"],
@@ -112,16 +122,27 @@ def build(
             texts.append(text)
             labels.append(label)
     vectors = embedder.embed_many(texts)
+    asked = [
+        (text, label)
+        for label, topic_id in enumerate(topic_ids)
+        for text in phrasings.topics.get(topic_id, ())
+    ]
+    # The near-misses are one more class, "none of ours": a message like them then gives every
+    # topic a low probability, which is what the veto and the offer floor read.
+    asked += [(text, len(topic_ids)) for text in phrasings.off_topic]
+    asked_vectors = embedder.embed_many([text for text, _ in asked]) if asked else vectors[:0]
     bags = [normaliser.words(text).content for text in texts]
+    asked_bags = [normaliser.words(text).content for text, _ in asked]
     vocabulary: dict[str, int] = {}
-    for bag in bags:
+    for bag in bags + asked_bags:
         for word in bag:
             vocabulary.setdefault(word, len(vocabulary))
     document_frequency = np.zeros(len(vocabulary), dtype=np.float32)
-    for bag in bags:
+    for bag in bags + asked_bags:
         for word in set(bag):
             document_frequency[vocabulary[word]] += 1
-    idf = (np.log((len(texts) + 1) / (document_frequency + 1)) + 1).astype(np.float32)
+    count = len(texts) + len(asked)
+    idf = (np.log((count + 1) / (document_frequency + 1)) + 1).astype(np.float32)
     longest = max(labels.count(label) for label in range(len(topic_ids)))
     questions = np.zeros((len(topic_ids), longest, embedder.dimensions), dtype=np.float32)
     padding = np.ones((len(topic_ids), longest), dtype=bool)
@@ -138,13 +159,18 @@ def build(
         bias=np.zeros(0, dtype=np.float32),
         questions=questions,
         padding=padding,
-        fingerprint=fingerprint(topics, normaliser, folder or model_dir()),
+        fingerprint=fingerprint(topics, normaliser, folder or model_dir(), phrasings),
     )
     features = np.stack(
-        [draft.features(vector, bag) for vector, bag in zip(vectors, bags, strict=True)]
+        [
+            draft.features(vector, bag)
+            for vector, bag in zip([*vectors, *asked_vectors], bags + asked_bags, strict=True)
+        ]
     )
     recipe = {**_TRAINING, "steps": steps, "l2": l2}
-    weights, bias = train_softmax(features, np.array(labels), len(topic_ids), **recipe)
+    classes = len(topic_ids) + bool(phrasings.off_topic)
+    targets = np.array(labels + [label for _, label in asked])
+    weights, bias = train_softmax(features, targets, classes, **recipe)
     return TopicIndex(**{**_fields(draft), "weights": weights, "bias": bias})
 
 
@@ -212,9 +238,14 @@ def load(path: Path) -> TopicIndex:
         raise ContentError(path, "(file)", f"is damaged; {_RETRAIN}") from None
 
 
-def stale_reason(topics: Mapping[str, Topic], normaliser: Normaliser, path: Path) -> str | None:
+def stale_reason(
+    topics: Mapping[str, Topic],
+    normaliser: Normaliser,
+    path: Path,
+    phrasings: Phrasings = NO_PHRASINGS,
+) -> str | None:
     """Why the shipped index does not fit this content, or None when it does (content-check)."""
-    if load(path).fingerprint != fingerprint(topics, normaliser, path.parent):
+    if load(path).fingerprint != fingerprint(topics, normaliser, path.parent, phrasings):
         return f"{path}: (file): is stale for the content; {_RETRAIN}"
     return None
 
@@ -224,10 +255,11 @@ def current(
     normaliser: Normaliser,
     embedder: StaticEmbedder,
     path: Path,
+    phrasings: Phrasings = NO_PHRASINGS,
 ) -> TopicIndex:
     """The shipped index when it fits this content; otherwise one rebuilt now (slower start)."""
     index = load(path)
-    if index.fingerprint == fingerprint(topics, normaliser, path.parent):
+    if index.fingerprint == fingerprint(topics, normaliser, path.parent, phrasings):
         return index
     logger.warning("%s is stale for the content: rebuilding it in memory (%s)", path, _RETRAIN)
-    return build(topics, normaliser, embedder, path.parent)
+    return build(topics, normaliser, embedder, path.parent, phrasings)

@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.knowledge.adam import Adam
 from bot.knowledge.catalog import TriageContent
+from bot.knowledge.matching_content import Phrasings
 from bot.knowledge.triage_model import DIMENSIONS, Thresholds, TriageModel, feature_indices
 from bot.knowledge.triage_signs import SignReader, words
 
@@ -40,6 +41,12 @@ class Example:
 def read_examples(path: Path) -> list[Example]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     return [Example(row["text"], row["level"], row.get("category")) for row in rows]
+
+
+def ordinary(phrasings: Phrasings) -> list[Example]:
+    """The FAQ's phrasings and near-misses: questions people ask, none of them an emergency."""
+    texts = [text for asked in phrasings.topics.values() for text in asked]
+    return [Example(text, "none", None) for text in (*texts, *phrasings.off_topic)]
 
 
 class Featuriser:
@@ -130,13 +137,25 @@ def choose_thresholds(
 
 
 def train_model(
-    content: TriageContent, examples: Sequence[Example], signed: Sequence[str], trained_on: str
+    content: TriageContent,
+    labelled: Sequence[Example],
+    signed: Sequence[str],
+    trained_on: str,
+    extra: Sequence[Example] = (),
 ) -> tuple[TriageModel, np.ndarray]:
-    """The model trained on every example, and the out-of-fold probabilities its cut-offs rest on."""
+    """The model trained on every example, and the out-of-fold probabilities its cut-offs rest on.
+
+    `extra` examples (plain FAQ questions) are learned from but the cut-offs are chosen on the
+    `labelled` sets alone (`signed`: what the signs decided for each): thousands of easy
+    questions would otherwise widen the false-alarm budget that the hard ordinary messages need.
+    """
+    examples = [*labelled, *extra]
     featurise = Featuriser(content)
     rows = [featurise(example.text) for example in examples]
     labels = np.array([example.level == "emergency" for example in examples], dtype=float)
     probabilities = out_of_fold(rows, labels, folds(examples))
-    thresholds = choose_thresholds(probabilities, [e.level for e in examples], signed)
+    thresholds = choose_thresholds(
+        probabilities[: len(labelled)], [e.level for e in labelled], signed
+    )
     weights, bias = fit(rows, labels)
     return TriageModel(weights, bias, thresholds, trained_on), probabilities
