@@ -224,6 +224,13 @@ def test_caution_adds_the_flag_and_keeps_the_answer(faq) -> None:
     assert record("q", faq.decide("how often do I need my b12 jab"))["caution"] is False
 
 
+@pytest.mark.parametrize("text", ["hi", "thanks", "gdpr", "/history", "privacy?"])
+def test_small_talk_and_unknown_words_get_no_banner(faq, text: str) -> None:
+    """A greeting is never alarming, and the net alone has nothing to go on in a word the
+    taxonomy does not know: its probability there is only the model's bias."""
+    assert record(text, faq.decide(text))["caution"] is False
+
+
 def test_the_model_is_trained_on_todays_data_and_signs() -> None:
     model = TriageModel.load()
     training = sorted((DATA / "triage").glob("train*.jsonl"))

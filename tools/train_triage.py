@@ -17,7 +17,7 @@ from bot.knowledge.catalog import TriageContent, load_catalog
 from bot.knowledge.matching_content import PHRASINGS_FILE, load_phrasings
 from bot.knowledge.triage import SURE, Assessment, Triage
 from bot.knowledge.triage_model import MODEL_FILE, Thresholds, TriageModel, training_hash
-from bot.knowledge.triage_signs import words
+from bot.knowledge.triage_signs import SignReader, words
 from bot.knowledge.triage_training import ordinary, read_examples, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,8 @@ def main() -> int:
     never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0), "")
     by_signs = signs_only(Triage(content, never), [e.text for e in examples], content)
     signed = [assessment.level.value for assessment in by_signs]
+    reader = SignReader(content)  # the net adds a banner only where a family is present
+    known = [bool(reader.read(words(e.text, content)).families) for e in examples]
     model, probabilities = train_model(
         content, examples, signed, training_hash(*TRAINING_SETS, TRIAGE_YAML, PHRASINGS), asked
     )
@@ -61,7 +63,7 @@ def main() -> int:
             needed = max(cut.emergency, SURE) if by_signs[i].talked_about else cut.emergency
             if signed[i] == "emergency" or probabilities[i] >= needed:
                 decided.append("emergency")
-            elif signed[i] == "caution" or probabilities[i] >= cut.caution:
+            elif signed[i] == "caution" or (probabilities[i] >= cut.caution and known[i]):
                 decided.append("caution")
             else:
                 decided.append("none")

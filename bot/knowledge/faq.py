@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.knowledge.catalog import Catalog, TriageCategory, load_catalog
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Thresholds
+from bot.knowledge.matching_content import SMALL_TALK_KINDS
 from bot.knowledge.triage import Level, Triage, Urgent
 from bot.knowledge.triage_model import TriageModel
 
@@ -47,7 +48,8 @@ class FAQ:
         if assessment.level is Level.EMERGENCY and assessment.category is not None:
             return Urgent(assessment.category)
         matched = self.matcher.match(text)
-        if assessment.level is Level.CAUTION:
+        small_talk = isinstance(matched, Fallback) and matched.reason.value in SMALL_TALK_KINDS
+        if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
             return Cautioned(matched, assessment.category)
         return matched
 

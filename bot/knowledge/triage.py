@@ -71,7 +71,9 @@ class Triage:
             if named.level != Level.EMERGENCY:
                 named = self._content.general
             return Assessment(Level.EMERGENCY, named, probability)
-        if by_signs.level is Level.CAUTION or probability >= cut.caution:
+        # The net alone adds the banner only where the taxonomy knows a word of the message:
+        # on "gdpr" or "/history" its probability is only the bias of a model with no evidence.
+        if by_signs.level is Level.CAUTION or (probability >= cut.caution and reading.families):
             return Assessment(Level.CAUTION, by_signs.category, probability)
         return Assessment(Level.NONE, None, probability)
 
