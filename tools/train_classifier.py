@@ -5,8 +5,7 @@ own virtualenv (numpy is all it needs), then commit the file it writes.
 
 It embeds every topic question and trains the topic classifier on them and on
 content/phrasings.yaml (never on the labelled check sets), and stamps the file with a hash of
-what it learned from. content-check and the test
-suite fail while the shipped file is stale for the content.
+what it learned from. The test suite fails while the shipped file is stale for the content.
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ def main() -> int:
     model.save(MODEL_FILE)
     cut = model.thresholds
     print(
-        f"trained on {len(examples)} labelled examples and {len(asked)} FAQ phrasings; cut-offs: emergency {cut.emergency:.3f}, "
-        f"caution {cut.caution:.3f}; "
+        f"trained on {len(examples)} labelled examples and {len(asked)} FAQ phrasings; "
+        f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}; "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
     print("cross-validated (5 folds) on the labelled sets, decided as triage.py decides:")

@@ -7,8 +7,9 @@ Four signals are fused into one score per topic; `benchmarks/calibrate.py` measu
   where one side is a single word, token_sort_ratio stands in, since token_set_ratio rates a
   one-word query 100 against any question containing that word.
 - a topic profile: every word of all a topic's questions and of its phrasings (how people ask,
-  content/phrasings.yaml), weighted by how rare it is across topics (TF-IDF), compared with the message's words by cosine, so "fridge" counts for storage
-  even when no single question says it with the user's other words.
+  content/phrasings.yaml), weighted by how rare it is across topics (TF-IDF), compared with the
+  message's words by cosine, so "fridge" counts for storage even when no single question says
+  it with the user's other words.
 - meaning: the mean cosine similarity between the message's static embedding and the topic's
   three nearest questions ("does the jab hurt" ~ "is the injection painful").
 - a linear classifier trained on the content's own questions and phrasings, with the near-miss
@@ -478,12 +479,12 @@ def decide(
     )
     agrees = signals.pick in (None, best_topic)
     sure = agrees and signals.probability >= thresholds.confidence
-    if best >= thresholds.answer and sure:
-        related = any(best_topic in group and set(close) <= group for group in siblings)
-        if best - runner_up >= thresholds.margin or related:
-            return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
+    clear = best >= thresholds.answer and (
+        best - runner_up >= thresholds.margin
+        or any(best_topic in group and set(close) <= group for group in siblings)
+    )
     trusted = signals.pick is not None and signals.probability >= thresholds.trust
-    if best >= thresholds.clarify and sure and trusted:
+    if sure and (clear or (trusted and best >= thresholds.clarify)):
         return Answer(topic=best_topic, score=round(best, 1), candidates=close or (best_topic,))
     if best >= thresholds.clarify:
         call = _close_call(signals, thresholds, close)

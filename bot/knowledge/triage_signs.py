@@ -27,11 +27,11 @@ SENTENCE_BREAK = "|"
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
 _BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:but|and then|so)\b)")
 _WORD = re.compile(r"[a-z]+|\d+|\|")
-# Words that may stand between a negation and the sign it negates: "no chest pain", "I don't
-# have any chest pain", "not really had any chest pain". Anything else ends the negation's reach.
 # A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
 # job, and I've been writing goodbye letters" the letters are now.
 HISTORY_REACH = 12
+# Words that may stand between a negation and the sign it negates: "no chest pain", "I don't
+# have any chest pain", "not really had any chest pain". Anything else ends the negation's reach.
 _NEGATION_FILLERS = frozenset(
     [
         "have",
