@@ -29,7 +29,9 @@ async def _quiet(emulator, chat_id: int, seconds: float = 0.4) -> None:
 
 async def test_group_commands_menu_is_set(emulator, bot) -> None:
     commands = await bot.bot.get_my_commands(scope=BotCommandScopeAllGroupChats())
-    assert {c.command for c in commands} >= {"ask", "topics", "help"}
+    menu = {c.command for c in commands}
+    assert menu >= {"ask", "topics", "help"}
+    assert menu >= {"remind", "reminders", "taken", "history", "timezone"}
 
 
 async def test_being_added_to_a_group_greets_it(emulator, bot) -> None:

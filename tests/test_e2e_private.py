@@ -34,7 +34,9 @@ async def test_start_welcomes_with_buttons_and_menus_are_set(emulator, bot) -> N
     assert "not a doctor" in reply.text
     assert [row[0][1] for row in reply.buttons] == ["h:ask", "h:topics", "h:reminders"]
     commands = await bot.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats())
-    assert {c.command for c in commands} >= {"start", "help", "topics", "about", "privacy"}
+    menu = {c.command for c in commands}
+    assert menu >= {"start", "help", "topics", "about", "privacy"}
+    assert menu >= {"remind", "reminders", "taken", "history", "timezone"}
 
 
 async def test_deep_link_opens_a_topic(emulator, bot, catalog) -> None:
