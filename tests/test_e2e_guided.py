@@ -108,6 +108,51 @@ async def test_typed_answers_are_read_not_sent_to_the_faq(emulator, app) -> None
     assert "Reminder" not in question.text
 
 
+async def test_a_time_typed_for_how_often_is_kept_and_how_often_asked_plainly(
+    emulator, app
+) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    again = await say(emulator, user, "9am")
+    assert "First say how often, like every 4 weeks" in again.text
+    assert "at 09:00" in again.text
+    assert "twice" not in again.text
+    assert "every 12 weeks" in {text for row in again.buttons for text, _ in row}
+    start = await say(emulator, user, "every 4 weeks")  # the time is not asked again
+    assert "Every 4 weeks at 09:00. When is the next injection due?" in start.text
+    saved = await say(emulator, user, "tomorrow")
+    assert "every 4 weeks at 09:00" in saved.text
+    assert "The first reminder comes Tue 1 Dec 09:00" in saved.text
+
+
+async def test_how_often_with_a_time_skips_the_time_step(emulator, app) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    start = await say(emulator, user, "every 4 weeks at 9am")
+    assert "Every 4 weeks at 09:00. When is the next injection due?" in start.text
+    saved = await say(emulator, user, "in 2 weeks")
+    assert "The first reminder comes Mon 14 Dec 09:00" in saved.text
+    [reminder] = await services(app).store.reminders(user.id)
+    assert reminder.rule == "4w@09:00"
+
+
+async def test_a_whole_line_typed_for_how_often_sets_the_reminder(emulator, app) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    saved = await say(emulator, user, "every 12 weeks at 10:30 from next monday")
+    assert "every 12 weeks at 10:30" in saved.text
+    assert "The first reminder comes Mon 7 Dec 10:30" in saved.text
+    assert await services(app).store.guide(user.id, user.id) is None
+
+
+async def test_who_it_is_for_typed_too_early_is_explained_and_kept_waiting(emulator, app) -> None:
+    user = await sam(emulator)
+    await say(emulator, user, "/remind")
+    reply = await say(emulator, user, "every 4 weeks for Mum")
+    assert "/remind every 4 weeks at 9am for Mum" in reply.text
+    assert (await services(app).store.guide(user.id, user.id)).step == "f"
+
+
 async def test_something_else_keeps_what_was_chosen(emulator, app) -> None:
     user = await sam(emulator)
     often = await say(emulator, user, "/remind")

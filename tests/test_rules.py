@@ -17,12 +17,14 @@ from bot.reminders import rules
 from bot.reminders.rules import (
     COMMON_ZONES,
     MAX_EVERY,
+    Answer,
     Parsed,
     Problem,
     Rule,
     first_due,
     next_due,
     parse,
+    read_answer,
     resolve_zone,
     snoozed,
 )
@@ -792,6 +794,24 @@ SAID = [
 @pytest.mark.parametrize(("text", "rule", "start", "name", "zone"), SAID)
 def test_the_ways_people_say_when(text, rule, start, name, zone) -> None:
     assert parse(text, today=TODAY) == Parsed(rule, start, name, zone)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("every 6 weeks", Answer("every 6 weeks")),
+        ("9am", Answer(at="09:00")),
+        ("every tue and thu at 7pm", Answer("every Tuesday and Thursday", "19:00")),
+        ("monthly from tomorrow", Answer("every month", start=date(2026, 11, 21))),
+        ("every day at 9 for Mum in London", Answer("every day", "09:00", others=("name", "zone"))),
+    ],
+)
+def test_an_answer_names_only_what_was_said(text: str, answer: Answer) -> None:
+    assert read_answer(text, today=TODAY) == answer
+
+
+def test_an_answer_still_reports_what_it_could_not_read() -> None:
+    assert isinstance(read_answer("every 4 blorps", today=TODAY), Problem)
 
 
 @pytest.mark.parametrize(

@@ -95,12 +95,16 @@ class Rule:
     def describe(self) -> str:
         """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00' or 'every
         Monday, Wednesday and Friday at 09:00' (so "3 times a week" says which days)."""
+        return f"{self.how_often()} at {self.hour:02d}:{self.minute:02d}"
+
+    def how_often(self) -> str:
+        """The repeating part alone, e.g. 'every 4 weeks': what the guided /remind asks first."""
         if self.weekdays:
             names = [_DAY_NAMES[day] for day in self.weekdays]
-            how_often = " and ".join([", ".join(names[:-1]), names[-1]] if names[1:] else names)
-        else:
-            how_often = self.unit if self.every == 1 else f"{self.every} {self.unit}s"
-        return f"every {how_often} at {self.hour:02d}:{self.minute:02d}"
+            return "every " + " and ".join(
+                [", ".join(names[:-1]), names[-1]] if names[1:] else names
+            )
+        return f"every {self.unit if self.every == 1 else f'{self.every} {self.unit}s'}"
 
     def to_text(self) -> str:
         """The compact form the database stores, e.g. '4w@09:00', or 'wd135@09:00' for
@@ -133,6 +137,21 @@ class Parsed:
     for_whom: str | None
     zone: str | None
     followup_minutes: int | None = None  # None: the default; 0: no follow-up
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a piece of a /remind line names, when nothing is required: one answer in the guided
+    /remind may say how often, the time, the start, or several at once ("every 4 weeks at 9am").
+
+    `how_often` is in the grammar's own words ('every 4 weeks'), `at` is 'HH:MM'; `others` are
+    the other parts named (who it is for, a zone, a follow-up), which the guide asks about itself.
+    """
+
+    how_often: str | None = None
+    at: str | None = None
+    start: date | None = None
+    others: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,16 +331,7 @@ class Where:
 
 def parse(text: str, *, today: date, month_first: bool | None = None) -> Parsed | Problem:
     """Understand what follows /remind, or say which part was not understood; never raises."""
-    where = Where(today, month_first)
-    line = _tidy(text)
-    if not line or len(line) > MAX_TEXT:
-        return _problem(
-            "text",
-            "Tell me how often and at what time, like “every 4 weeks at 09:00”."
-            if not line
-            else "That is longer than a reminder needs. Say how often and at what time.",
-        )
-    found = _read_parts(line, where)
+    found = _parts(text, Where(today, month_first))
     if isinstance(found, Problem):
         return found
     if "frequency" not in found and "start" in found:
@@ -343,6 +353,36 @@ def parse(text: str, *, today: date, month_first: bool | None = None) -> Parsed 
         found.get("zone"),
         found.get("followup"),
     )
+
+
+def read_answer(text: str, *, today: date, month_first: bool | None = None) -> Answer | Problem:
+    """The parts `text` names, none of them required, or what was not understood; never raises."""
+    found = _parts(text, Where(today, month_first))
+    if isinstance(found, Problem):
+        return found
+    unit, every = found.get("frequency", ("week", 1))
+    hour, minute = found.get("time", (0, 0))
+    return Answer(
+        Rule(unit, every, hour, minute, found.get("weekdays", ())).how_often()
+        if "frequency" in found
+        else None,
+        f"{hour:02d}:{minute:02d}" if "time" in found else None,
+        found.get("start"),
+        tuple(part for part in found if part not in {"frequency", "weekdays", "time", "start"}),
+    )
+
+
+def _parts(text: str, where: Where) -> dict[str, Any] | Problem:
+    """The parts a line names, read in order, or the first problem with them."""
+    line = _tidy(text)
+    if not line or len(line) > MAX_TEXT:
+        return _problem(
+            "text",
+            "Tell me how often and at what time, like “every 4 weeks at 09:00”."
+            if not line
+            else "That is longer than a reminder needs. Say how often and at what time.",
+        )
+    return _read_parts(line, where)
 
 
 _ME = re.compile(r"(?:remind )?me(?: to take it| to)? ", re.IGNORECASE)

@@ -1,14 +1,16 @@
 """The guided /remind: how often, what time, from when (and, in groups, for whom).
 
 Each step takes a button or a typed answer ("9am", "every 6 weeks", "in 3 weeks", "12 Jan"),
-read by the same grammar as the one-line /remind; /cancel or the Cancel button ends it. Where a
-person is lives in the database (reminders/guided.py), so a restart loses nothing. In groups a
-typed answer must reply to the bot, like any message meant for it.
+read by the same grammar as the one-line /remind, so one answer may settle several steps
+("every 4 weeks at 9am"); /cancel or the Cancel button ends it. Where a person is lives in the
+database (reminders/guided.py), so a restart loses nothing. In groups a typed answer must reply
+to the bot, like any message meant for it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +18,7 @@ from telegram import ForceReply, Update
 from telegram.ext import ContextTypes
 
 from bot.reminders.guided import Guide
-from bot.reminders.rules import Problem, month_first, parse
+from bot.reminders.rules import Answer, Problem, month_first, read_answer
 from bot.telegram.guided_keyboards import FREQUENCIES, TIMES, decode, guided_keyboard
 from bot.telegram.handlers import reminders
 from bot.telegram.services import services
@@ -35,13 +37,11 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def start_guide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The first question, how often."""
-    found = services(context)
     chat = update.effective_chat
-    await found.store.ensure_chat(chat.id, "private" if chat.type == chat.PRIVATE else "group")
-    await found.store.save_guide(chat.id, update.effective_user.id, Guide("f"))
-    await update.effective_message.reply_html(
-        found.renderer.message("guided_frequency"), reply_markup=guided_keyboard("f")
+    await services(context).store.ensure_chat(
+        chat.id, "private" if chat.type == chat.PRIVATE else "group"
     )
+    await _next(update, context, Guide("f"))
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,92 +72,105 @@ async def on_guided_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if button.step == "o" or button.step != guide.step:
         await _ask_to_type(update, context, guide)
         return
-    today = await _today(update, context)
-    answer = {
-        "f": lambda: FREQUENCIES[button.value],
-        "t": lambda: TIMES[button.value],
-        "s": lambda: today + timedelta(days=int(button.value)),
-    }[button.step]()
-    await _answered(update, context, guide, answer)
+    if button.step == "f":
+        guide = replace(guide, frequency=FREQUENCIES[button.value])
+    elif button.step == "t":
+        guide = replace(guide, at=TIMES[button.value])
+    else:
+        today = await _today(update, context)
+        guide = replace(guide, start=today + timedelta(days=int(button.value)))
+    await _next(update, context, guide)
 
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A typed answer to the step waited on; False when nobody is being guided here."""
+    """A typed answer to the step waited on; False when nobody is being guided here.
+
+    How often may come with the time and the start ("every 4 weeks at 9am from monday"): each
+    part said is a question not asked again. A time alone is kept, and how often asked again.
+    """
     found = services(context)
     guide = await found.store.guide(update.effective_chat.id, update.effective_user.id)
     if guide is None:
         return False
     text = " ".join(update.effective_message.text.split())
-    answer = await _read(update, context, guide, text)
-    if isinstance(answer, Problem):
-        await update.effective_message.reply_html(
-            found.renderer.message("guided_problem", message=answer.message)
-        )
+    if guide.step == "name":
+        await _finish(update, context, guide, text)
         return True
-    await _answered(update, context, guide, answer)
+    said = await _read(update, context, guide, text)
+    if isinstance(said, Problem):
+        await update.effective_message.reply_html(
+            found.renderer.message("guided_problem", message=said.message)
+        )
+    elif said.others:  # who it is for, a zone: the guide asks the first, /timezone sets the other
+        await update.effective_message.reply_html(found.renderer.message("guided_one_step"))
+    else:
+        await _next(
+            update,
+            context,
+            replace(
+                guide,
+                frequency=said.how_often or guide.frequency,
+                at=said.at or guide.at,
+                start=said.start or guide.start,
+            ),
+        )
     return True
 
 
 async def _read(
     update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide, text: str
-) -> str | date | Problem:
-    """The typed answer in the grammar's words (or a start date), else what was wrong."""
+) -> Answer | Problem:
+    """What the typed answer says, in the grammar's words, or what was wrong with it."""
     today = await _today(update, context)
-    if guide.step == "name":
-        return text
     if guide.step == "s" and (ahead := _IN.fullmatch(text)):
         days = int(ahead["count"]) * (7 if ahead["unit"].lower().startswith("w") else 1)
-        return today + timedelta(days=days)
+        return Answer(start=today + timedelta(days=days))
     chat = await services(context).store.chat(update.effective_chat.id)
     line = {
-        "f": f"{text} at 12:00",
-        "t": f"every day at {text.removeprefix('at ')}",
-        "s": f"every day at 12:00 from {text.removeprefix('from ')}",
+        "f": text,
+        "t": f"at {text.removeprefix('at ')}",
+        "s": f"from {text.removeprefix('from ')}",
     }[guide.step]
-    parsed = parse(line, today=today, month_first=month_first(chat.timezone if chat else None))
-    if isinstance(parsed, Problem):
-        return parsed
-    rule = parsed.rule
-    return {
-        "f": rule.describe().rsplit(" at ", 1)[0],
-        "t": f"{rule.hour:02d}:{rule.minute:02d}",
-        "s": parsed.start,
-    }[guide.step]
+    return read_answer(line, today=today, month_first=month_first(chat.timezone if chat else None))
 
 
-async def _answered(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide, answer: str | date
-) -> None:
-    """Store the answer and ask the next question, or finish."""
+async def _next(update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide) -> None:
+    """Ask the first question still open (how often, the time, the start, in groups who it is
+    for), or finish."""
     found = services(context)
-    chat_id, user_id = update.effective_chat.id, update.effective_user.id
-    message = update.effective_message
-    if guide.step == "f":
-        guide = Guide("t", frequency=str(answer))
+    chat = update.effective_chat
+    if guide.frequency is None:
+        step, markup = "f", guided_keyboard("f")
+        html = found.renderer.message("guided_frequency", at=guide.at)
+    elif guide.at is None:
+        step, markup = "t", guided_keyboard("t")
         html = found.renderer.message("guided_time", frequency=guide.frequency)
-        markup = guided_keyboard("t")
-    elif guide.step == "t":
-        guide = Guide("s", guide.frequency, at=str(answer))
-        html = found.renderer.message("guided_start", frequency=guide.frequency, time=guide.at)
+    elif guide.start is None:
+        step = "s"
         markup = guided_keyboard("s", today=await _time_still_to_come(update, context, guide.at))
-    elif guide.step == "s" and update.effective_chat.type != update.effective_chat.PRIVATE:
-        guide = Guide("name", guide.frequency, guide.at, answer)  # type: ignore[arg-type]
-        html, markup = found.renderer.message("guided_for_whom"), ForceReply(selective=True)
+        html = found.renderer.message("guided_start", frequency=guide.frequency, time=guide.at)
+    elif chat.type != chat.PRIVATE:
+        step, markup = "name", ForceReply(selective=True)
+        html = found.renderer.message("guided_for_whom")
     else:
-        start = answer if guide.step == "s" else guide.start
-        name = answer if guide.step == "name" else None
-        await found.store.end_guide(chat_id, user_id)
-        line = f"{guide.frequency} at {guide.at} from {start.isoformat()}"
-        chat = await found.store.chat(chat_id)
-        await reminders.remind_line(
-            update,
-            context,
-            line + (f" for {name}" if name else ""),
-            chat.timezone if chat else None,
-        )
+        await _finish(update, context, guide)
         return
-    await found.store.save_guide(chat_id, user_id, guide)
-    await message.reply_html(html, reply_markup=markup)
+    await found.store.save_guide(chat.id, update.effective_user.id, replace(guide, step=step))
+    await update.effective_message.reply_html(html, reply_markup=markup)
+
+
+async def _finish(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide, name: str | None = None
+) -> None:
+    """Every answer is in: set the reminder as the one-line /remind would."""
+    found = services(context)
+    chat_id = update.effective_chat.id
+    await found.store.end_guide(chat_id, update.effective_user.id)
+    line = f"{guide.frequency} at {guide.at} from {guide.start.isoformat()}"
+    chat = await found.store.chat(chat_id)
+    await reminders.remind_line(
+        update, context, line + (f" for {name}" if name else ""), chat.timezone if chat else None
+    )
 
 
 async def _ask_to_type(update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide) -> None:
