@@ -89,6 +89,20 @@ async def test_today_is_not_offered_once_its_time_has_passed(emulator, app) -> N
     assert "Today" not in {text for row in start.buttons for text, _ in row}
 
 
+async def test_today_typed_after_its_time_says_why_the_first_reminder_is_weeks_away(
+    emulator, app
+) -> None:
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    await choose(emulator, user, often, "every 12 weeks")
+    await say(emulator, user, "05:00")  # it is 08:00 already
+    saved = await say(emulator, user, "today")
+    assert "Today's 05:00 has already passed, so the first reminder comes Mon 22 Feb 05:00" in (
+        saved.text
+    )
+    assert "if today's dose is done, log it with /taken" in saved.text
+
+
 async def test_typed_answers_are_read_not_sent_to_the_faq(emulator, app) -> None:
     user = await sam(emulator)
     await say(emulator, user, "/remind")

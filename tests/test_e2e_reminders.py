@@ -104,6 +104,24 @@ async def test_set_by_one_line_then_it_arrives_and_taken_is_logged(emulator, app
     assert history[0].acted_by == user.id
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("every 4 weeks at 5am from today", "Today's 05:00 has already passed, so the first"),
+        ("every 4 weeks at 5am", "Today's 05:00 has already passed, so the first"),
+        ("every 4 weeks at 9am", "The first reminder comes"),
+    ],
+)
+async def test_a_start_today_after_its_time_says_why_the_first_is_weeks_away(
+    emulator, app, line, said
+) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone Europe/London")  # it is 08:00 there
+    saved = await say(emulator, user, f"/remind {line}")
+    assert said in saved.text
+    assert ("has already passed" in saved.text) == ("5am" in line)
+
+
 async def test_remind_asks_for_a_zone_first_then_finishes(emulator, app) -> None:
     user = emulator.add_user()
     ask = await say(emulator, user, "/remind every day at 21:15")

@@ -854,6 +854,20 @@ def test_a_one_off_says_plainly_that_only_repeating_reminders_are_kept(text) -> 
     assert "one-off" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("rule", "start", "passed"),
+    [
+        (Rule("week", 4, 5, 0), TODAY, utc(2026, 11, 20, 5)),  # 05:00 today, set at 08:00
+        (Rule("week", 4, 9, 0), TODAY, None),  # still to come
+        (Rule("week", 4, 5, 0), TODAY + timedelta(days=1), None),  # tomorrow's
+        (Rule("week", 1, 5, 0, rules.THREE_A_WEEK), date(2026, 11, 24), None),  # a Tuesday
+    ],
+)
+def test_the_start_days_own_reminder_is_named_when_it_has_gone_by(rule, start, passed) -> None:
+    now = utc(2026, 11, 20, 8)
+    assert rules.passed_on_start(rule, LONDON, start, now) == passed
+
+
 def test_nine_in_the_evening_written_with_pm_is_not_read_twice() -> None:
     problem = parse("every day at 9pm in the morning", today=TODAY)
     assert isinstance(problem, Problem)

@@ -781,6 +781,16 @@ def next_due(rule: Rule, zone: str, start: date, after: datetime) -> datetime:
     return _first_occurrence(rule, zone, start, after, strictly_after=True)
 
 
+def passed_on_start(rule: Rule, zone: str, start: date, now: datetime) -> datetime | None:
+    """The start day's own occurrence when it has already gone by (05:00 today, set at 08:00),
+    else None: the first reminder is then a whole interval away, and a person must be told why.
+    A start day the rule does not fall on (a Tuesday for Mon/Wed/Fri) is not one."""
+    tz = ZoneInfo(zone)
+    on_start = first_due(rule, zone, start, datetime.combine(start, time(), tzinfo=tz))
+    gone = on_start.astimezone(tz).date() == start and on_start < _as_utc(now, "now")
+    return on_start if gone else None
+
+
 def snoozed(due: datetime, choice: Snooze, zone: str) -> datetime:
     """When a snoozed occurrence comes back; the series itself is untouched.
 

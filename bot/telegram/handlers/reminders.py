@@ -24,6 +24,7 @@ from bot.reminders.rules import (
     first_due,
     month_first,
     parse,
+    passed_on_start,
     resolve_zone,
     snoozed,
 )
@@ -265,7 +266,9 @@ async def _save(
     chat = update.effective_chat
     group = _is_group(update)
     await found.store.ensure_chat(chat.id, "group" if group else "private")
-    due = first_due(parsed.rule, zone, parsed.start, found.clock())
+    now = found.clock()
+    due = first_due(parsed.rule, zone, parsed.start, now)
+    passed = passed_on_start(parsed.rule, zone, parsed.start, now)
     try:
         await found.store.add_reminder(
             chat_id=chat.id,
@@ -289,6 +292,7 @@ async def _save(
             for_whom=parsed.for_whom,
             next_due=local_time(due, zone),
             zone=zone_label(zone),
+            passed=local_time(passed, zone, with_day=False) if passed else None,
         )
     )
 
