@@ -25,7 +25,9 @@ from bot.knowledge.normalise import fold
 
 SENTENCE_BREAK = "|"
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
-_BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:but|and then|so)\b)")
+# "but" turns to something else even without a comma: in "not sure if it's related but today my
+# legs went weak", the "if" and "related" do not reach the legs.
+_BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:and then|so)\b)|,?\s+(?=but\b)")
 _WORD = re.compile(r"[a-z]+|\d+|\|")
 # A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
 # job, and I've been writing goodbye letters" the letters are now.
