@@ -11,11 +11,10 @@ import secrets
 import icalendar
 import pypdf
 import pytest
-from sqlalchemy import select
 
 from bot.emulator import MessagesTimeout
-from bot.reminders.store import Base, make_engine
 from tests.conftest import eventually
+from tests.tables import NOTHING, counts, naming, table_rows
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
 
 pytest_plugins = ["tests.db_fixtures", "tests.e2e_app_fixtures"]
@@ -391,50 +390,81 @@ async def test_where_in_a_group_and_after_taken_and_skip(emulator, app, clock) -
 # ----------------------------------------------------------------------------- /forget
 
 
-async def every_row_naming(database_url: str, value: int) -> list[tuple[str, tuple]]:
-    """Every row of every table (alembic's own aside) in which some column holds `value`."""
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return [
-                (table.name, tuple(row))
-                for table in Base.metadata.sorted_tables
-                for row in await connection.execute(select(table))
-                if value in tuple(row)
-            ]
-    finally:
-        await engine.dispose()
-
-
-async def test_forget_by_either_side_leaves_no_row_naming_them(
-    emulator, app, clock, database_url
-) -> None:
+async def linked_and_logged(emulator, app, clock, database_url):
+    """Sam (counting ampoules, one invite waiting) with two carers, Ann and Bob, who each got an
+    alert about Sam's 09:00 dose, which Ann marked done; Bob has a reminder of his own, taken."""
     sam = await patient_with_reminder(emulator)
     await say(emulator, sam, "/supplies 4")
     ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
     await accept(emulator, ann, await invite(emulator, sam), sam)
     await accept(emulator, bob, await invite(emulator, sam), sam)
     await say(emulator, bob, "/timezone Europe/London")
-    await say(emulator, bob, "/remind every day at 07:00")  # Bob's own reminder, in his chat
+    await say(emulator, bob, "/remind every day at 08:30")  # in his own chat
     await invite(emulator, sam)  # one left waiting
     await tick(app, clock, hours=1)
+    [own] = await emulator.wait_for_messages(bob.id, count=1)
+    await press(emulator, bob, own, text="✅ Taken")
     await tick(app, clock, hours=2, minutes=1)
     [alert] = await emulator.wait_for_messages(ann.id, count=1)
+    await emulator.wait_for_messages(bob.id, count=1)
     await press(emulator, ann, alert, text="✅ It's done")
     await emulator.send_message(sam, "/export")
     await emulator.wait_for_messages(sam.id, count=5)  # reminder, follow-up, three files
-    assert await every_row_naming(database_url, ann.id) != []
+    tables = await table_rows(database_url)
+    assert counts(tables) == {
+        **NOTHING,
+        "chats": 3,
+        "reminders": 2,
+        "doses": 2,
+        "carer_invites": 1,
+        "carer_links": 2,
+        "carer_alerts": 2,
+    }
+    return sam, ann, bob
 
-    confirm = await say(emulator, ann, "/forget")
-    await press(emulator, ann, confirm, text="Yes, delete")
-    assert await every_row_naming(database_url, ann.id) == []
-    assert [link.carer_id for link in await services(app).store.carers(sam.id)] == [bob.id]
 
-    confirm = await say(emulator, sam, "/forget")
-    await press(emulator, sam, confirm, text="Yes, delete")
-    assert await every_row_naming(database_url, sam.id) == []
-    assert await services(app).store.followed(bob.id) == []
-    assert len(await services(app).store.reminders(bob.id)) == 1  # Bob's own stays
+async def forget(emulator, user) -> None:
+    confirm = await say(emulator, user, "/forget")
+    await press(emulator, user, confirm, text="Yes, delete")
+
+
+async def test_a_carers_forget_leaves_nothing_of_theirs_in_any_table(
+    emulator, app, clock, database_url
+) -> None:
+    sam, ann, bob = await linked_and_logged(emulator, app, clock, database_url)
+    await forget(emulator, ann)
+    tables = await table_rows(database_url)
+    assert naming(tables, ann.id) == []
+    assert counts(tables) == {
+        **NOTHING,
+        "chats": 2,
+        "reminders": 2,
+        "doses": 1,  # the dose Ann marked went with her, and Bob's alert about it
+        "carer_invites": 1,
+        "carer_links": 1,
+    }
+    assert {row["chat_id"] for row in tables["chats"]} == {sam.id, bob.id}
+    assert {row["chat_id"] for row in tables["reminders"]} == {sam.id, bob.id}
+    [link] = tables["carer_links"]
+    assert (link["patient_id"], link["carer_id"]) == (sam.id, bob.id)
+
+
+async def test_a_patients_forget_leaves_nothing_of_theirs_in_any_table(
+    emulator, app, clock, database_url
+) -> None:
+    sam, ann, bob = await linked_and_logged(emulator, app, clock, database_url)
+    await forget(emulator, sam)
+    tables = await table_rows(database_url)
+    assert naming(tables, sam.id) == []
+    assert counts(tables) == {
+        **NOTHING,
+        "chats": 2,  # the carers' own chats
+        "reminders": 1,  # Bob's own, with its dose
+        "doses": 1,
+    }
+    assert {row["chat_id"] for row in tables["chats"]} == {ann.id, bob.id}
+    assert [row["chat_id"] for row in tables["reminders"]] == [bob.id]
+    assert [(row["chat_id"], row["acted_by"]) for row in tables["doses"]] == [(bob.id, bob.id)]
 
 
 async def test_help_the_menus_and_privacy_name_each_feature(emulator, app) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.reminders.carers import CARER_FOLLOWUP_MINUTES, INVITE_LIFETIME, MAX_PENDING_INVITES
 from bot.reminders.store import Base, ReminderRow, Store, make_engine
 from bot.reminders.supplies import running_low
+from tests.tables import NOTHING, counts, naming, table_rows
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -286,28 +287,28 @@ async def _everything(store: Store) -> int:
     return reminder.id
 
 
-async def rows_mentioning(database_url: str, value: int) -> list[tuple[str, tuple]]:
-    engine = make_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return [
-                (table.name, tuple(row))
-                for table in Base.metadata.sorted_tables
-                for row in await connection.execute(select(table))
-                if value in tuple(row)
-            ]
-    finally:
-        await engine.dispose()
+# What _everything stores: three people's chats, two reminders, one dose alerted to two carers.
+EVERYTHING = {
+    "chats": 3,
+    "reminders": 2,
+    "doses": 1,
+    "carer_invites": 1,
+    "carer_links": 2,
+    "carer_alerts": 2,
+}
 
 
 async def test_a_patients_forget_removes_their_links_invites_and_alerts(
     store: Store, database_url: str
 ) -> None:
     await _everything(store)
+    assert counts(await table_rows(database_url)) == {**NOTHING, **EVERYTHING}
     await store.forget_user(PATIENT)
-    assert await rows_mentioning(database_url, PATIENT) == []
-    assert await store.followed(CARER) == []
-    assert len(await store.reminders(CARER)) == 1  # the carer's own things stay
+    tables = await table_rows(database_url)
+    assert naming(tables, PATIENT) == []
+    assert counts(tables) == {**NOTHING, "chats": 2, "reminders": 1}  # the carers' own
+    assert {row["chat_id"] for row in tables["chats"]} == {CARER, OTHER}
+    assert [row["chat_id"] for row in tables["reminders"]] == [CARER]
 
 
 async def test_a_carers_forget_removes_their_links_and_the_patient_keeps_the_rest(
@@ -315,8 +316,19 @@ async def test_a_carers_forget_removes_their_links_and_the_patient_keeps_the_res
 ) -> None:
     reminder_id = await _everything(store)
     await store.forget_user(CARER)
-    assert await rows_mentioning(database_url, CARER) == []
-    assert [link.carer_id for link in await store.carers(PATIENT)] == [OTHER]
+    tables = await table_rows(database_url)
+    assert naming(tables, CARER) == []
+    assert counts(tables) == {
+        **NOTHING,
+        "chats": 2,
+        "reminders": 1,
+        "carer_invites": 1,
+        "carer_links": 1,
+    }  # the dose the carer marked went with them, and OTHER's alert about it
+    assert {row["chat_id"] for row in tables["chats"]} == {PATIENT, OTHER}
+    assert [(row["patient_id"], row["carer_id"]) for row in tables["carer_links"]] == [
+        (PATIENT, OTHER)
+    ]
     kept = await store.reminder(reminder_id)
     assert kept.supplies_left == 3
     assert kept.last_site is None  # the sited dose was the carer's answer, erased with them
