@@ -316,6 +316,22 @@ async def test_supplies_count_down_warn_at_two_and_say_none_left(emulator, app, 
     assert "✅ Taken" in [label for row in reminder.buttons for label, _ in row]
 
 
+async def test_undoing_a_taken_gives_back_only_an_ampoule_it_used(emulator, app, clock) -> None:
+    sam = await patient_with_reminder(emulator, "every 4 weeks at 09:00")
+    store = services(app).store
+    [reminder] = await store.reminders(sam.id)
+    await say(emulator, sam, "/supplies 0")
+    logged = await say(emulator, sam, "/taken")  # at 0: nothing to count down
+    assert "No ampoules left" in logged.text
+    await press(emulator, sam, logged, text="↩️ Undo")
+    assert (await store.reminder(reminder.id)).supplies_left == 0  # and nothing to give back
+    await say(emulator, sam, "/supplies 1")
+    logged = await say(emulator, sam, "/taken")
+    assert (await store.reminder(reminder.id)).supplies_left == 0
+    await press(emulator, sam, logged, text="↩️ Undo")
+    assert (await store.reminder(reminder.id)).supplies_left == 1
+
+
 async def test_supplies_in_a_group_are_set_by_buttons_by_the_creator_only(
     emulator, app, clock
 ) -> None:

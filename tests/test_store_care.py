@@ -225,6 +225,25 @@ async def test_each_taken_uses_one_ampoule_and_a_double_tap_only_one(store: Stor
     assert (await store.reminder(reminder.id)).supplies_left == 0  # never below zero
 
 
+async def test_undoing_a_taken_marked_at_none_left_gives_nothing_back(store: Store) -> None:
+    reminder = await add(store)
+    await store.set_supplies(reminder.id, 0)
+    dose_id = await delivered_dose(store, reminder)
+    logged = await store.log_given(
+        PATIENT, reminder.id, PATIENT, START, following=lambda r, d: d + timedelta(weeks=1)
+    )
+    assert (logged.how, logged.dose.id) == ("marked", dose_id)
+    await store.set_supplies(reminder.id, 5)  # more came after the Taken
+    await store.undo_given(dose_id, logged.how, logged.before)
+    assert (await store.reminder(reminder.id)).supplies_left == 5
+    again = await store.log_given(
+        PATIENT, reminder.id, PATIENT, START, following=lambda r, d: d + timedelta(weeks=1)
+    )
+    assert (await store.reminder(reminder.id)).supplies_left == 4
+    await store.undo_given(dose_id, again.how, again.before)
+    assert (await store.reminder(reminder.id)).supplies_left == 5
+
+
 async def test_supplies_are_optional_and_settable(store: Store) -> None:
     reminder = await add(store)
     dose_id = await delivered_dose(store, reminder)

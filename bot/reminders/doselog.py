@@ -40,7 +40,7 @@ class DoseLogQueries(Queries):
             if dose is None:
                 return None
             if status == "taken" and dose.status != "taken" and dose.reminder_id is not None:
-                await count_down(session, dose.reminder_id)
+                dose.used_ampoule = await count_down(session, dose.reminder_id)
             dose.status, dose.acted_by, dose.acted_at = status, by_user, at
             dose.retry_at = None
             if snoozed_until is not None:
@@ -64,8 +64,14 @@ class DoseLogQueries(Queries):
                 reminder = await session.get(Reminder, reminder_id)
                 if reminder is None or reminder.chat_id != chat_id:
                     return None
-                await count_down(session, reminder_id)
-            acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
+            used = reminder_id is not None and await count_down(session, reminder_id)
+            acted = {
+                "status": "taken",
+                "acted_by": by_user,
+                "acted_at": at,
+                "retry_at": None,
+                "used_ampoule": used,
+            }
             dose_id = await session.scalar(
                 self._insert(Dose)
                 .values(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -142,6 +143,8 @@ class Dose(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     site: Mapped[str | None] = mapped_column(String(16))  # one of SITES, if someone said
+    # Whether its Taken took an ampoule from the reminder's count: Undo gives back only that.
+    used_ampoule: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Feedback(Base):

@@ -27,12 +27,26 @@ def running_low(reminder: ReminderRow) -> bool:
     return left is not None and left <= (DEFAULT_ALERT_AT if alert_at is None else alert_at)
 
 
-async def count_down(session: AsyncSession, reminder_id: int) -> None:
-    """One ampoule used, if the reminder counts them; never below zero."""
-    await session.execute(
+async def count_down(session: AsyncSession, reminder_id: int) -> bool:
+    """One ampoule used, if the reminder counts them; never below zero.
+
+    Whether one was taken from the count: the dose keeps that, so undoing it gives back only
+    an ampoule it used (none at 0 left, none when not counting).
+    """
+    result = await session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.supplies_left > 0)
         .values(supplies_left=Reminder.supplies_left - 1)
+    )
+    return result.rowcount == 1
+
+
+async def give_back(session: AsyncSession, reminder_id: int) -> None:
+    """An ampoule a Taken used goes back to the count, if the reminder still counts them."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.supplies_left.is_not(None))
+        .values(supplies_left=Reminder.supplies_left + 1)
     )
 
 

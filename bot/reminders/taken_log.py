@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, ReminderRow, to_row
 from bot.reminders.schema import Chat, Dose, Reminder
-from bot.reminders.supplies import count_down
+from bot.reminders.supplies import count_down, give_back
 
 NEAR: Final = timedelta(hours=12)  # a dose this close to an occurrence is that occurrence
 # How a /taken was recorded, which is also how Undo puts it back.
@@ -80,8 +80,7 @@ class TakenLogQueries(Queries):
             acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
             if closest is not None and closest.status == "taken":
                 return Logged("duplicate", to_row(DoseRow, closest))
-            if reminder is not None:
-                await count_down(session, reminder.id)
+            acted["used_ampoule"] = reminder is not None and await count_down(session, reminder.id)
             if closest is not None and reminder is not None:
                 before = closest.status
                 for name, value in acted.items():
@@ -114,14 +113,11 @@ class TakenLogQueries(Queries):
             if dose is None or dose.status != "taken":
                 return None
             row = to_row(DoseRow, dose)
-            if dose.reminder_id is not None:
-                await session.execute(
-                    update(Reminder)
-                    .where(Reminder.id == dose.reminder_id, Reminder.supplies_left.is_not(None))
-                    .values(supplies_left=Reminder.supplies_left + 1)
-                )
+            if dose.used_ampoule and dose.reminder_id is not None:
+                await give_back(session, dose.reminder_id)
             if how == "marked" and before in RESTORABLE:
                 dose.status, dose.acted_by, dose.acted_at = before, None, None
+                dose.used_ampoule = False
                 return row
             if how == "ahead" and dose.reminder_id is not None:
                 await session.execute(
