@@ -3,9 +3,12 @@
 Starts the Bot API emulator on loopback, runs the production Application against it with long
 polling, and plays a private chat (or, with `--group`, a family group of three). Each line typed
 is a message; `#N` presses button N of the latest message with buttons and `#M.N` button N of
-message M (the number shown beside every message that has buttons). What the bot sends while
-you are idle, such as a reminder firing, is printed when it arrives. Piped input works the same,
-so a conversation can be scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
+message M (the number shown beside every message that has buttons or asks for a reply). A line
+after a message that asks for a reply (Telegram's ForceReply: "Who is this reminder for? Reply
+to this message") is sent as that reply, as a Telegram app would; `>M text` replies to message
+M, and `> text` to the bot's latest message. What the bot sends while you are idle, such as a
+reminder firing, is printed when it arrives. Piped input works the same, so a conversation can
+be scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ PATIENCE = 10.0  # seconds to wait for a first reply
 IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own (reminders)
 
 _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
+_REPLY = re.compile(r">(\d+)?\s*(.*)", re.DOTALL)
+_MENTION = re.compile(r'<a href="tg://user\?id=\d+">(.*?)</a>')  # shown as the name alone
 _SPEAKER = re.compile(r"@(\w+):\s*(.*)", re.DOTALL)
 
 _PRIVATE_HELP = (
@@ -42,7 +47,9 @@ _GROUP_HELP = (
     "Type to speak as yourself; '@ann: text' or '@sam: text' speaks as them ('@admin:' is Sam).\n"
     "#N presses button N of the latest message with buttons, #M.N button N of message M;\n"
     "'@ann: #1' presses as Ann. In a group the bot reads commands (/ask question, /remind ...),\n"
-    "@mentions and replies to it, as on Telegram. /quit or Ctrl-C leaves."
+    "@mentions and replies to it, as on Telegram: '>M text' replies to message #M, '> text' to\n"
+    "the bot's latest message, and a line after a message that asks for a reply is sent as one.\n"
+    "/quit or Ctrl-C leaves."
 )
 
 
@@ -70,21 +77,23 @@ class _Cast:
 class _Screen:
     """What has been printed, so only what is new or changed is printed again.
 
-    Every message with buttons gets a number the first time it is shown, for `#M.N`.
+    Every message with buttons, or that asks for a reply, gets a number the first time it is
+    shown, for `#M.N` and `>M`.
     """
 
     out: TextIO
     cast: _Cast
     interactive: bool
+    emulator: Emulator
     seen: dict[tuple[int, int], tuple[str, object]] = field(default_factory=dict)
     numbered: list[BotMessage] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    def changes(self, emulator: Emulator) -> list[BotMessage]:
+    def changes(self) -> list[BotMessage]:
         return [
             m
             for chat_id in self.cast.chats()
-            for m in emulator.messages(chat_id)
+            for m in self.emulator.messages(chat_id)
             if self.seen.get((m.chat_id, m.message_id)) != (m.html, m.buttons)
         ]
 
@@ -94,7 +103,8 @@ class _Screen:
             only_buttons = self.seen.get(key, ("",))[0] == message.html
             self.seen[key] = (message.html, message.buttons)
             numbered = [(m.chat_id, m.message_id) for m in self.numbered]
-            if message.buttons and key not in numbered:
+            wanted = message.buttons or _asks_reply(self.emulator, message)
+            if wanted and key not in numbered:
                 self.numbered.append(message)
                 numbered.append(key)
             number = numbered.index(key) + 1 if key in numbered else None
@@ -122,7 +132,7 @@ async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> Non
 
 async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: bool) -> None:
     cast = await _cast(emulator, group=group)
-    screen = _Screen(stdout, cast, stdin.isatty())
+    screen = _Screen(stdout, cast, stdin.isatty(), emulator)
     stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
     if group:  # the bot's greeting to the group
         async with screen.lock:
@@ -220,7 +230,7 @@ async def _watch(emulator: Emulator, screen: _Screen) -> None:
     while True:
         await asyncio.sleep(IDLE_LOOK)
         async with screen.lock:
-            if not screen.changes(emulator):
+            if not screen.changes():
                 continue
             messages = await _settled(emulator, screen)
             if screen.interactive:
@@ -230,15 +240,20 @@ async def _watch(emulator: Emulator, screen: _Screen) -> None:
 
 
 async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) -> None:
-    """`speaker` writes `text` in their chat, or presses a button (`#N`, `#M.N`)."""
+    """`speaker` writes `text` in their chat (as a reply: `>M text`, `> text`, or after a
+    message that asks for one), or presses a button (`#N`, `#M.N`)."""
     async with screen.lock:
-        screen.show(screen.changes(emulator))  # anything that came since the last look
+        screen.show(screen.changes())  # anything that came since the last look
         press = _PRESS.fullmatch(text)
         if press:
             if not await _press(emulator, screen, speaker, press):
                 return
         else:
-            await emulator.send_message(speaker, text, chat=screen.cast.group)
+            replying = _replying(screen, speaker, text)
+            if replying is None:
+                return
+            target, text = replying
+            await emulator.send_message(speaker, text, chat=screen.cast.group, reply_to=target)
         messages = await _settled(emulator, screen)
         if not messages and screen.cast.group and not press and not text.startswith("/"):
             screen.out.write(
@@ -247,13 +262,78 @@ async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) ->
         screen.show(messages)
 
 
+def _replying(screen: _Screen, speaker: User, text: str) -> tuple[BotMessage | None, str] | None:
+    """The bot message `text` replies to (None: none) and the words to send; None (after
+    saying why) when `>M` names no message here.
+
+    `>M text` replies to message #M and `> text` to the bot's latest message here. Otherwise a
+    line replies to the bot's latest message when that one asked this person for a reply, as a
+    Telegram app opens the reply by itself: a guided step in a group waits for exactly that.
+    """
+    chat_id = screen.cast.group.id if screen.cast.group else speaker.id
+    here = [m for m in screen.emulator.messages(chat_id) if not m.deleted]
+    latest = here[-1] if here else None
+    reply = _REPLY.fullmatch(text)
+    if reply is None:
+        asked = latest is not None and _asks_reply(screen.emulator, latest, speaker)
+        return (latest if asked else None), text
+    number, said = reply.group(1), reply.group(2).strip()
+    if not said:
+        screen.out.write("(type what to say after it: '>3 Mum' or '> Mum')\n")
+        return None
+    if number is None:
+        return latest, said
+    index = int(number)
+    target = screen.numbered[index - 1] if 1 <= index <= len(screen.numbered) else None
+    if target is None or target.deleted or target.chat_id != chat_id:
+        screen.out.write(f"(there is no message #{index} here to reply to)\n")
+        return None
+    return target, said
+
+
+def _asks_reply(emulator: Emulator, message: BotMessage, person: User | None = None) -> bool:
+    """Whether the bot sent `message` with a ForceReply for `person` (any one, when None).
+
+    A Telegram Message never carries a ForceReply, so the emulator's BotMessage does not
+    either: what the bot asked for is in the request that sent it. A selective one is for the
+    people the message mentions and the sender of the message it replies to, as on Telegram.
+    """
+    sent = next(
+        (
+            params
+            for method, params in reversed(emulator.requests)
+            if method == "sendMessage"
+            and params.get("chat_id") == message.chat_id
+            and params.get("text") == message.html
+        ),
+        {},
+    )
+    markup = sent.get("reply_markup")
+    if not (isinstance(markup, dict) and markup.get("force_reply")):
+        return False
+    if person is None or not markup.get("selective"):
+        return True
+    mentioned = {
+        entity["user"]["id"]
+        for entity in message.payload.get("entities", [])
+        if entity.get("type") == "text_mention"
+    }
+    quoted = (message.payload.get("reply_to_message") or {}).get("from", {}).get("id")
+    return person.id in mentioned | {quoted}
+
+
 async def _press(emulator: Emulator, screen: _Screen, speaker: User, press: re.Match[str]) -> bool:
     """Press the button; False (after saying why) when there is no such button."""
     message_number, button_number = press.group(1), int(press.group(2))
     visible = {speaker.id} | ({screen.cast.group.id} if screen.cast.group else set())
     if message_number is None:
         message = next(
-            (m for m in reversed(screen.numbered) if m.chat_id in visible and not m.deleted), None
+            (
+                m
+                for m in reversed(screen.numbered)
+                if m.chat_id in visible and not m.deleted and m.buttons
+            ),
+            None,
         )
     else:
         index = int(message_number)
@@ -278,7 +358,7 @@ async def _settled(emulator: Emulator, screen: _Screen) -> list[BotMessage]:
     changed: list[BotMessage] = []
     while True:
         now = time.monotonic()
-        current = screen.changes(emulator)
+        current = screen.changes()
         if [(m.message_id, m.html) for m in current] != [(m.message_id, m.html) for m in changed]:
             changed, last_change = current, now
         if (changed and now - last_change >= QUIET) or now - started >= PATIENCE:
@@ -290,7 +370,7 @@ def _render(message: BotMessage, label: str, number: int | None, only_buttons: b
     body = (
         "(buttons updated)"
         if only_buttons
-        else to_plain_text(message.html)
+        else to_plain_text(_MENTION.sub(r"\1", message.html))
         if message.html
         else message.text
     )

@@ -118,6 +118,12 @@ def test_group_mode_plays_a_family_of_three() -> None:
         "@ann: /taken for Mum yesterday at 9am\n"
         "@ann: how are you\n"
         "@bob: hi\n"
+        "/remind\n"
+        ">3 every 12 weeks at 9am\n"  # in a group, a typed answer replies to the bot's question
+        "#2\n"  # Tomorrow
+        "Dad\n"  # the bot asked for a reply: this line is sent as one
+        "#1\n"
+        ">99 hello\n"
         "@admin: /forget\n"
         "#1\n"  # you are not an admin: pressing Sam's Yes keeps the group's data
         "@admin: #1\n"
@@ -132,6 +138,12 @@ def test_group_mode_plays_a_family_of_three() -> None:
     assert "bot #2> ✅ Logged: Mum's injection taken at" in out
     assert "(no reply: in a group the bot reads commands, @mentions and replies to it)" in out
     assert "(nobody called @bob: try @ann:, @sam:, @admin:)" in out
+    assert "'>M text' replies to message #M" in out
+    assert "bot #4> Every 12 weeks at 09:00. When is the next injection due?" in out
+    assert "bot #5> You, who is this reminder for? Reply to this message" in out
+    assert "you> Dad\nbot #6> Before I save this: a reminder in this group shows Dad's" in out
+    assert "bot> ✅ Reminder set for Dad: every 12 weeks at 09:00 (Europe/London)" in out
+    assert "(there is no message #99 here to reply to)" in out
     assert "(bot: Only a group admin can delete the group's data.)" in out
     assert "(bot: Deleted.)" in out
     assert "I have deleted everything I stored about this group." in out

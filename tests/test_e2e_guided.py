@@ -219,7 +219,10 @@ async def test_in_a_group_a_typed_reply_names_who_it_is_for(emulator, app) -> No
     await emulator.send_message(tom, "12:00", chat=group, reply_to=at)
     [start] = await emulator.wait_for_messages(group.id, count=1)
     ask = await choose(emulator, tom, start, "Tomorrow", chat=group)
-    assert "Who is this reminder for" in ask.text
+    assert "Tom, who is this reminder for" in ask.text
+    # The reply box opens for Tom: a button press has no message of his for it to reply to.
+    mentioned = [e["user"]["id"] for e in ask.payload["entities"] if e["type"] == "text_mention"]
+    assert mentioned == [tom.id]
     await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
     [consent] = await emulator.wait_for_messages(group.id, count=1)
     assert "Grandad" in consent.text

@@ -150,8 +150,12 @@ async def _next(update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide
         markup = guided_keyboard("s", today=await _time_still_to_come(update, context, guide.at))
         html = found.renderer.message("guided_start", frequency=guide.frequency, time=guide.at)
     elif chat.type != chat.PRIVATE:
+        # Selective: the reply box opens for the person mentioned (after a button press, the
+        # question replies to the bot's own message, so only the mention finds them).
         step, markup = "name", ForceReply(selective=True)
-        html = found.renderer.message("guided_for_whom")
+        user = update.effective_user
+        person = None if user.is_bot else {"user_id": user.id, "first_name": user.first_name}
+        html = found.renderer.message("guided_for_whom", person=person)
     else:
         await _finish(update, context, guide)
         return
