@@ -1,9 +1,11 @@
 import logging
 
+import asyncpg
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
-from bot.logs import REDACTED, ScrubTokens
+from bot.logs import REDACTED, ScrubDatabaseErrors, ScrubTokens
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnop"
 
@@ -67,3 +69,25 @@ def test_scrubber_removes_tokens_from_messages_and_tracebacks() -> None:
         )
     ScrubTokens().filter(failing)
     assert TOKEN not in (failing.exc_text or "")
+
+
+def test_a_database_error_is_logged_by_its_type_and_codes_never_the_row_it_quotes() -> None:
+    """PostgreSQL's own message quotes the refused row; a sent-on error is logged the same way."""
+    refused = asyncpg.UniqueViolationError("duplicate key value violates unique constraint")
+    refused.sqlstate, refused.constraint_name = "23505", "uq_carer_links_patient_id"
+    refused.detail = "Key (patient_id, carer_name)=(918273, Margaretha) already exists."
+    try:
+        try:
+            raise refused
+        except asyncpg.PostgresError as error:
+            raise IntegrityError("INSERT INTO carer_links ...", None, error) from error
+    except IntegrityError as error:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed: %s", (error,), (IntegrityError, error, None)
+        )
+    ScrubDatabaseErrors().filter(record)
+    logged = logging.Formatter().format(record)
+    assert "Margaretha" not in logged
+    assert "918273" not in logged
+    assert "sqlstate=23505, constraint_name=uq_carer_links_patient_id" in logged
+    assert "IntegrityError" in logged
