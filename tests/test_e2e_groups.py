@@ -34,6 +34,22 @@ async def test_group_commands_menu_is_set(emulator, bot) -> None:
     assert menu >= {"remind", "reminders", "taken", "history", "timezone"}
 
 
+async def test_help_in_a_group_says_what_works_there(emulator, bot, family) -> None:
+    group, son, _ = family
+    await emulator.send_message(son, "/help", chat=group)
+    [reply] = await emulator.wait_for_messages(group.id, count=1)
+    assert "How to use me in this group" in reply.text
+    assert f"mentions me (@{emulator.bot_username})" in reply.text
+    assert "a reply to one of my messages" in reply.text
+    menu = await bot.bot.get_my_commands(scope=BotCommandScopeAllGroupChats())
+    for command in menu:
+        assert f"/{command.command}" in reply.text, command.command
+    # Not the private help: no "type a question", and no command missing from the group menu.
+    assert "in your own words" not in reply.text
+    assert "/start" not in reply.text
+    assert "/about" not in reply.text
+
+
 async def test_being_added_to_a_group_greets_it(emulator, bot) -> None:
     member = emulator.add_user("Bea")
     group = emulator.add_group("Carers", members=[member], admins=[member])

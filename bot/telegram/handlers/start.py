@@ -31,7 +31,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html(services(context).renderer.message("help"))
+    """/help: every command, grouped; in a group, what works there and how to reach the bot."""
+    chat = update.effective_chat
+    await update.effective_message.reply_html(
+        services(context).renderer.message(
+            "help", group=chat.type != chat.PRIVATE, bot_username=context.bot.username
+        )
+    )
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
