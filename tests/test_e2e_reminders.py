@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.config import offline_settings
+from bot.reminders.rules import Rule
 from bot.telegram.app import build_application, running
+from bot.telegram.sender import local_time
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.asyncio
@@ -146,6 +148,72 @@ async def test_what_cannot_be_read_is_explained_and_nothing_saved(emulator, app,
     user = emulator.add_user()
     await say(emulator, user, "/timezone Europe/London")
     reply = await say(emulator, user, f"/remind {line}")
+    assert "Nothing was saved" in reply.text
+    assert await services(app).store.reminders(user.id) == []
+
+
+# Issue 11's one-line grammar, through the bot: Monday 30 November 2026, 08:00 in London.
+GRAMMAR = [
+    # what follows /remind, the rule stored, the first reminder (its zone's clock), for, zone
+    ("me every 12 weeks at 9", "12w@09:00", "Mon 30 Nov 09:00", None, "Europe/London"),
+    ("every month on the 15th at 9", "1m@09:00", "Tue 15 Dec 09:00", None, "Europe/London"),
+    ("every week on monday at 9", "1w@09:00", "Mon 30 Nov 09:00", None, "Europe/London"),
+    (
+        "every 2 weeks at 9:00 starting next monday",
+        "2w@09:00",
+        "Mon 7 Dec 09:00",
+        None,
+        "Europe/London",
+    ),
+    ("every 4 weeks at 9am from Thursday", "4w@09:00", "Thu 3 Dec 09:00", None, "Europe/London"),
+    ("every day at 9am from next week", "1d@09:00", "Mon 7 Dec 09:00", None, "Europe/London"),
+    ("every 3 mths at 9 in the morning", "3m@09:00", "Mon 30 Nov 09:00", None, "Europe/London"),
+    ("every 4 weeks at 9am for Mum & Dad", "4w@09:00", "Mon 30 Nov 09:00", "Mum & Dad", None),
+    ("every day at 9am New York", "1d@09:00", "Mon 30 Nov 09:00", None, "America/New_York"),
+    ("every day at 9am from 12/01/2027", "1d@09:00", "Tue 12 Jan 09:00", None, "Europe/London"),
+    ("3 times a week at 7pm", "wd135@19:00", "Mon 30 Nov 19:00", None, "Europe/London"),
+]
+
+
+@pytest.mark.parametrize("case", GRAMMAR, ids=[case[0] for case in GRAMMAR])
+async def test_the_one_line_grammar_sets_what_was_said(emulator, app, case) -> None:
+    line, rule, first, for_whom, zone = case
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone London")
+    saved = await say(emulator, user, f"/remind {line}")
+    assert f"The first reminder comes {first}" in saved.text
+    [row] = await services(app).store.reminders(user.id)
+    assert (row.rule, row.for_whom) == (rule, for_whom)
+    assert row.timezone == (zone or "Europe/London")
+    assert local_time(row.next_due_at, row.timezone) == first
+    assert Rule.from_text(rule).describe() in saved.text
+
+
+async def test_a_date_that_reads_both_ways_is_asked_about_where_the_zone_does_not_say(
+    emulator, app
+) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone UTC")
+    asked = await say(emulator, user, "/remind every day at 9am from 12/01/2027")
+    assert "Is “12/01/2027” the 12 of January or the 1 of December?" in asked.text
+    assert "Nothing was saved" in asked.text
+    assert await services(app).store.reminders(user.id) == []
+
+
+async def test_a_new_york_chat_reads_dates_month_first(emulator, app) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone New York")
+    saved = await say(emulator, user, "/remind every day at 9am from 12/01/2027")
+    [row] = await services(app).store.reminders(user.id)
+    assert row.start_date == date(2027, 12, 1)
+    assert "The first reminder comes Wed 1 Dec" in saved.text
+
+
+async def test_a_one_off_says_plainly_it_is_not_kept(emulator, app) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone London")
+    reply = await say(emulator, user, "/remind tomorrow at 9am")
+    assert "one-off" in reply.text
     assert "Nothing was saved" in reply.text
     assert await services(app).store.reminders(user.id) == []
 
