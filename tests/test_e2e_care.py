@@ -13,6 +13,7 @@ import pypdf
 import pytest
 
 from bot.emulator import MessagesTimeout
+from bot.reminders.carers import MAX_CARERS
 from tests.conftest import eventually
 from tests.tables import NOTHING, counts, naming, table_rows
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
@@ -27,8 +28,8 @@ def clock() -> Clock:
     return Clock(START)  # Monday 30 Nov 2026, 08:00 in London
 
 
-async def patient_with_reminder(emulator, line: str = "every day at 09:00"):
-    sam = emulator.add_user("Sam")
+async def patient_with_reminder(emulator, line: str = "every day at 09:00", name: str = "Sam"):
+    sam = emulator.add_user(name)
     await say(emulator, sam, "/timezone Europe/London")
     saved = await say(emulator, sam, f"/remind {line}")
     assert "Reminder set" in saved.text
@@ -164,18 +165,75 @@ async def test_a_reminder_deleted_by_the_patient_alerts_nobody_and_its_buttons_e
     ann = emulator.add_user("Ann")
     await accept(emulator, ann, await invite(emulator, sam), sam)
     store = services(app).store
-    first, second = await store.reminders(sam.id)
+    _, second = await store.reminders(sam.id)
 
     await tick(app, clock, hours=1)
     await tick(app, clock, hours=2, minutes=1)  # 11:01: the 09:00 one alerts Ann
     [alert] = await emulator.wait_for_messages(ann.id, count=1)
-    await store.delete_reminder(first.id)
+    await emulator.wait_for_messages(sam.id, count=3)  # both reminders, the 09:00's follow-up
+    await delete_first_reminder(emulator, sam)
+    assert [r.id for r in await store.reminders(sam.id)] == [second.id]
     query = await emulator.press_button(ann, alert, text="✅ It's done")
     assert "no longer here" in (await emulator.wait_for_callback_answer(query))["text"]
-    await store.delete_reminder(second.id)  # before its follow-up at 12:00
+    await delete_first_reminder(emulator, sam)  # the 10:00 one, before its follow-up at 12:00
     await tick(app, clock, hours=2)
     await nothing_new(emulator, ann.id)
     assert await store.history(sam.id) == []
+
+
+async def delete_first_reminder(emulator, patient) -> None:
+    """The patient deletes the first reminder /reminders lists, with its buttons."""
+    listed = await say(emulator, patient, "/reminders")
+    await press(emulator, patient, listed, index=0)
+    await press(emulator, patient, listed, text="🗑 Delete")
+    await press(emulator, patient, listed, text="🗑 Yes, delete it")
+    assert "Deleted the reminder" in listed.text
+
+
+async def test_a_carer_of_two_people_gets_two_alerts_and_done_marks_only_that_one(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    pat = await patient_with_reminder(emulator, name="Pat")
+    ann = emulator.add_user("Ann")
+    await accept(emulator, ann, await invite(emulator, sam, "Mum"), sam)
+    await accept(emulator, ann, await invite(emulator, pat, "Dad"), pat)
+    assert "Mum, Dad" in (await say(emulator, ann, "/carers")).text
+    await tick(app, clock, hours=1)
+    [for_sam] = await emulator.wait_for_messages(sam.id, count=1)
+    [for_pat] = await emulator.wait_for_messages(pat.id, count=1)
+    await tick(app, clock, hours=2, minutes=1)
+    await emulator.wait_for_messages(sam.id, count=1)  # their own follow-ups
+    await emulator.wait_for_messages(pat.id, count=1)
+    alerts = {m.text: m for m in await emulator.wait_for_messages(ann.id, count=2)}
+    about_mum = alerts.pop("🔔 Mum's B12 injection due at 09:00 hasn't been marked yet.")
+    about_dad = alerts.pop("🔔 Dad's B12 injection due at 09:00 hasn't been marked yet.")
+
+    await press(emulator, ann, about_dad, text="✅ It's done")
+    assert "taken, marked by you" in about_dad.text
+    assert await eventually(lambda: "Ann (carer)" in for_pat.text)
+    [dad_dose] = await services(app).store.history(pat.id)
+    [mum_dose] = await services(app).store.history(sam.id)
+    assert (dad_dose.status, dad_dose.acted_by) == ("taken", ann.id)
+    assert (mum_dose.status, mum_dose.acted_by) == ("sent", None)
+    assert "hasn't been marked yet" in about_mum.text  # untouched, buttons and all
+    assert "✅ It's done" in [label for row in about_mum.buttons for label, _ in row]
+    assert "Ann" not in for_sam.text
+
+
+async def test_a_person_has_at_most_the_carers_it_keeps_and_the_next_is_told(emulator, app) -> None:
+    sam = await patient_with_reminder(emulator)
+    for n in range(MAX_CARERS):
+        await accept(emulator, emulator.add_user(f"Carer {n}"), await invite(emulator, sam), sam)
+    one_more = emulator.add_user("Zed")
+    offer = await say(emulator, one_more, f"/start carer_{await invite(emulator, sam)}")
+    await press(emulator, one_more, offer, text="✅ I agree")
+    assert f"{MAX_CARERS} carers for one person" in offer.text
+    assert offer.buttons == []
+    await nothing_new(emulator, sam.id)  # nobody joined
+    carers = await services(app).store.carers(sam.id)
+    assert len(carers) == MAX_CARERS
+    assert one_more.id not in {link.carer_id for link in carers}
 
 
 async def test_either_side_can_end_the_link(emulator, app) -> None:
@@ -314,6 +372,28 @@ async def test_supplies_count_down_warn_at_two_and_say_none_left(emulator, app, 
     [reminder] = await emulator.wait_for_messages(sam.id, count=1)
     assert "No ampoules left: ask for a repeat prescription." in reminder.text  # never blocks
     assert "✅ Taken" in [label for row in reminder.buttons for label, _ in row]
+
+
+async def test_supplies_alert_sets_when_the_reminder_says_to_ask_for_more(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    store = services(app).store
+    [reminder] = await store.reminders(sam.id)
+    not_yet = await say(emulator, sam, "/supplies alert 3")
+    assert "not counting" in not_yet.text  # an alert level alone changes nothing
+    assert (await store.reminder(reminder.id)).supplies_alert_at is None
+    await say(emulator, sam, "/supplies 4")
+    shown = await say(emulator, sam, "/supplies alert 3")
+    assert "4 ampoules left" in shown.text
+    assert "At 3, the reminder will say to ask for a repeat prescription" in shown.text
+    assert "Nothing was changed" in (await say(emulator, sam, "/supplies alert 99")).text
+    assert (await store.reminder(reminder.id)).supplies_alert_at == 3  # 99 changed nothing
+    await tick(app, clock, hours=1)
+    [due] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "ampoule" not in due.text  # 4 left: above the alert
+    await press(emulator, sam, due, text="✅ Taken")
+    assert "3 ampoules left: ask for a repeat prescription." in due.text
 
 
 async def test_undoing_a_taken_gives_back_only_an_ampoule_it_used(emulator, app, clock) -> None:

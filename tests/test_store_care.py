@@ -13,7 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.reminders.carers import CARER_FOLLOWUP_MINUTES, INVITE_LIFETIME, MAX_PENDING_INVITES
+from bot.reminders.carers import (
+    CARER_FOLLOWUP_MINUTES,
+    INVITE_LIFETIME,
+    MAX_CARERS,
+    MAX_FOLLOWED,
+    MAX_PENDING_INVITES,
+)
 from bot.reminders.store import Base, ReminderRow, Store, make_engine
 from bot.reminders.supplies import running_low
 from tests.tables import NOTHING, counts, naming, table_rows
@@ -145,6 +151,23 @@ async def test_pending_invites_are_limited_and_can_be_cancelled(store: Store) ->
     assert await store.accept_invite(invites[0].token, CARER, "Ann") == "invalid"
     assert await store.cancel_invites(PATIENT) == MAX_PENDING_INVITES - 1
     assert await store.pending_invites(PATIENT) == []
+
+
+async def test_a_patient_keeps_at_most_max_carers_and_a_carer_follows_at_most_max_followed(
+    store: Store,
+) -> None:
+    for n in range(MAX_CARERS):
+        await linked(store, carer=CARER + 1000 + n)
+    last = await store.create_invite(PATIENT, "Mum")
+    assert await store.accept_invite(last.token, CARER, "Ann") == "full"
+    assert await store.invite(last.token) is not None  # still usable once there is room
+    assert len(await store.carers(PATIENT)) == MAX_CARERS
+    for n in range(MAX_FOLLOWED):
+        await linked(store, patient=PATIENT + 1000 + n, carer=OTHER)
+    await store.ensure_chat(CARER, "private")
+    one_more = await store.create_invite(CARER, "Bo")
+    assert await store.accept_invite(one_more.token, OTHER, "Ann") == "full"
+    assert len(await store.followed(OTHER)) == MAX_FOLLOWED
 
 
 # ----------------------------------------------------------------------------- links and alerts
