@@ -109,6 +109,23 @@ async def test_a_carer_hears_of_an_unmarked_reminder_reminds_again_and_marks_it_
     assert (dose.status, dose.acted_by) == ("taken", ann.id)
 
 
+async def test_a_carers_buttons_act_only_on_a_dose_they_were_alerted_about(
+    emulator, app, clock
+) -> None:
+    sam = await patient_with_reminder(emulator)
+    ann = emulator.add_user("Ann")
+    offer, _ = await accept(emulator, ann, await invite(emulator, sam), sam)
+    await tick(app, clock, hours=1)  # 09:00: sent to Sam, not yet an alert for Ann
+    await emulator.wait_for_messages(sam.id, count=1)
+    [dose] = await services(app).store.history(sam.id)
+    for action in ("d", "a"):  # "It's done", "Remind again", forged onto a message Ann has
+        query = await emulator.press_button(ann, offer, data=f"w:{dose.id}:{action}")
+        assert "no longer here" in (await emulator.wait_for_callback_answer(query))["text"]
+    await nothing_new(emulator, sam.id)  # no nudge
+    [still] = await services(app).store.history(sam.id)
+    assert (still.status, still.acted_by) == ("sent", None)
+
+
 async def test_expired_reused_and_forged_links_make_no_carer(emulator, app, clock) -> None:
     sam = await patient_with_reminder(emulator)
     ann, bob, eve = emulator.add_user("Ann"), emulator.add_user("Bob"), emulator.add_user("Eve")

@@ -267,6 +267,22 @@ class CarerQueries(Queries):
             )
             return None if link is None else _link(link)
 
+    async def alerted_link(self, dose_id: int, carer_id: int) -> LinkRow | None:
+        """The link through which this carer was alerted about this dose, if they were.
+
+        A carer's buttons act only on a dose they were alerted about: a linked carer sending
+        made-up callback data could otherwise mark any of the patient's doses.
+        """
+        if not storable_id(dose_id):
+            return None
+        async with self._reading.begin() as session:
+            link = await session.scalar(
+                select(CarerLink)
+                .join(CarerAlert, CarerAlert.link_id == CarerLink.id)
+                .where(CarerAlert.dose_id == dose_id, CarerLink.carer_id == carer_id)
+            )
+            return None if link is None else _link(link)
+
     async def remove_link(self, link_id: int, by_user: int) -> LinkRow | None:
         """Remove a link at either side's request; None if it is gone or not theirs to remove."""
         if not storable_id(link_id):

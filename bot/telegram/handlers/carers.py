@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -43,6 +43,16 @@ GONE = "This is no longer here."
 
 def _private(update: Update) -> bool:
     return update.effective_chat.type == ChatType.PRIVATE
+
+
+def _on_the_message(query: CallbackQuery) -> bool:
+    """Whether the button pressed is one the message shows, not data made up for it: a dead
+    alert loses its buttons, a message that was only pretended on keeps its own."""
+    message = query.message
+    markup = message.reply_markup if message is not None and message.is_accessible else None
+    return markup is not None and any(
+        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+    )
 
 
 def _name(text: str) -> str | None:
@@ -233,16 +243,19 @@ async def _unlink(update: Update, context: ContextTypes.DEFAULT_TYPE, link_id: i
 async def _alert_action(
     update: Update, context: ContextTypes.DEFAULT_TYPE, button: AlertAction
 ) -> None:
-    """A carer's "remind again" or "it's done", on the alert in their private chat."""
+    """A carer's "remind again" or "it's done", on the alert in their private chat.
+
+    Only for a dose this carer was alerted about (a carer_alerts row), whatever the button says.
+    """
     found = services(context)
     query = update.callback_query
     carer_id = update.effective_user.id
     dose = await found.store.dose(button.dose_id)
     reminder = await found.store.reminder(dose.reminder_id) if dose and dose.reminder_id else None
-    link = await found.store.link_between(reminder.chat_id, carer_id) if reminder else None
+    link = await found.store.alerted_link(dose.id, carer_id) if reminder else None
     if dose is None or reminder is None or link is None or not _private(update):
         await query.answer(EXPIRED)
-        if query.message is not None and _private(update):
+        if _private(update) and _on_the_message(query):
             await query.edit_message_reply_markup(None)
         return
     due = local_time(dose.due_at, reminder.timezone, with_day=False)
