@@ -13,6 +13,7 @@ from bot.reminders.dispatcher import (
     Delivered,
     Dispatcher,
     Moved,
+    Rejected,
     TryLater,
     Unsure,
     advance,
@@ -244,6 +245,20 @@ async def test_a_send_that_may_have_arrived_goes_again_only_when_its_lease_ends(
     await dispatcher.tick()
     assert len(sender.sent) == 2
     assert [d.status for d in await store.history(1)] == ["late"]
+
+
+async def test_a_refused_send_is_logged_missed_and_the_next_reminder_says_so(store, clock) -> None:
+    """A 400 that names no chat problem left the dose 'failed' for good: never final, never told."""
+    sender = Recorder()
+    sender.script = [Rejected("bad request")]
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    await dispatcher.tick()
+    [refused] = await store.history(1)
+    assert (refused.status, refused.error) == ("missed", "refused")
+    clock.at += timedelta(days=1)
+    await dispatcher.tick()
+    assert sender.sent[-1] == (1, T0 + timedelta(days=1), False, 1)  # "1 missed since the last"
 
 
 async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:

@@ -9,9 +9,10 @@ Dose statuses, and how a dose moves between them:
 - `sending`: claimed, being sent now (on time). `late`: claimed for a send more than a minute
   after its due time; it stays `late` once delivered, so the log shows it. While a `sending` or
   `late` dose is in flight its `retry_at` is the end of its lease; delivery clears it.
-- `sent`: delivered on time. `failed`: the send failed; retried at `retry_at`, or never if null.
+- `sent`: delivered on time. `failed`: the send failed; retried at `retry_at`.
 - `missed`: never sent: the bot was down (or the chat paused) past the grace period, a newer
-  occurrence superseded it, or its retries ran past the grace period.
+  occurrence superseded it, its retries ran past the grace period, or Telegram refused the
+  message itself (its `error` says so).
 - `taken`, `skipped`, `snoozed`: what someone pressed; `snoozed` is sent again at `snoozed_until`.
 
 Recurrence is not the store's job: claims take an `advance(reminder, due) -> next due` callable.
@@ -344,8 +345,9 @@ class ClaimQueries(Queries):
     async def mark_failed(self, dose_id: int, error_code: str, retry_at: datetime | None) -> bool:
         """Record a failed send: a short code ("blocked", "network"; cut to 32 characters).
 
-        `retry_at` is when claim_retries may take the dose again; None gives it up. The attempt
-        itself was counted when the dose was claimed. False if the dose is gone.
+        `retry_at` is when claim_retries may take the dose again; None gives it up, and the dose
+        is logged as missed (its code says why), which the next reminder and /history show. The
+        attempt itself was counted when the dose was claimed. False if the dose is gone.
         """
         async with self._writing.begin() as session:
             dose = await session.get(Dose, dose_id, with_for_update=True)
@@ -353,7 +355,8 @@ class ClaimQueries(Queries):
                 return False
             in_flight = dose.status in _IN_FLIGHT and dose.retry_at is not None
             if in_flight or dose.status == "failed":
-                dose.status, dose.error, dose.retry_at = "failed", error_code[:32], retry_at
+                dose.status = "failed" if retry_at is not None else "missed"
+                dose.error, dose.retry_at = error_code[:32], retry_at
             return True
 
     async def followups_due(self, now: datetime, limit: int) -> list[DoseRow]:

@@ -310,7 +310,8 @@ class Dispatcher:
                 await self._store.mark_failed(claim.dose_id, reason, self._clock() + after)
                 report.retried += 1
             case Rejected(reason):
-                # Sending it again cannot help; loud, since only a bug of ours gets here.
+                # Sending it again cannot help: logged missed, so the next reminder says so.
+                # Loud, since only a bug of ours gets here.
                 logger.error("Telegram refused reminder %d (%s)", claim.reminder.id, reason)
                 await self._store.mark_failed(claim.dose_id, "refused", None)
             case Unsure(reason):
