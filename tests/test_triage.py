@@ -293,12 +293,10 @@ def _rows(path: Path) -> list[dict]:
 
 
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
-# the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met;
-# holdout2's recall fell from 350 to 348 of 360 when train5 and its taxonomy fixes came in, while its
-# false alarms and holdout3's (the fresh blind set: 0.029 -> 0.013) fell.
+# the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (348 / 360, 0.01, 0.05),
-    "holdout3.jsonl": (350 / 360, 0.012, 0.02),
+    "holdout2.jsonl": (349 / 360, 0.01, 0.05),
+    "holdout3.jsonl": (351 / 360, 0.01, 0.02),
 }
 
 
