@@ -109,6 +109,25 @@ async def test_a_carer_hears_of_an_unmarked_reminder_reminds_again_and_marks_it_
     assert (dose.status, dose.acted_by) == ("taken", ann.id)
 
 
+async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:
+    sam = await patient_with_reminder(emulator, "every day at 09:00 for Dad")
+    await say(emulator, sam, "/remind every day at 09:30")  # Sam's own: the link's name
+    ann = emulator.add_user("Ann")
+    await accept(emulator, ann, await invite(emulator, sam, "Sam"), sam)
+    await tick(app, clock, hours=1, minutes=30)
+    await emulator.wait_for_messages(sam.id, count=2)
+    await tick(app, clock, hours=2, minutes=1)
+    await emulator.wait_for_messages(sam.id, count=2)  # the follow-ups
+    alerts = await emulator.wait_for_messages(ann.id, count=2)
+    about_sam, about_dad = sorted(alerts, key=lambda m: "Dad" in m.text)
+    assert about_dad.text == "🔔 Dad's B12 injection due at 09:00 hasn't been marked yet."
+    assert about_sam.text == "🔔 Sam's B12 injection due at 09:30 hasn't been marked yet."
+    await press(emulator, ann, about_dad, text="🔔 Remind Dad again")
+    await emulator.wait_for_messages(sam.id, count=1)
+    await press(emulator, ann, about_dad, text="✅ It's done")
+    assert about_dad.text == "🔔 Dad's B12 injection due at 09:00: taken, marked by you."
+
+
 async def test_a_carers_buttons_act_only_on_a_dose_they_were_alerted_about(
     emulator, app, clock
 ) -> None:

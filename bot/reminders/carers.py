@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.database import Queries, storable_id
-from bot.reminders.rows import to_row
+from bot.reminders.rows import ReminderRow, to_row
 from bot.reminders.schema import (
     CarerAlert,
     CarerInvite,
@@ -80,6 +80,12 @@ class AlertClaim:
 
 
 Refusal = Literal["invalid", "self", "already", "full"]
+
+
+def alert_name(reminder: ReminderRow, link: LinkRow | AlertClaim) -> str:
+    """Whose injection a carer's alert is about: the reminder's own person ("for Dad") if it
+    names one, else the name the patient gave the link."""
+    return reminder.for_whom or link.patient_name
 
 
 def token_hash(token: str) -> str:

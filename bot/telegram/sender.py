@@ -26,7 +26,7 @@ from telegram.error import (
 )
 
 from bot.knowledge.render import Renderer
-from bot.reminders.carers import AlertClaim
+from bot.reminders.carers import AlertClaim, alert_name
 from bot.reminders.dispatcher import (
     NETWORK_RETRY,
     Blocked,
@@ -43,15 +43,30 @@ from bot.telegram.care_keyboards import alert_keyboard
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.ratelimit import ONE_ATTEMPT, may_have_arrived
 
+SHOW_YEAR = dt.timedelta(days=183)  # a date about six months or more from now shows its year
 # What Telegram says, in a 400, when the bot is in a group but may not post there. Matched as
 # substrings of the lower-cased description: only the exception type is stable (telegram docs).
 _NO_RIGHT_TO_POST = ("not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
 
 
-def local_time(moment: dt.datetime, zone: str, *, with_day: bool = True) -> str:
-    """How a person reads a due time: in their own zone, e.g. 'Tue 1 Dec 09:00'."""
+def local_time(
+    moment: dt.datetime,
+    zone: str,
+    *,
+    with_day: bool = True,
+    with_time: bool = True,
+    now: dt.datetime | None = None,
+) -> str:
+    """How a person reads a due time: in their own zone, e.g. 'Tue 1 Dec 09:00'.
+
+    Given `now`, a moment more than about six months from it shows its year ('Wed 1 Dec 2027
+    09:00'), so next December's is not read as this one's; `with_time` False is the day alone.
+    """
     local = moment.astimezone(ZoneInfo(zone))
-    return local.strftime("%a %-d %b %H:%M") if with_day else local.strftime("%H:%M")
+    if not with_day:
+        return local.strftime("%H:%M")
+    day = "%a %-d %b" + (" %Y" if now is not None and abs(moment - now) > SHOW_YEAR else "")
+    return local.strftime(f"{day} %H:%M" if with_time else day)
 
 
 class TelegramSender:
@@ -80,10 +95,11 @@ class TelegramSender:
     async def send_carer_alert(
         self, alert: AlertClaim, dose: DoseRow, reminder: ReminderRow
     ) -> SendResult:
-        # The name the patient chose and the time: nothing else about their treatment.
+        # A name the patient chose and the time: nothing else about their treatment.
         due = local_time(dose.due_at, reminder.timezone, with_day=False)
-        html = self._renderer.message("carer_alert", name=alert.patient_name, due=due)
-        return await self._send(alert.carer_id, html, alert_keyboard(dose.id, alert.patient_name))
+        name = alert_name(reminder, alert)
+        html = self._renderer.message("carer_alert", name=name, due=due)
+        return await self._send(alert.carer_id, html, alert_keyboard(dose.id, name))
 
     async def probe(self, chat_id: int) -> bool:
         # "typing..." for a moment is all a person may see; a blocked bot gets a 403 for it.

@@ -17,7 +17,12 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.reminders.carers import CARER_FOLLOWUP_MINUTES, MAX_PENDING_INVITES, LinkRow
+from bot.reminders.carers import (
+    CARER_FOLLOWUP_MINUTES,
+    MAX_PENDING_INVITES,
+    LinkRow,
+    alert_name,
+)
 from bot.telegram.care_keyboards import (
     AlertAction,
     CancelInvites,
@@ -259,17 +264,16 @@ async def _alert_action(
             await query.edit_message_reply_markup(None)
         return
     due = local_time(dose.due_at, reminder.timezone, with_day=False)
+    name = alert_name(reminder, link)
     if dose.status in {"taken", "skipped"}:
         await query.answer(f"Already marked as {dose.status}.")
         await query.edit_message_text(
-            found.renderer.message(
-                "carer_alert_closed", name=link.patient_name, due=due, status=dose.status
-            ),
+            found.renderer.message("carer_alert_closed", name=name, due=due, status=dose.status),
             reply_markup=None,
         )
         return
     if button.action == "done":
-        await _done(update, context, dose.id, link, due)
+        await _done(update, context, dose.id, link, name=name, due=due)
         return
     if not await found.store.take_nudge(dose.id, carer_id):
         await query.answer("You already asked me to remind them about this one.")
@@ -283,13 +287,22 @@ async def _alert_action(
     await query.answer(
         f"Done: I reminded {link.patient_name}." if delivered else "I couldn't reach them."
     )
-    await query.edit_message_reply_markup(alert_keyboard(dose.id, link.patient_name, nudged=True))
+    await query.edit_message_reply_markup(alert_keyboard(dose.id, name, nudged=True))
 
 
 async def _done(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, dose_id: int, link: LinkRow, due: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    dose_id: int,
+    link: LinkRow,
+    *,
+    name: str,
+    due: str,
 ) -> None:
-    """Mark the dose taken, by the carer; the patient's reminder message says so."""
+    """Mark the dose taken, by the carer; the patient's reminder message says so.
+
+    `name` and `due` are what the alert says: whose injection, and when it was due.
+    """
     found = services(context)
     query = update.callback_query
     now = found.clock()
@@ -301,7 +314,7 @@ async def _done(
     by = f"{link.carer_name} (carer)"
     await query.edit_message_text(
         found.renderer.message(
-            "carer_alert_closed", name=link.patient_name, due=due, status="taken, marked by you"
+            "carer_alert_closed", name=name, due=due, status="taken, marked by you"
         ),
         reply_markup=None,
     )
