@@ -571,14 +571,23 @@ async def test_a_carers_forget_leaves_nothing_of_theirs_in_any_table(
         **NOTHING,
         "chats": 2,
         "reminders": 2,
-        "doses": 1,  # the dose Ann marked went with her, and Bob's alert about it
+        "doses": 2,
         "carer_invites": 1,
         "carer_links": 1,
+        "carer_alerts": 1,
     }
     assert {row["chat_id"] for row in tables["chats"]} == {sam.id, bob.id}
     assert {row["chat_id"] for row in tables["reminders"]} == {sam.id, bob.id}
     [link] = tables["carer_links"]
     assert (link["patient_id"], link["carer_id"]) == (sam.id, bob.id)
+    assert tables["carer_alerts"][0]["link_id"] == link["id"]  # Bob's alert, not Ann's
+    # The dose Ann marked is Sam's record: it stays, taken, without who marked it.
+    [marked] = [row for row in tables["doses"] if row["chat_id"] == sam.id]
+    assert (marked["status"], marked["acted_by"]) == ("taken", None)
+    await emulator.send_message(sam, "/export")
+    await emulator.wait_for_messages(sam.id, count=3)
+    rows, *_ = read_files(sent_files(emulator, sam.id))
+    assert [(r["status"], r["by"]) for r in rows] == [("taken", "a former carer")]
 
 
 async def test_a_patients_forget_leaves_nothing_of_theirs_in_any_table(
@@ -610,7 +619,13 @@ async def test_help_the_menus_and_privacy_name_each_feature(emulator, app) -> No
     assert group >= {"supplies", "export"}
     assert "carer" not in group  # carer links are made in private
     privacy = (await say(emulator, user, "/privacy")).text
-    for stored in ("ampoules", "where it went", "carer link", "/export keeps no copy"):
+    for stored in (
+        "ampoules",
+        "where it went",
+        "carer link",
+        "/export keeps no copy",
+        "A dose you marked as someone's carer stays in their log, without your name.",
+    ):
         assert stored in privacy
 
 

@@ -362,18 +362,27 @@ async def test_a_carers_forget_removes_their_links_and_the_patient_keeps_the_res
     assert naming(tables, CARER) == []
     assert counts(tables) == {
         **NOTHING,
+        **EVERYTHING,
         "chats": 2,
         "reminders": 1,
-        "carer_invites": 1,
         "carer_links": 1,
-    }  # the dose the carer marked went with them, and OTHER's alert about it
+        "carer_alerts": 1,
+    }
     assert {row["chat_id"] for row in tables["chats"]} == {PATIENT, OTHER}
-    assert [(row["patient_id"], row["carer_id"]) for row in tables["carer_links"]] == [
-        (PATIENT, OTHER)
-    ]
+    [link] = tables["carer_links"]
+    assert (link["patient_id"], link["carer_id"]) == (PATIENT, OTHER)
+    assert tables["carer_alerts"][0]["link_id"] == link["id"]
+    # The dose the carer marked is the patient's record: kept, without who marked it.
+    [dose] = await store.history(PATIENT)
+    assert (dose.status, dose.acted_by, dose.acted_at, dose.site) == (
+        "taken",
+        None,
+        START,
+        "left arm",
+    )
     kept = await store.reminder(reminder_id)
     assert kept.supplies_left == 3
-    assert kept.last_site is None  # the sited dose was the carer's answer, erased with them
+    assert kept.last_site == "left arm"
     assert kept.followup_minutes == CARER_FOLLOWUP_MINUTES  # OTHER is still a carer
     await store.forget_user(OTHER)
     assert (await store.reminder(reminder_id)).followup_minutes is None

@@ -1,7 +1,9 @@
 """Erasure: /forget deletes a chat, or a person, and everything that names them.
 
 Carer links and invites go with either person's private chat (the database cascades), and the
-last injection site a reminder shows is worked out again from what is left of its log.
+last injection site a reminder shows is worked out again from what is left of its log. The one
+thing kept is a dose a carer marked in a patient's log: it is the patient's record, so it stays
+without the carer's id.
 
 Deleted means gone from the files too: SQLite overwrites deleted content (secure_delete) and the
 write-ahead log is emptied after each erasure, so no old copy of a row stays on disk.
@@ -9,7 +11,7 @@ write-ahead log is emptied after each erasure, so no old copy of a row stays on 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.carers import release_followups
@@ -27,7 +29,7 @@ async def _delete_doses(session: AsyncSession, *conditions: ColumnElement[bool])
 
 
 class ErasureQueries(Queries):
-    """Deleting, never anonymising: a dose row is health data even without a name."""
+    """Deleting rather than anonymising: a dose row is health data even without a name."""
 
     async def forget_chat(self, chat_id: int) -> bool:
         """Delete a chat and everything about it: its reminders and its whole dose log."""
@@ -42,12 +44,15 @@ class ErasureQueries(Queries):
     async def forget_user(self, user_id: int) -> None:
         """Delete everything that names a person: their reminders, their answers, their chat.
 
-        Dose rows they acted on are deleted, not anonymised: a dose row is health data, and the
-        chat's own message history shows who pressed which button when, so a row stripped of
-        `acted_by` would still point at them through its time. A group loses those entries from
-        its log; that is the price of erasure. Reminders they created go with their dose logs,
-        even in groups, and so does their private chat (whose id is their user id), with every
-        carer link and invite that names them, on either side.
+        Dose rows they acted on in groups are deleted, not anonymised: a dose row is health
+        data, and the chat's own message history shows who pressed which button when, so a row
+        stripped of `acted_by` would still point at them through its time. A group loses those
+        entries from its log; that is the price of erasure. A dose they marked as a carer
+        ("It's done", in another person's private log) is that person's health data, not theirs:
+        it stays, taken, with `acted_by` cleared, so their log is not left with a hole and no
+        row holds the carer's id. Reminders they created go with their dose logs, even in
+        groups, and so does their private chat (whose id is their user id), with every carer
+        link, invite and alert that names them, on either side.
         """
         async with self._writing.begin() as session:
             followed = await session.scalars(
@@ -55,6 +60,14 @@ class ErasureQueries(Queries):
             )
             patients = set(followed)
             await session.execute(delete(Reminder).where(Reminder.creator_id == user_id))
+            others_private = select(Chat.chat_id).where(
+                Chat.kind == "private", Chat.chat_id != user_id
+            )
+            await session.execute(
+                update(Dose)
+                .where(Dose.acted_by == user_id, Dose.chat_id.in_(others_private))
+                .values(acted_by=None)
+            )
             await _delete_doses(session, Dose.acted_by == user_id)
             await session.execute(
                 delete(Chat).where(Chat.chat_id == user_id, Chat.kind == "private")

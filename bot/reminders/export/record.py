@@ -81,9 +81,12 @@ def build_record(
     *,
     zone: str,
     now: datetime,
-    who: Callable[[int], str],
+    who: Callable[[int | None], str],
 ) -> DoseRecord:
-    """The record of these reminders and doses; `zone` is the chat's, for doses without one."""
+    """The record of these reminders and doses; `zone` is the chat's, for doses without one.
+
+    `who` names whoever marked a dose, from their id; None for a carer erased since (/forget).
+    """
     zones = {r.id: r.timezone for r in reminders}
     names = {r.for_whom for r in reminders if r.for_whom}
     entries = tuple(
@@ -103,7 +106,7 @@ def build_record(
     )
 
 
-def _entry(dose: DoseRow, zone: str, who: Callable[[int], str]) -> Entry:
+def _entry(dose: DoseRow, zone: str, who: Callable[[int | None], str]) -> Entry:
     local = ZoneInfo(zone)
     late_taken = (
         dose.status == "taken"
@@ -121,7 +124,8 @@ def _entry(dose: DoseRow, zone: str, who: Callable[[int], str]) -> Entry:
         due=dose.due_at.astimezone(local),
         zone=zone,
         status=STATUS_WORDS[dose.status],
-        by=who(dose.acted_by) if dose.acted_by is not None else "",
+        # A taken dose without `acted_by` was marked by a carer erased since.
+        by=who(dose.acted_by) if dose.acted_by is not None or dose.status == "taken" else "",
         site=dose.site or "",
         note=note,
         marked=dose.acted_at.astimezone(local) if dose.acted_at else None,
