@@ -261,6 +261,34 @@ async def test_a_refused_send_is_logged_missed_and_the_next_reminder_says_so(sto
     assert sender.sent[-1] == (1, T0 + timedelta(days=1), False, 1)  # "1 missed since the last"
 
 
+async def test_a_stop_hands_back_at_once_only_what_it_never_started(store, clock) -> None:
+    """Issue 10, fault 6: a send cut short by a stop may have reached Telegram already.
+
+    It was handed back at once with the never-started ones, so the next process sent it again
+    straight away; like a timeout, it now goes again once, when its lease would have run out.
+    """
+    sender = Recorder()
+    sender.hold = asyncio.Event()  # Telegram never answers the first send
+    started = await _reminder(store, 1)
+    waiting = await _reminder(store, 1, rule="1w@09:00")  # behind it in the same chat
+    dispatcher = Dispatcher(store, sender, clock=clock, chat_spacing=0, stop_wait=0.01)
+    ticking = asyncio.create_task(dispatcher.tick())
+    while not sender.sent:
+        await asyncio.sleep(0)
+    await dispatcher.stop()
+    await ticking
+    doses = {dose.reminder_id: dose for dose in await store.history(1)}
+    assert doses[started.id].retry_at == T0 + store.lease
+    assert doses[waiting.id].retry_at == T0
+    following, sender.hold = _dispatcher(store, sender, clock), None
+    await following.tick()
+    assert len(sender.sent) == 2  # the one never started, at once
+    clock.at = T0 + store.lease
+    await following.tick()
+    assert len(sender.sent) == 3  # the one cut short, once its lease is over
+    assert sorted(dose.status for dose in await store.history(1)) == ["late", "sent"]
+
+
 async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:
     sender = Recorder()
     await _reminder(store, -9, kind="group")

@@ -9,8 +9,9 @@ reminder says so.
 
 Leases are what keep a dose sent once, so the dispatcher guards them: it never holds more than
 it can send within a lease, it renews the leases of what it holds while it waits on Telegram
-(a flood wait, a slow answer), and when it stops it lets sends under way finish and hands the
-rest back at once. Retries never multiply: a send that may have arrived (a timeout) is tried
+(a flood wait, a slow answer), and when it stops it lets sends under way finish, hands back
+at once what it never started, and treats a send it had to cut short as a timeout: the request
+may already have reached Telegram, so it goes again once, only when its lease would have run out. Retries never multiply: a send that may have arrived (a timeout) is tried
 again only when its lease would have run out, and the rate limiter does not retry it at all.
 
 Send errors change state, never the dispatcher's life: a blocked bot pauses that chat's
@@ -182,14 +183,16 @@ class Dispatcher:
     async def stop(self) -> None:
         """Stop claiming; let sends under way finish (up to `stop_wait` s), hand the rest back.
 
-        For a clean stop (a deploy, SIGTERM): what was claimed but not sent goes back at once
-        rather than after its lease, and nothing is left half-recorded.
+        For a clean stop (a deploy, SIGTERM): what was claimed but never started goes back at
+        once rather than after its lease, and nothing is left half-recorded. A send still
+        waiting on Telegram is cancelled and recorded as unsure (it may have arrived), so it is
+        sent again only when its lease would have run out, like a timeout.
         """
         self._stopping = True
         try:
             await asyncio.wait_for(self._idle.wait(), self._stop_wait)
         except TimeoutError:
-            for send in self._sending:  # still waiting on Telegram: may arrive, or not
+            for send in self._sending:  # still waiting on Telegram: _deliver records it
                 send.cancel()
             await self._idle.wait()
         if self._held:
@@ -280,9 +283,9 @@ class Dispatcher:
         try:
             result = await send
         except asyncio.CancelledError:
-            if send.cancelled() and not asyncio.current_task().cancelling():
-                return  # cut short by stop(), which hands the dose back
-            raise
+            if not send.cancelled() or asyncio.current_task().cancelling():
+                raise
+            result = Unsure("stopped")  # cut short by stop(): the request may have arrived
         except Exception:  # a bug in rendering must not stop every other reminder
             logger.exception("sending reminder %d failed", claim.reminder.id)
             result = TryLater(NETWORK_RETRY, "error")
