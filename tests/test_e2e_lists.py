@@ -120,7 +120,8 @@ async def test_changing_the_zone_can_leave_reminders_where_they_are(emulator, ap
     [before] = await services(app).store.reminders(sam.id)
     asked = await say(emulator, sam, "/timezone UTC+5:30")
     assert "1 reminder in another time zone" in asked.text
-    await press(emulator, sam, asked, text="Leave them")
+    assert labels(asked) == ["Move to UTC+05:30", "Leave it"]
+    await press(emulator, sam, asked, text="Leave it")
     assert "stays in its own time zone" in asked.text
     assert await services(app).store.reminders(sam.id) == [before]
     assert (await services(app).store.chat(sam.id)).timezone == "Asia/Kolkata"
@@ -152,7 +153,7 @@ async def test_reminders_is_one_message_with_a_button_to_open_each(emulator, app
     assert labels(listed) == [
         "1. every day at 09:00",
         "2. Mum: every 4 weeks at 10:00",
-        "3. Dad: every week at 08:00",
+        "3. Dad: every week on Monday at 08:00",
         "4. Dad: every day at 21:00",
     ]
     await press(emulator, sam, listed, index=1)

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.config import offline_settings
-from bot.reminders.rules import Rule
 from bot.telegram.app import build_application, running
 from bot.telegram.sender import local_time
 from tests.conftest import eventually
@@ -186,7 +185,25 @@ async def test_the_one_line_grammar_sets_what_was_said(emulator, app, case) -> N
     assert (row.rule, row.for_whom) == (rule, for_whom)
     assert row.timezone == (zone or "Europe/London")
     assert local_time(row.next_due_at, row.timezone) == first
-    assert Rule.from_text(rule).describe() in saved.text
+
+
+@pytest.mark.parametrize(
+    ("line", "description"),
+    [
+        ("every month on the 15th at 9", "every month on the 15th at 09:00"),
+        ("every 3 months at 9am from 31 Dec", "every 3 months on the 31st or the month's last day"),
+        ("every week on monday at 9", "every week on Monday at 09:00"),
+        ("every week at 9 from thursday", "every week on Thursday at 09:00"),
+        ("every 4 weeks at 9am from thursday", "every 4 weeks at 09:00"),
+    ],
+)
+async def test_the_day_a_series_keeps_is_said_where_it_is_described(
+    emulator, app, line, description
+) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone London")
+    assert description in (await say(emulator, user, f"/remind {line}")).text
+    assert f"1. {description}" in (await say(emulator, user, "/reminders")).text
 
 
 async def test_a_date_that_reads_both_ways_is_asked_about_where_the_zone_does_not_say(
@@ -206,7 +223,15 @@ async def test_a_new_york_chat_reads_dates_month_first(emulator, app) -> None:
     saved = await say(emulator, user, "/remind every day at 9am from 12/01/2027")
     [row] = await services(app).store.reminders(user.id)
     assert row.start_date == date(2027, 12, 1)
-    assert "The first reminder comes Wed 1 Dec" in saved.text
+    assert "The first reminder comes Wed 1 Dec 2027 09:00" in saved.text  # a year away: said
+    assert "Wed 1 Dec 2027 09:00" in (await say(emulator, user, "/reminders")).text
+
+
+async def test_a_missing_part_is_a_sentence_of_its_own(emulator, app) -> None:
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone London")
+    reply = await say(emulator, user, "/remind at 9am")
+    assert "I couldn't set that reminder. How often?" in reply.text
 
 
 async def test_a_one_off_says_plainly_it_is_not_kept(emulator, app) -> None:

@@ -38,6 +38,8 @@ async def reminder_for(app, chat_id: int, name: str | None):
     [
         ("/taken banana", "couldn't read “banana”"),
         ("/taken for Bob", "No reminder here is for “Bob”"),
+        ("/taken for", "Whose injection was it? Write their name after “for”"),
+        ("/taken tomorrow", "Tue 1 Dec hasn't happened yet"),
         ("/taken tomorrow at 9am", "hasn't happened yet"),
         ("/taken 2025-01-01", "more than a year ago"),
         ("/taken 2026-02-30", "is not a date"),
@@ -66,6 +68,27 @@ async def test_taken_for_a_name_near_its_due_time_answers_that_reminder(
     await tick(app, clock, hours=2)  # 10:00: Mum's 09:00 reminder is not sent
     assert emulator.messages(sam.id)[-1].message_id == logged.message_id
     assert "Next due for Mum: Mon 28 Dec 09:00" in (await say(emulator, sam, "/history")).text
+
+
+@pytest.mark.parametrize(
+    ("lines", "typed", "said"),
+    [
+        # Today, with a reminder still to come: the log shows when it was logged, and it
+        # answers today's reminder.
+        (["every 4 weeks at 09:00"], "/taken 2026-11-30", "on Mon 30 Nov (no time given, so the"),
+        # Another day, without a reminder: midday, said as such, never the clock's 08:00.
+        ([], "/taken 2026-11-28", "on Sat 28 Nov (no time given, so the log shows 12:00"),
+        ([], "/taken 28 Nov", "on Sat 28 Nov (no time given, so the log shows 12:00"),
+    ],
+)
+async def test_a_day_alone_is_logged_as_that_day_not_as_a_time_said(
+    emulator, app, lines, typed, said
+) -> None:
+    sam = await sam_with(emulator, *lines)
+    logged = await say(emulator, sam, typed)
+    assert said in logged.text
+    assert "taken at" not in logged.text
+    assert len(await services(app).store.history(sam.id)) == 1
 
 
 async def test_taken_yesterday_at_a_time_is_logged_then(emulator, app) -> None:
@@ -131,7 +154,7 @@ async def test_only_who_logged_it_may_undo_it(emulator, app) -> None:
 async def test_far_from_the_due_time_it_offers_to_count_from_the_dose(emulator, app) -> None:
     sam = await sam_with(emulator, "every 4 weeks at 09:00")
     logged = await say(emulator, sam, "/taken 3 days ago")  # Friday 27 November, at 09:00
-    assert "taken at Fri 27 Nov 09:00" in logged.text
+    assert "taken on Fri 27 Nov (no time given, so the log shows 09:00" in logged.text
     assert "next reminder would be Fri 25 Dec 09:00" in logged.text
     await press(emulator, sam, logged, text="🔁 Count from this dose")
     [restarted] = await emulator.wait_for_messages(sam.id, count=1)
@@ -153,7 +176,8 @@ async def test_history_says_no_answer_and_whose_next_in_which_zone(emulator, app
     assert "(times in Europe/London)" in history.text
     assert "Mon 30 Nov 09:00 for Mum: no answer" in history.text
     assert "Next due for Mum: Mon 28 Dec 09:00." in history.text
-    assert "Next due: Mon 30 Nov 09:00 (America/New_York)." in history.text
+    # No name: the rule tells it from Mum's.
+    assert "Next due (every day at 09:00): Mon 30 Nov 09:00 (America/New_York)." in history.text
     assert "sent" not in history.text
 
 

@@ -868,6 +868,25 @@ def test_the_start_days_own_reminder_is_named_when_it_has_gone_by(rule, start, p
     assert rules.passed_on_start(rule, LONDON, start, now) == passed
 
 
+@pytest.mark.parametrize(
+    ("rule", "start", "described"),
+    [
+        (Rule("month", 1, 9, 0), date(2026, 12, 1), "every month on the 1st at 09:00"),
+        (Rule("month", 3, 9, 0), date(2026, 12, 22), "every 3 months on the 22nd at 09:00"),
+        (Rule("month", 1, 9, 0), date(2026, 12, 13), "every month on the 13th at 09:00"),
+        (Rule("month", 1, 9, 0), date(2026, 12, 23), "every month on the 23rd at 09:00"),
+        (Rule("month", 1, 9, 0), date(2026, 12, 30), "every month on the 30th or the month's"),
+        (Rule("week", 1, 9, 0), date(2026, 12, 1), "every week on Tuesday at 09:00"),
+        (Rule("week", 12, 9, 0), date(2026, 12, 1), "every 12 weeks at 09:00"),
+        (Rule("day", 2, 9, 0), date(2026, 12, 1), "every 2 days at 09:00"),
+        (Rule("week", 1, 9, 0, (0, 3)), date(2026, 12, 1), "every Monday and Thursday at 09:00"),
+        (Rule("month", 1, 9, 0), None, "every month at 09:00"),
+    ],
+)
+def test_a_description_says_the_day_a_series_keeps(rule, start, described) -> None:
+    assert rule.describe(start).startswith(described)
+
+
 def test_nine_in_the_evening_written_with_pm_is_not_read_twice() -> None:
     problem = parse("every day at 9pm in the morning", today=TODAY)
     assert isinstance(problem, Problem)

@@ -92,10 +92,14 @@ class Rule:
         ):
             raise ValueError(f"weekdays {self.weekdays!r} must be distinct, in order, weekly")
 
-    def describe(self) -> str:
+    def describe(self, start: date | None = None) -> str:
         """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00' or 'every
-        Monday, Wednesday and Friday at 09:00' (so "3 times a week" says which days)."""
-        return f"{self.how_often()} at {self.hour:02d}:{self.minute:02d}"
+        Monday, Wednesday and Friday at 09:00' (so "3 times a week" says which days).
+
+        Given the start, the day a monthly or weekly series keeps is said too: 'every month on
+        the 15th at 09:00', 'every week on Monday at 09:00'.
+        """
+        return f"{self.how_often()}{self._on(start)} at {self.hour:02d}:{self.minute:02d}"
 
     def how_often(self) -> str:
         """The repeating part alone, e.g. 'every 4 weeks': what the guided /remind asks first."""
@@ -105,6 +109,18 @@ class Rule:
                 [", ".join(names[:-1]), names[-1]] if names[1:] else names
             )
         return f"every {self.unit if self.every == 1 else f'{self.every} {self.unit}s'}"
+
+    def _on(self, start: date | None) -> str:
+        """' on the 15th' (months), ' on Monday' (every week), else nothing: every 12 weeks is
+        counted from its start, whose weekday the first reminder's date already shows."""
+        if start is None or self.weekdays:
+            return ""
+        if self.unit == "month":
+            last = " or the month's last day" if start.day > 28 else ""  # the written policy
+            return f" on the {_ordinal(start.day)}{last}"
+        if (self.unit, self.every) == ("week", 1):
+            return f" on {_DAY_NAMES[start.weekday()]}"
+        return ""
 
     def to_text(self) -> str:
         """The compact form the database stores, e.g. '4w@09:00', or 'wd135@09:00' for
@@ -137,6 +153,12 @@ class Parsed:
     for_whom: str | None
     zone: str | None
     followup_minutes: int | None = None  # None: the default; 0: no follow-up
+
+
+def _ordinal(day: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, 22nd, 23rd ... 31st."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,8 @@ _WHEN_STARTS = re.compile(r" (?=yesterday|today|now|at |on |last |[0-9])", re.IG
 class Taken:
     """A /taken understood. `name` is a reminder's own spelling of it, None if none was said.
 
-    `moment` is set when an instant was said ("now", "2 hours ago"); otherwise `day` and maybe
-    `clock` (None: not said, so the caller uses the reminder's own time or asks).
+    `moment` is set when an instant was said ("now", "2 hours ago") or nothing was (just now);
+    otherwise `day` and maybe `clock` (None: a day alone, "30 Nov", whose time is not known).
     """
 
     name: str | None
@@ -61,6 +61,8 @@ def read_taken(
             return "Please say either a day and time or how long ago, not both."
         found[part] = value
         position = end + 1
+    if not {"day", "clock", "moment"} & found.keys():  # no when at all: just now
+        found["moment"] = now
     return Taken(
         found.get("name"),  # type: ignore[arg-type]
         found.get("day", now.date()),  # type: ignore[arg-type]
@@ -78,7 +80,10 @@ def _read_one(  # noqa: PLR0911 - one return per part it may find
     if name is not None:
         return name[0], "name", name[1]
     if keyword is not None:
-        return _unknown_name(_words(line, keyword.end() + 1), names)
+        written = _words(line, keyword.end() + 1)
+        if not written:
+            return "Whose injection was it? Write their name after “for”, like “/taken for Mum”."
+        return _unknown_name(written, names)
     if now_said := _NOW.match(line, position):
         return now_said.end(), "moment", now
     if ago := _AGO.match(line, position):

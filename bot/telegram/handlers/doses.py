@@ -25,6 +25,7 @@ from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
 
 FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
+MIDDAY = dt.time(12)  # where a day alone is logged when no reminder gives it a time
 # What each dose status means to the person reading /history.
 STATUS_WORDS = {
     "sending": "being sent",
@@ -60,8 +61,8 @@ async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if reminder is False:
         await _reply(update, found.renderer.message("taken_which", names=names))
         return
-    at = _when(said, reminder, now)
-    problem = _unlikely(at, now)
+    at, day_only = _when(said, reminder, now)
+    problem = _unlikely(at, now, day_only=day_only)
     if problem is not None:
         await _reply(update, found.renderer.message("taken_problem", message=problem))
         return
@@ -72,7 +73,7 @@ async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         at,
         following=lambda r, due: next_due(Rule.from_text(r.rule), r.timezone, r.start_date, due),
     )
-    await _confirm(update, found, logged, reminder, zone)
+    await _confirm(update, found, logged, reminder, zone, day_only=day_only)
 
 
 def _whose(said: Taken, active: list[ReminderRow]) -> ReminderRow | bool | None:
@@ -85,21 +86,30 @@ def _whose(said: Taken, active: list[ReminderRow]) -> ReminderRow | bool | None:
     return own[0] if own else None
 
 
-def _when(said: Taken, reminder: ReminderRow | None, now: dt.datetime) -> dt.datetime:
-    """The instant meant: as said, else the day at the reminder's own time, else now's time."""
+def _when(said: Taken, reminder: ReminderRow | None, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    """The instant meant, and whether it is a day alone ("/taken 30 Nov").
+
+    A day alone is stored at the reminder's own time that day (so it answers that day's
+    reminder), at midday without one, or now if that is still to come today; its confirmation
+    shows the day and says which time was used, and never passes it off as said.
+    """
     if said.moment is not None:
-        return said.moment
-    clock = said.clock
-    if clock is None:
-        rule = Rule.from_text(reminder.rule) if reminder else None
-        today = said.day == now.date()
-        clock = now.time() if today or rule is None else dt.time(rule.hour, rule.minute)
-    return dt.datetime.combine(said.day, clock.replace(second=0, microsecond=0), now.tzinfo)
+        return said.moment, False
+    if said.clock is not None:
+        clock = said.clock.replace(second=0, microsecond=0)
+        return dt.datetime.combine(said.day, clock, now.tzinfo), False
+    rule = Rule.from_text(reminder.rule) if reminder else None
+    at = dt.datetime.combine(
+        said.day, dt.time(rule.hour, rule.minute) if rule else MIDDAY, now.tzinfo
+    )
+    if said.day == now.date():
+        at = min(at, now.replace(second=0, microsecond=0))
+    return at, True
 
 
-def _unlikely(at: dt.datetime, now: dt.datetime) -> str | None:
+def _unlikely(at: dt.datetime, now: dt.datetime, *, day_only: bool) -> str | None:
     if at > now + FUTURE_SLACK:
-        return f"{local_time(at, str(now.tzinfo))} hasn't happened yet."
+        return f"{local_time(at, str(now.tzinfo), with_time=not day_only)} hasn't happened yet."
     if now - at > MAX_BACK:
         return "That's more than a year ago."
     return None
@@ -111,6 +121,8 @@ async def _confirm(
     logged: Logged | None,
     reminder: ReminderRow | None,
     zone: str,
+    *,
+    day_only: bool,
 ) -> None:
     if logged is None:  # the reminder went between reading and writing
         await _reply(
@@ -120,23 +132,26 @@ async def _confirm(
     dose = logged.dose
     name = reminder.for_whom if reminder else None
     shown_zone = reminder.timezone if reminder else zone
+    now = found.clock()
     if logged.how == "duplicate":
-        at = local_time(dose.acted_at or dose.due_at, shown_zone)
+        at = local_time(dose.acted_at or dose.due_at, shown_zone, now=now)
         await _reply(update, found.renderer.message("taken_duplicate", for_whom=name, at=at))
         return
     fresh = await found.store.reminder(reminder.id) if reminder else None
     html = found.renderer.message(
         "taken_logged",
-        at=local_time(dose.acted_at, shown_zone),
+        at=local_time(dose.acted_at, shown_zone, with_time=not day_only, now=now),
+        logged_at=local_time(dose.acted_at, shown_zone, with_day=False) if day_only else None,
         for_whom=name,
         zone=zone_label(shown_zone),
-        answered=local_time(dose.due_at, shown_zone) if logged.how != "alone" else None,
-        next_due=local_time(fresh.next_due_at, fresh.timezone) if fresh else None,
+        answered=local_time(dose.due_at, shown_zone, now=now) if logged.how != "alone" else None,
+        next_due=local_time(fresh.next_due_at, fresh.timezone, now=now) if fresh else None,
     )
     far = logged.how == "alone" and fresh is not None
     if far:
+        due = _restarted_due(fresh, dose, now)
         html += "\n" + found.renderer.message(
-            "taken_restart", due=local_time(_restarted_due(fresh, dose, found.clock()), shown_zone)
+            "taken_restart", due=local_time(due, shown_zone, now=now)
         )
     html, sites = await after_taken(found, dose.reminder_id, dose.id, html)
     undo = UndoTaken(dose.id, logged.how, logged.before)
@@ -206,13 +221,16 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id
     chat = await found.store.chat(chat_id)
     zone = (chat.timezone if chat else None) or "UTC"
+    now = found.clock()
     reminders = {r.id: r for r in await found.store.reminders(chat_id)}
-    lines = [_history_line(dose, reminders, zone) for dose in await found.store.history(chat_id)]
+    lines = [
+        _history_line(dose, reminders, zone, now) for dose in await found.store.history(chat_id)
+    ]
     coming = sorted((r for r in reminders.values() if r.active), key=lambda r: r.next_due_at)
     next_due = [
         (
             r.for_whom,
-            local_time(r.next_due_at, r.timezone),
+            local_time(r.next_due_at, r.timezone, now=now),
             zone_label(r.timezone) if r.timezone != zone else None,
         )
         for r in coming
@@ -223,17 +241,32 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "history",
             lines=lines,
             next_due=next_due,
+            rules=_told_apart(coming),
             last_site=await found.store.last_site(chat_id),
             zone=zone_label(zone),
         ),
     )
 
 
-def _history_line(dose: DoseRow, reminders: dict[int, ReminderRow], zone: str) -> str:
+def _told_apart(coming: list[ReminderRow]) -> list[str | None]:
+    """Each "Next due" line's rule where its name would not tell it from another's (no name
+    beside another reminder, or a name two reminders share); None where the line is clear."""
+    names = [r.for_whom for r in coming]
+    return [
+        Rule.from_text(r.rule).describe(r.start_date)
+        if len(coming) > 1 and (r.for_whom is None or names.count(r.for_whom) > 1)
+        else None
+        for r in coming
+    ]
+
+
+def _history_line(
+    dose: DoseRow, reminders: dict[int, ReminderRow], zone: str, now: dt.datetime
+) -> str:
     reminder = reminders.get(dose.reminder_id) if dose.reminder_id else None
     who = f" for {reminder.for_whom}" if reminder and reminder.for_whom else ""
     site = f" ({dose.site})" if dose.site else ""
-    return f"{local_time(dose.due_at, zone)}{who}: {STATUS_WORDS[dose.status]}{site}"
+    return f"{local_time(dose.due_at, zone, now=now)}{who}: {STATUS_WORDS[dose.status]}{site}"
 
 
 async def _reply(update: Update, html: str, markup=None) -> None:

@@ -143,6 +143,7 @@ async def set_zone(
     if elsewhere:
         context.chat_data[PENDING_MOVE] = zone
     label = fixed.label if fixed else zone_label(zone)
+    leave = "Leave them" if len(elsewhere) > 1 else "Leave it"
     await _reply(
         update,
         found.renderer.message(
@@ -152,7 +153,7 @@ async def set_zone(
             kept_as=zone if fixed and zone != "UTC" and not zone.startswith("Etc/") else None,
             to_move=len(elsewhere),
         ),
-        confirm_keyboard("move_zone", f"Move to {label}", "Leave them") if elsewhere else None,
+        confirm_keyboard("move_zone", f"Move to {label}", leave) if elsewhere else None,
     )
 
 
@@ -227,9 +228,9 @@ async def remind_line(
             update,
             found.renderer.message(
                 "reminder_duplicate",
-                description=parsed.rule.describe(),
+                description=parsed.rule.describe(parsed.start),
                 for_whom=same.for_whom,
-                next_due=local_time(same.next_due_at, same.timezone),
+                next_due=local_time(same.next_due_at, same.timezone, now=found.clock()),
                 paused=not same.active,
             ),
         )
@@ -239,7 +240,9 @@ async def remind_line(
         await _reply(
             update,
             found.renderer.message(
-                "group_consent", description=parsed.rule.describe(), for_whom=parsed.for_whom
+                "group_consent",
+                description=parsed.rule.describe(parsed.start),
+                for_whom=parsed.for_whom,
             ),
             confirm_keyboard("share", "Yes, show it here"),
         )
@@ -288,9 +291,9 @@ async def _save(
     await update.effective_message.reply_html(
         found.renderer.message(
             "reminder_saved",
-            description=parsed.rule.describe(),
+            description=parsed.rule.describe(parsed.start),
             for_whom=parsed.for_whom,
-            next_due=local_time(due, zone),
+            next_due=local_time(due, zone, now=now),
             zone=zone_label(zone),
             passed=local_time(passed, zone, with_day=False) if passed else None,
         )
@@ -333,11 +336,12 @@ async def _listing(found: Services, chat_id: int) -> tuple[str, InlineKeyboardMa
     chat = await found.store.chat(chat_id)
     chat_paused = chat is not None and chat.paused
     chat_zone = chat.timezone if chat else None
+    now = found.clock()
     shown = [
         {
-            "description": Rule.from_text(row.rule).describe(),
+            "description": Rule.from_text(row.rule).describe(row.start_date),
             "for_whom": row.for_whom,
-            "next_due": local_time(row.next_due_at, row.timezone),
+            "next_due": local_time(row.next_due_at, row.timezone, now=now),
             "zone": _other_zone(row, chat_zone),
             "paused": chat_paused or not row.active,
         }
@@ -358,9 +362,9 @@ def _other_zone(row: ReminderRow, chat_zone: str | None) -> str | None:
 def _line(found: Services, row: ReminderRow, chat_zone: str | None = None) -> str:
     return found.renderer.message(
         "reminder_line",
-        description=Rule.from_text(row.rule).describe(),
+        description=Rule.from_text(row.rule).describe(row.start_date),
         for_whom=row.for_whom,
-        next_due=local_time(row.next_due_at, row.timezone),
+        next_due=local_time(row.next_due_at, row.timezone, now=found.clock()),
         paused=not row.active,
         zone=_other_zone(row, chat_zone),
     )
@@ -518,7 +522,10 @@ async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Ma
 
 async def _delete(query, found: Services, row: ReminderRow, *, confirmed: bool) -> None:
     """Delete asks first; its yes deletes, with a way back to the list."""
-    described = {"description": Rule.from_text(row.rule).describe(), "for_whom": row.for_whom}
+    described = {
+        "description": Rule.from_text(row.rule).describe(row.start_date),
+        "for_whom": row.for_whom,
+    }
     if not confirmed:
         await query.answer()
         await query.edit_message_text(
