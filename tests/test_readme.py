@@ -1,7 +1,11 @@
-"""The README tells a newcomer the truth: its examples keep working, its links resolve in the
-project, and its descriptions match the files they describe."""
+"""The README tells a newcomer the truth: its examples keep working, its `printf ... | b12bot
+chat` scripts run as it says, its links resolve in the project, and its descriptions match the
+files they describe."""
 
 import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,6 +16,37 @@ from bot.reminders.rules import Parsed, parse
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
 REMIND_EXAMPLES = re.findall(r"`/remind ([^`]+)`", README)
+CHAT_SCRIPTS = re.findall(
+    r"^printf '([^']*)' \| \.venv/bin/b12bot chat((?: --\w+)*)$", README, re.M
+)
+# What each script must show, found by a line only it types. A new script needs its own entry.
+SHOWS = {
+    "/taken for Dad": [
+        "✅ Logged: Mum's injection taken at",
+        "(bot: Schedule kept.)",
+        "No reminder here is for “Dad”",
+        "Next due for Mum:",
+    ],
+    "/cancel": [
+        "Every 6 weeks at 09:00. When is the next injection due?",
+        "✅ Reminder set: every 6 weeks at 09:00",
+        "Cancelled. Nothing was saved.",
+        "1. every 6 weeks at 09:00: next",
+    ],
+    "@admin: /forget": [
+        "Reminder set for Mum: every 4 weeks at 09:00",
+        "✅ Logged: Mum's injection taken at",
+        "(bot: Only a group admin can delete the group's data.)",
+        "I have deleted everything I stored about this group.",
+    ],
+    "/supplies 3": ["💊 3 ampoules left.", "💊 2 ampoules left", "(bot: Noted: left arm.)"],
+    "/export": [
+        "📎 b12-dose-log.csv",
+        "📎 b12-coming-injections.ics",
+        "📎 b12-injection-record.pdf",
+    ],
+    "/carer Mum": ["🤝 Invite a carer", "1 invite link waiting to be used.", "Cancelled 1 link."],
+}
 
 
 def test_the_readme_shows_one_line_reminders() -> None:
@@ -45,3 +80,45 @@ def test_each_procfile_process_is_described_as_it_is() -> None:
     assert len(processes) == 3
     for process in processes:
         assert f"`{process}`" in README, process
+
+
+def _typed(script: str) -> str:
+    """What printf would pipe: the README writes each new line as \\n."""
+    return script.replace("\\n", "\n")
+
+
+def _run(script: str, flags: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "bot.cli", "chat", *flags.split()]
+    return subprocess.run(
+        command, input=_typed(script), capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def chats() -> list[subprocess.CompletedProcess[str]]:
+    """Every README chat script, run at once (each waits on the bot, not on the machine)."""
+    with ThreadPoolExecutor(len(CHAT_SCRIPTS)) as pool:
+        return list(pool.map(lambda found: _run(*found), CHAT_SCRIPTS))
+
+
+def test_the_readme_shows_chat_scripts_for_what_issue_11_asked() -> None:
+    flags = [flag for _, flag in CHAT_SCRIPTS]
+    assert len(CHAT_SCRIPTS) >= 4
+    assert " --group" in flags
+
+
+@pytest.mark.parametrize("number", range(len(CHAT_SCRIPTS)))
+def test_each_chat_script_runs_as_the_readme_says(chats, number: int) -> None:
+    script, _ = CHAT_SCRIPTS[number]
+    result = chats[number]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr + result.stdout
+    out = result.stdout
+    lines = _typed(script).splitlines()
+    for line in lines:  # every line was read, none lost when the input ended
+        assert f"you> {line}" in out, line
+    for slip in ("(there is no", "(nobody called", "Sorry, something went wrong"):
+        assert slip not in out, out  # a #N that no longer points where the comment says
+    [shows] = [phrases for marker, phrases in SHOWS.items() if marker in lines]
+    for phrase in shows:
+        assert phrase in out, out
