@@ -1,13 +1,6 @@
-"""A faithful local Telegram Bot API server, driven in-process by tests and `b12bot chat`.
+"""The emulator itself: its HTTP server, the Bot API methods it answers, and the users' side.
 
-Telegram cannot be reached from the build machines, so the bot's production code talks to this
-server through python-telegram-bot's ``base_url`` instead. It answers the Bot API methods the bot
-uses with Telegram's JSON shapes and error texts, enforces Telegram's limits, injects faults on
-demand (blocked users, migrated groups, 5xx, slow replies, flood waits) and plays the users' side
-of a conversation (write, reply, press buttons, add or remove the bot).
-
-Every breach of Telegram's rules is answered as Telegram would answer it and is also recorded in
-``Emulator.violations``, so a test can assert that the bot never made one.
+Message text parsing is in entities.py, Telegram's send limits in flood.py.
 """
 
 from __future__ import annotations
@@ -17,17 +10,14 @@ import base64
 import contextlib
 import copy
 import hashlib
-import html
 import json
 import logging
-import math
 import mimetypes
 import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Any, Self
@@ -37,11 +27,11 @@ import aiohttp
 from aiohttp import web
 from telegram import constants
 
+from bot.emulator.entities import JSON, detected_entities, parse_html, trimmed, utf16_slice
+from bot.emulator.flood import FloodControl
 from bot.knowledge.telegram_html import check_entities, utf16_length
 
 _LOG = logging.getLogger(__name__)
-
-JSON = dict[str, Any]
 
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _BOT_FIRST_NAME = "B12 Bot"
@@ -64,7 +54,6 @@ _CHAT_ACTIONS = frozenset(action.value for action in constants.ChatAction)
 _COMMAND_SCOPES = frozenset(scope.value for scope in constants.BotCommandScopeType)
 _SCOPES_WITH_CHAT = frozenset({"chat", "chat_administrators", "chat_member"})
 
-_PRIVATE_BURST = 3  # Telegram "may allow short bursts" over 1 message/s in one chat
 _CALLBACK_QUERY_LIFETIME = 15.0  # seconds a callback query can still be answered (about)
 _WEBHOOK_RETRY_SECONDS = 1.0
 _CLOSE_CHECK = 0.5  # seconds between looks at whether the emulator was stopped, while waiting
@@ -87,33 +76,8 @@ _BUTTON_ACTIONS = (
 )
 _COMMAND_NAME = re.compile(r"[a-z0-9_]+")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
-_TRIMMED = " \t\n\r\v\f"  # Telegram strips these from both ends of a message
 
-# Entities Telegram detects by itself in any message text.
-_BOT_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
-_MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{3,32}(?![\w@])")
-_URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
-_DETECTED = (("bot_command", _BOT_COMMAND), ("mention", _MENTION), ("url", _URL))
-_OPAQUE_ENTITIES = frozenset({"code", "pre", "text_link", "text_mention"})
 
-_HTML_ENTITIES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "span": "spoiler",
-    "tg-spoiler": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
 _CONTENT_KEYS = ("text", "entities", "caption", "caption_entities")
 
 # Telegram's own descriptions, word for word.
@@ -432,188 +396,6 @@ def _summary(params: JSON, detail: str = "") -> str:
     return " ".join(parts)
 
 
-# --- flood control --------------------------------------------------------------------------
-
-
-class _FloodControl:
-    """Telegram's send limits: about 30 messages/s overall, 1/s per private chat with short
-    bursts allowed, 20/min per group. Windows shrink with `time_scale` so tests stay fast."""
-
-    def __init__(self, time_scale: float, clock: Callable[[], float]) -> None:
-        self._scale = time_scale
-        self._clock = clock
-        self._overall: deque[float] = deque()
-        self._groups: dict[int, deque[float]] = {}
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._penalties: dict[int | None, float] = {}
-
-    def admit(self, chat_id: int) -> int | None:
-        """Count one message to `chat_id`, or return the retry_after Telegram would answer."""
-        now = self._clock()
-        for key in (None, chat_id):
-            until = self._penalties.get(key, 0.0)
-            if until > now:
-                return self._seconds(until - now)
-        waits: dict[int | None, float] = {
-            None: self._overall_wait(now),
-            chat_id: self._chat_wait(chat_id, now),
-        }
-        key, wait = max(waits.items(), key=lambda item: item[1])
-        if wait > 0:
-            retry_after = self._seconds(wait)
-            self._penalties[key] = now + retry_after * self._scale
-            return retry_after
-        self._consume(chat_id, now)
-        return None
-
-    def _seconds(self, real: float) -> int:
-        """Telegram reports whole seconds, at least one."""
-        return max(1, math.ceil(real / self._scale - 1e-9))
-
-    def _overall_wait(self, now: float) -> float:
-        window = self._scale
-        _forget_before(self._overall, now - window)
-        if len(self._overall) < constants.FloodLimit.MESSAGES_PER_SECOND:
-            return 0.0
-        return self._overall[0] + window - now
-
-    def _chat_wait(self, chat_id: int, now: float) -> float:
-        if chat_id < 0:
-            window = 60 * self._scale
-            sent = self._groups.setdefault(chat_id, deque())
-            _forget_before(sent, now - window)
-            if len(sent) < constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP:
-                return 0.0
-            return sent[0] + window - now
-        tokens = self._tokens(chat_id, now)
-        return 0.0 if tokens >= 1 else (1 - tokens) * self._scale
-
-    def _tokens(self, chat_id: int, now: float) -> float:
-        tokens, last = self._buckets.get(chat_id, (_PRIVATE_BURST, now))
-        rate = constants.FloodLimit.MESSAGES_PER_SECOND_PER_CHAT / self._scale
-        return min(_PRIVATE_BURST, tokens + (now - last) * rate)
-
-    def _consume(self, chat_id: int, now: float) -> None:
-        self._overall.append(now)
-        if chat_id < 0:
-            self._groups[chat_id].append(now)
-        else:
-            self._buckets[chat_id] = (self._tokens(chat_id, now) - 1, now)
-
-
-def _forget_before(times: deque[float], cutoff: float) -> None:
-    while times and times[0] <= cutoff:
-        times.popleft()
-
-
-# --- message text: HTML entities, trimming, detected entities -------------------------------
-
-
-@dataclass
-class _OpenTag:
-    tag: str
-    attrs: dict[str, str | None]
-    offset: int
-    language: str | None = None
-
-
-class _EntityParser(HTMLParser):
-    """Turns markup that `check_entities` accepted into Telegram's text and entities.
-
-    Offsets and lengths are in UTF-16 code units, as Telegram counts them.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.parts: list[str] = []
-        self.entities: list[JSON] = []
-        self._offset = 0
-        self._open: list[_OpenTag] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open.append(_OpenTag(tag, dict(attrs), self._offset))
-
-    def handle_endtag(self, tag: str) -> None:
-        opened = self._open.pop()
-        parent = self._open[-1] if self._open else None
-        if tag == "code" and parent is not None and parent.tag == "pre":
-            # <pre><code class="language-x"> is one pre entity with a language.
-            parent.language = (opened.attrs.get("class") or "").removeprefix("language-") or None
-            return
-        length = self._offset - opened.offset
-        if length:
-            self.entities.append(_html_entity(opened, length))
-
-    def handle_data(self, data: str) -> None:
-        self._emit(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._emit(html.unescape(f"&{name};"))
-
-    def handle_charref(self, name: str) -> None:
-        self._emit(html.unescape(f"&#{name};"))
-
-    def _emit(self, text: str) -> None:
-        self.parts.append(text)
-        self._offset += utf16_length(text)
-
-
-def _html_entity(opened: _OpenTag, length: int) -> JSON:
-    entity: JSON = {"type": _HTML_ENTITIES[opened.tag], "offset": opened.offset, "length": length}
-    if opened.tag == "a":
-        entity["url"] = opened.attrs.get("href") or ""
-    elif opened.tag == "blockquote" and "expandable" in opened.attrs:
-        entity["type"] = "expandable_blockquote"
-    elif opened.tag == "pre" and opened.language:
-        entity["language"] = opened.language
-    elif opened.tag == "tg-emoji":
-        entity["custom_emoji_id"] = opened.attrs.get("emoji-id") or ""
-    return entity
-
-
-def _parse_html(markup: str) -> tuple[str, list[JSON]]:
-    parser = _EntityParser()
-    parser.feed(markup)
-    parser.close()
-    return "".join(parser.parts), parser.entities
-
-
-def _trimmed(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
-    """Telegram drops leading and trailing white space, and the entities' parts over it."""
-    stripped = text.strip(_TRIMMED)
-    if stripped == text:
-        return text, entities
-    lead = utf16_length(text[: len(text) - len(text.lstrip(_TRIMMED))])
-    size = utf16_length(stripped)
-    kept = []
-    for entity in entities:
-        start = max(entity["offset"] - lead, 0)
-        end = min(entity["offset"] + entity["length"] - lead, size)
-        if end > start:
-            kept.append({**entity, "offset": start, "length": end - start})
-    return stripped, kept
-
-
-def _detected_entities(text: str, explicit: list[JSON]) -> list[JSON]:
-    """The commands, mentions and links Telegram marks by itself, outside code and links."""
-    opaque = [
-        (e["offset"], e["offset"] + e["length"]) for e in explicit if e["type"] in _OPAQUE_ENTITIES
-    ]
-    found = []
-    for kind, pattern in _DETECTED:
-        for match in pattern.finditer(text):
-            offset = utf16_length(text[: match.start()])
-            length = utf16_length(match.group())
-            if not any(offset < end and start < offset + length for start, end in opaque):
-                found.append({"type": kind, "offset": offset, "length": length})
-    return found
-
-
-def _utf16_slice(text: str, offset: int, length: int) -> str:
-    encoded = text.encode("utf-16-le")
-    return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le")
-
-
 # --- reply markup ---------------------------------------------------------------------------
 
 
@@ -773,7 +555,7 @@ def _pressed_data(message: JSON, index: int | None, text: str | None) -> str:
 def _captioned(content: JSON, caption: str | None) -> JSON:
     if caption:
         content["caption"] = caption
-        entities = _detected_entities(caption, [])
+        entities = detected_entities(caption, [])
         if entities:
             content["caption_entities"] = entities
     return content
@@ -856,7 +638,7 @@ class Emulator:
             "username": bot_username,
         }
         self._clock = clock
-        self._flood = _FloodControl(time_scale, clock)
+        self._flood = FloodControl(time_scale, clock)
         self._users: dict[int, User] = {}
         self._started: set[int] = set()
         self._blocked: set[int] = set()
@@ -1115,7 +897,7 @@ class Emulator:
     ) -> JSON:
         """`user` writes `text` to the bot in private, or in `chat`; returns the Message."""
         content: JSON = {"text": text}
-        entities = _detected_entities(text, [])
+        entities = detected_entities(text, [])
         if entities:
             content["entities"] = entities
         return self._post_user_message(user, chat, content, reply_to)
@@ -1123,7 +905,7 @@ class Emulator:
     async def send_anonymous_admin_message(self, group: Group, text: str) -> JSON:
         """An anonymous admin writes in `group`: the message comes from the group itself."""
         content: JSON = {"sender_chat": self._chat_json(group.id), "text": text}
-        entities = _detected_entities(text, [])
+        entities = detected_entities(text, [])
         if entities:
             content["entities"] = entities
         message = self._store_message(
@@ -1208,7 +990,7 @@ class Emulator:
             raise ValueError("that is not a text message this user sent")
         edited = {k: v for k, v in stored.items() if k != "entities"}
         edited.update(text=new_text, edit_date=int(time.time()))
-        entities = _detected_entities(new_text, [])
+        entities = detected_entities(new_text, [])
         if entities:
             edited["entities"] = entities
         self._messages[key] = edited
@@ -1733,7 +1515,7 @@ class Emulator:
             problems = check_entities(raw)
             if problems:
                 raise _ApiError(400, f"Bad Request: can't parse entities: {problems[0]}")
-            text, entities = _parse_html(raw)
+            text, entities = parse_html(raw)
         elif mode in {"", "markdown", "markdownv2"}:
             # Markdown is taken literally: the emulator checks only the HTML the bot uses.
             text, entities = raw, []
@@ -1741,7 +1523,7 @@ class Emulator:
             raise _ApiError(400, "Bad Request: unsupported parse_mode")
         if not text and not caption:
             raise _ApiError(400, _TEXT_EMPTY)
-        text, entities = _trimmed(text, entities)
+        text, entities = trimmed(text, entities)
         if not text:
             if caption:
                 return "", []
@@ -1753,7 +1535,7 @@ class Emulator:
         )
         if utf16_length(text) > limit:
             raise _ApiError(400, _CAPTION_TOO_LONG if caption else _TEXT_TOO_LONG)
-        entities = self._mentions(entities) + _detected_entities(text, entities)
+        entities = self._mentions(entities) + detected_entities(text, entities)
         return text, sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
     def _mentions(self, entities: list[JSON]) -> list[JSON]:
@@ -1950,7 +1732,7 @@ class Emulator:
         entities = message.get("entities") or message.get("caption_entities") or []
         me = self.bot_username.lower()
         for entity in entities:
-            word = _utf16_slice(text, entity["offset"], entity["length"])
+            word = utf16_slice(text, entity["offset"], entity["length"])
             if entity["type"] == "bot_command" and entity["offset"] == 0:
                 _, _, addressee = word.partition("@")
                 if not addressee or addressee.lower() == me:
