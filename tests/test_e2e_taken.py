@@ -151,16 +151,29 @@ async def test_only_who_logged_it_may_undo_it(emulator, app) -> None:
     assert len(await services(app).store.history(group.id)) == 1
 
 
+async def test_a_12_weekly_jab_logged_a_day_late_answers_its_reminder(emulator, app, clock) -> None:
+    sam = await sam_with(emulator, "every 12 weeks at 09:00")
+    await tick(app, clock, hours=1)  # Monday's 09:00 reminder, left unmarked
+    await emulator.wait_for_messages(sam.id, count=1)
+    clock.advance(days=1)  # Tuesday 10:00: 25 hours on, but near for a 12-weekly jab
+    logged = await say(emulator, sam, "/taken")
+    assert "That was the one due Mon 30 Nov 09:00, so it's marked taken." in logged.text
+    assert "Count from this dose" not in logged.text
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", sam.id)
+
+
 async def test_far_from_the_due_time_it_offers_to_count_from_the_dose(emulator, app) -> None:
     sam = await sam_with(emulator, "every 4 weeks at 09:00")
-    logged = await say(emulator, sam, "/taken 3 days ago")  # Friday 27 November, at 09:00
-    assert "taken on Fri 27 Nov (no time given, so the log shows 09:00" in logged.text
-    assert "next reminder would be Fri 25 Dec 09:00" in logged.text
+    # Wednesday 25 November: further than 3 days (the most "near" is) from Monday's 09:00.
+    logged = await say(emulator, sam, "/taken 5 days ago")
+    assert "taken on Wed 25 Nov (no time given, so the log shows 09:00" in logged.text
+    assert "next reminder would be Wed 23 Dec 09:00" in logged.text
     await press(emulator, sam, logged, text="🔁 Count from this dose")
     [restarted] = await emulator.wait_for_messages(sam.id, count=1)
-    assert "Next reminder: Fri 25 Dec 09:00" in restarted.text
+    assert "Next reminder: Wed 23 Dec 09:00" in restarted.text
     mine = await reminder_for(app, sam.id, None)
-    assert mine.next_due_at == START + timedelta(days=25, hours=1)
+    assert mine.next_due_at == START + timedelta(days=23, hours=1)
     labels = [text for row in logged.buttons for text, _ in row]
     assert "↩️ Undo" in labels
     assert "🔁 Count from this dose" not in labels

@@ -1,10 +1,12 @@
 """/taken in the dose log: which occurrence a dose given by hand answers, and taking it back.
 
-A dose given near a reminder's due time *is* that occurrence: the occurrence is marked taken (or,
-if it has not come yet, written as taken so the dispatcher never sends it, and the reminder moves
-on). Given far from any occurrence, it is logged on its own and the caller may offer to restart
-the schedule from it. A second /taken for the same occurrence is refused, not piled up. Each
-outcome says how to undo it, so Undo needs nothing kept in memory.
+A dose given near a reminder's due time *is* that occurrence (near: a fifth of the interval,
+from 12 hours for a daily reminder to 3 days for a monthly one, so a 12-weekly jab given a day
+late still answers its reminder): the occurrence is marked taken (or, if it has not come yet,
+written as taken so the dispatcher never sends it, and the reminder moves on). Given far from
+any occurrence, it is logged on its own and the caller may offer to restart the schedule from
+it. A second /taken for the same occurrence is refused, not piled up. Each outcome says how to
+undo it, so Undo needs nothing kept in memory.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from sqlalchemy import delete, select, update
 
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, ReminderRow, to_row
+from bot.reminders.rules import Rule
 from bot.reminders.schema import Chat, Dose, Reminder
 from bot.reminders.supplies import count_down, give_back
 
-NEAR: Final = timedelta(hours=12)  # a dose this close to an occurrence is that occurrence
+NEAR: Final = timedelta(hours=12)  # the least "near": a dose this close is that occurrence
+NEAREST: Final = timedelta(days=3)  # the most: further off, it is a dose of its own
+_UNIT_DAYS: Final = {"day": 1, "week": 7, "month": 30}
 # How a /taken was recorded, which is also how Undo puts it back.
 How = Literal["marked", "ahead", "alone", "duplicate"]
 # Statuses an occurrence can go back to when a /taken that marked it is undone.
@@ -35,6 +40,18 @@ class Logged:
     how: How
     dose: DoseRow
     before: str | None = None
+
+
+def near(rule: Rule) -> timedelta:
+    """How far from an occurrence a dose given by hand still answers it: a fifth of the gap
+    between occurrences (the shortest gap, for set weekdays), from NEAR to NEAREST."""
+    if rule.weekdays:
+        days = rule.weekdays
+        following = days[1:] + days[:1]  # each day's next one, round the week
+        gap = min((later - day) % 7 or 7 for day, later in zip(days, following, strict=True))
+    else:
+        gap = rule.every * _UNIT_DAYS[rule.unit]
+    return min(max(NEAR, timedelta(days=gap) / 5), NEAREST)
 
 
 class TakenLogQueries(Queries):
@@ -65,18 +82,19 @@ class TakenLogQueries(Queries):
                 reminder = await session.get(Reminder, reminder_id, with_for_update=True)
                 if reminder is None or reminder.chat_id != chat_id:
                     return None
-            near = await session.scalars(
+            window = near(Rule.from_text(reminder.rule)) if reminder is not None else NEAR
+            near_doses = await session.scalars(
                 select(Dose)
                 .where(
                     Dose.chat_id == chat_id,
                     Dose.reminder_id.is_(None)
                     if reminder is None
                     else Dose.reminder_id == reminder.id,
-                    Dose.due_at.between(at - NEAR, at + NEAR),
+                    Dose.due_at.between(at - window, at + window),
                 )
                 .with_for_update()
             )
-            closest = min(near, key=lambda dose: abs(dose.due_at - at), default=None)
+            closest = min(near_doses, key=lambda dose: abs(dose.due_at - at), default=None)
             acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
             if closest is not None and closest.status == "taken":
                 return Logged("duplicate", to_row(DoseRow, closest))
@@ -87,7 +105,7 @@ class TakenLogQueries(Queries):
                     setattr(closest, name, value)
                 await session.flush()
                 return Logged("marked", to_row(DoseRow, closest), before)
-            ahead = reminder is not None and abs(reminder.next_due_at - at) <= NEAR
+            ahead = reminder is not None and abs(reminder.next_due_at - at) <= window
             due_at = reminder.next_due_at if ahead else at
             dose = Dose(
                 reminder_id=reminder_id,
