@@ -497,6 +497,34 @@ async def test_a_group_where_the_bot_may_not_post_is_paused_and_its_creator_told
     assert not [r for r in caplog.records if r.exc_info and r.name.startswith("bot.")]
 
 
+async def test_a_restricted_group_stays_paused_until_the_bot_may_post_again(
+    emulator, app, clock
+) -> None:
+    """Issue 10, faults 5 and 8: the 6-hourly re-check must not resume a group that still
+    restricts the bot (each resume meant a refused send and its creator told again)."""
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom], supergroup=True)
+    await say(emulator, tom, "/start")  # Tom can be written to in private
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    await _shared(emulator, tom, group, "every day at 09:00 for Dad")
+    emulator.restrict_bot(group, by=tom)
+    await tick(app, clock, hours=1)
+    store = services(app).store
+    assert (await store.chat(group.id)).paused
+    [told] = await emulator.wait_for_messages(tom.id, count=1)
+    assert "Care" in told.text
+    refused = len(emulator.requests)
+    await tick(app, clock, hours=6)  # re-checked: "typing..." is refused too
+    assert (await store.chat(group.id)).paused
+    asked = [(m, p.get("chat_id")) for m, p in emulator.requests[refused:] if m != "getUpdates"]
+    assert asked == [("sendChatAction", group.id)]  # no resume, so no send to be refused
+    emulator.unrestrict_bot(group, by=tom)
+    await tick(app, clock, hours=6)
+    assert not (await store.chat(group.id)).paused
+    assert len(_reminders(emulator, group.id)) == 1  # the day's dose, late but within 12 hours
+    assert len(emulator.messages(tom.id)) == 2  # /start's reply and the one notice, no more
+
+
 async def _shared(emulator, who, group, line: str) -> None:
     """`who` sets a reminder in `group` and confirms showing it there."""
     consent = await say(emulator, who, f"/remind {line}", chat=group)

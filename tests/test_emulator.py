@@ -21,7 +21,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -755,6 +755,37 @@ async def test_kicked_removed_and_added_again(emu: Emulator, client: Bot) -> Non
     service = [u.message for u in updates if u.message]
     assert service[0].new_chat_members[0].id == 123456
     assert service[1].left_chat_member.id == 123456
+
+
+async def test_a_restricted_bot_reads_the_supergroup_but_may_not_post_or_type(
+    emu: Emulator, client: Bot
+) -> None:
+    alice = emu.add_user("Alice")
+    group = emu.add_group("Family", members=[alice], admins=[alice], supergroup=True)
+    emu.restrict_bot(group)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to send text messages"):
+        await client.send_message(group.id, "Reminder")
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to send text messages"):
+        await client.send_chat_action(group.id, ChatAction.TYPING)
+    member = await client.get_chat_member(group.id, client.id)
+    assert (member.status, member.is_member, member.can_send_messages) == (
+        "restricted",
+        True,
+        False,
+    )
+    await emu.send_message(alice, "/start", chat=group)
+    emu.unrestrict_bot(group)
+    await client.send_chat_action(group.id, ChatAction.TYPING)
+    await client.send_message(group.id, "Reminder")
+    updates = await client.get_updates()
+    assert [u.message.text for u in updates if u.message] == ["/start"]  # read while restricted
+    changes = [
+        (u.my_chat_member.old_chat_member.status, u.my_chat_member.new_chat_member.status)
+        for u in updates
+        if u.my_chat_member
+    ]
+    assert changes == [("member", "restricted"), ("restricted", "member")]
+    assert emu.violations == []
 
 
 @pytest.mark.usefixtures("future_retry_after")

@@ -86,6 +86,7 @@ _TEXT_BLANK = "Bad Request: text must be non-empty"
 _TEXT_TOO_LONG = "Bad Request: message is too long"
 _CAPTION_TOO_LONG = "Bad Request: message caption is too long"
 _CHAT_NOT_FOUND = "Bad Request: chat not found"
+_NO_RIGHT_TO_POST = "Bad Request: not enough rights to send text messages to the chat"
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -110,6 +111,24 @@ _FILE_ID_PREFIXES = {
     "voice": "AwACAgQAAxkBAAI",
 }
 _PHOTO_SIZES = ((90, 68), (320, 240), (1280, 960))
+_MEMBER_RIGHTS = (  # what a ChatMemberRestricted says a member may do
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 
 
 # --- what tests and `b12bot chat` see -------------------------------------------------------
@@ -135,7 +154,12 @@ class Group:
     admins: list[User]
     privacy_mode: bool = True
     supergroup: bool = False
-    bot_status: str = "member"  # member, left or kicked
+    bot_status: str = "member"  # member, restricted (may read, not post), left or kicked
+
+    @property
+    def bot_present(self) -> bool:
+        """Whether the bot is in the group: it reads there, even where it may not post."""
+        return self.bot_status in ("member", "restricted")
 
     @property
     def creator(self) -> User | None:
@@ -520,6 +544,9 @@ def _member_json(user: JSON, status: str) -> JSON:
         }
     if status == "kicked":
         return {"status": status, "user": user, "until_date": 0}
+    if status == "restricted":  # a member who may read but not post: every right taken
+        rights = dict.fromkeys(_MEMBER_RIGHTS, False)
+        return {"status": status, "user": user, "is_member": True, "until_date": 0, **rights}
     return {"status": status, "user": user}
 
 
@@ -792,11 +819,30 @@ class Emulator:
 
     def kick_bot(self, group: Group, *, by: User | None = None) -> None:
         """An admin bans the bot from `group`: sends there fail with 403."""
-        if group.bot_status == "kicked":
+        self._set_bot_status(group, "kicked", by)
+
+    def restrict_bot(self, group: Group, *, by: User | None = None) -> None:
+        """An admin takes the bot's right to post in a supergroup; it still reads there.
+
+        Messages and chat actions ("typing...") there fail with Telegram's 400.
+        """
+        if not group.supergroup:
+            raise ValueError("Telegram restricts members only in supergroups")
+        if not group.bot_present:
+            raise ValueError("the bot is not a member of that group")
+        self._set_bot_status(group, "restricted", by)
+
+    def unrestrict_bot(self, group: Group, *, by: User | None = None) -> None:
+        """An admin gives the bot back its right to post in `group`."""
+        if group.bot_status == "restricted":
+            self._set_bot_status(group, "member", by)
+
+    def _set_bot_status(self, group: Group, status: str, by: User | None) -> None:
+        """Change the bot's membership and tell it, as Telegram does with my_chat_member."""
+        if group.bot_status == status:
             return
-        old = group.bot_status
-        group.bot_status = "kicked"
-        self._enqueue_member_change(group.id, self._actor(group, by), old, "kicked")
+        old, group.bot_status = group.bot_status, status
+        self._enqueue_member_change(group.id, self._actor(group, by), old, status)
 
     async def migrate_group(self, group: Group) -> int:
         """Upgrade a basic group to a supergroup with a new id, as Telegram does; returns it."""
@@ -804,7 +850,7 @@ class Emulator:
             raise ValueError("only a basic group can be upgraded to a supergroup")
         old_id, old_chat = group.id, self._chat_json(group.id)
         actor = self._actor(group, None)
-        present = group.bot_status == "member"
+        present = group.bot_present
         new_id = self._new_chat_id(supergroup=True)
         del self._groups[old_id]
         group.id, group.supergroup = new_id, True
@@ -863,7 +909,7 @@ class Emulator:
 
     async def add_bot_to_group(self, group: Group, *, by: User) -> None:
         """`by` adds the bot (back) to `group`."""
-        if group.bot_status == "member":
+        if group.bot_present:
             raise ValueError("the bot is already a member of that group")
         self._require_member(by, group)
         old = group.bot_status
@@ -875,11 +921,12 @@ class Emulator:
 
     async def remove_bot_from_group(self, group: Group, *, by: User) -> None:
         """`by` removes the bot; a supergroup bans it, a basic group just lets it go."""
-        if group.bot_status != "member":
+        if not group.bot_present:
             raise ValueError("the bot is not a member of that group")
         self._require_member(by, group)
+        old = group.bot_status
         group.bot_status = "kicked" if group.supergroup else "left"
-        self._enqueue_member_change(group.id, by, "member", group.bot_status)
+        self._enqueue_member_change(group.id, by, old, group.bot_status)
         message = self._store_message(
             group.id, self._chat_json(group.id), _user_json(by), {"left_chat_member": self._bot}
         )
@@ -1717,7 +1764,7 @@ class Emulator:
         if chat_id > 0:
             return True
         group = self._groups[chat_id]
-        if group.bot_status != "member":
+        if not group.bot_present:
             return False
         key = _message_key(message)
         if not group.privacy_mode or self._addressed_to_bot(message):
@@ -1757,10 +1804,12 @@ class Emulator:
         group = self._groups.get(chat_id)
         if group is None:
             raise _ApiError(400, _CHAT_NOT_FOUND)
-        if group.bot_status != "member":
+        if not group.bot_present:
             kind = "supergroup" if group.supergroup else "group"
             why = "was kicked from" if group.bot_status == "kicked" else "is not a member of"
             raise _ApiError(403, f"Forbidden: bot {why} the {kind} chat", violation=False)
+        if sending and group.bot_status == "restricted":
+            raise _ApiError(400, _NO_RIGHT_TO_POST, violation=False)
         return group
 
     def _private_chat(self, user_id: int, *, sending: bool) -> User:
