@@ -23,7 +23,8 @@ CHAT_SCRIPTS = re.findall(
 SHOWS = {
     "/taken for Dad": [
         "✅ Logged: Mum's injection taken at",
-        "(bot: Schedule kept.)",
+        "so it's marked taken.",
+        "(bot: Noted: left arm.)",
         "No reminder here is for “Dad”",
         "Next due for Mum:",
     ],
@@ -41,6 +42,7 @@ SHOWS = {
     ],
     "/supplies 3": ["💊 3 ampoules left.", "💊 2 ampoules left", "(bot: Noted: left arm.)"],
     "/export": [
+        "(bot: Noted: left thigh.)",
         "📎 b12-dose-log.csv",
         "📎 b12-coming-injections.ics",
         "📎 b12-injection-record.pdf",
