@@ -373,6 +373,11 @@ async def chaos() -> None:
 def main() -> int:
     runs = {"fanout": fanout, "scale": scale, "scaleout": scaleout, "chaos": chaos}
     chosen = sys.argv[1:] or list(runs)
+    unknown = [name for name in chosen if name not in runs]
+    if unknown:
+        # --help, or a typo: say what there is rather than start a run nobody asked for
+        print(__doc__)
+        return 0 if unknown in (["--help"], ["-h"]) else 2
     for name in chosen:
         asyncio.run(runs[name]())
     return 0
