@@ -151,6 +151,30 @@ def test_the_alembic_command_line_migrates_and_finds_no_drift(
     command.check(config)  # raises if the models and the migrations differ
 
 
+def test_a_refused_send_stored_by_the_old_code_is_missed_after_the_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old code left a refused send 'failed' with no retry time for good; a retry due is kept."""
+    path = tmp_path / "old.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    command.upgrade(config, "0006_dose_used_ampoule")
+    with closing(sqlite3.connect(path)) as connection, connection:
+        for due, retry_at in (
+            ("2026-11-01 09:00:00", None),
+            ("2026-11-02 09:00:00", "2026-11-02 09:05:00"),
+        ):
+            connection.execute(
+                "INSERT INTO doses (chat_id, due_at, status, attempts, error, retry_at,"
+                " followup_sent, created_at) VALUES (1, ?, 'failed', 1, 'refused', ?, 0, ?)",
+                (due, retry_at, due),
+            )
+    command.upgrade(config, "heads")
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT status, error FROM doses ORDER BY due_at").fetchall()
+    assert rows == [("missed", "refused"), ("failed", "refused")]
+
+
 @pytest.mark.parametrize(
     ("given", "used"),
     [
