@@ -123,7 +123,8 @@ async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, cloc
     assert about_dad.text == "🔔 Dad's B12 injection due at 09:00 hasn't been marked yet."
     assert about_sam.text == "🔔 Sam's B12 injection due at 09:30 hasn't been marked yet."
     await press(emulator, ann, about_dad, text="🔔 Remind Dad again")
-    await emulator.wait_for_messages(sam.id, count=1)
+    [nudge] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "remind you: Dad's B12 injection due at 09:00" in nudge.text
     await press(emulator, ann, about_dad, text="✅ It's done")
     assert about_dad.text == "🔔 Dad's B12 injection due at 09:00: taken, marked by you."
 

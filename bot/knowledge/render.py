@@ -165,7 +165,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     },
     "carer_link_ended": {"name": "Mum", "by_patient": True},
     "carer_alert": {"name": "Mum", "due": "09:00"},
-    "carer_nudge": {"carer": "Ann", "due": "09:00"},
+    "carer_nudge": {"carer": "Ann", "due": "09:00", "person": "Dad"},
     "carer_alert_closed": {"name": "Mum", "due": "09:00", "status": "taken by Ann"},
     "supplies_status": {"for_whom": "Mum", "left": 3, "alert_at": 2},
     "supplies_low": {"left": 2},

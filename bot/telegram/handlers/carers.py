@@ -281,7 +281,10 @@ async def _alert_action(
     delivered = await _tell(
         context,
         reminder.chat_id,
-        found.renderer.message("carer_nudge", carer=link.carer_name, due=due),
+        # The patient keeps reminders for others too ("for Dad"): say whose it is.
+        found.renderer.message(
+            "carer_nudge", carer=link.carer_name, due=due, person=reminder.for_whom
+        ),
         markup=dose_keyboard(dose.id),
     )
     await query.answer(
