@@ -307,6 +307,17 @@ def test_layout_without_clinician_line_is_reported(content: Path) -> None:
     assert any("does not end with the clinician line" in p for p in problems)
 
 
+def test_a_message_with_no_sample_values_is_reported(content: Path) -> None:
+    """content-check renders every message with samples; one without would first render for a
+    person."""
+    messages = content / "templates" / "messages.j2"
+    messages.write_text(
+        messages.read_text() + "\n{% macro untried(x) -%}{{ x.y.z }}{%- endmacro %}\n"
+    )
+    problems = check(load_catalog(content))
+    assert any("untried: no sample values" in p for p in problems)
+
+
 def test_clinician_line_on_a_non_medical_topic_is_reported(content: Path) -> None:
     layout = content / "templates" / "answer.j2"
     always = '{% include "_clinician.j2" %}'

@@ -145,6 +145,12 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
     any_topics = list(catalog.topics)[:3]
     replies = {"clarify": renderer.clarify(any_topics), "fallback": renderer.fallback()}
     replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage.categories}
+    for name in sorted(renderer.message_names() - set(MESSAGES)):
+        # Without a sample it is never rendered here, so a broken one would reach a person first.
+        problems.append(
+            f"{catalog.root / 'templates' / 'messages.j2'}: {name}: no sample values in "
+            "bot/knowledge/render.py MESSAGES"
+        )
     for name, values in MESSAGES.items():
         try:
             text = visible_text(renderer.message(name, **values))

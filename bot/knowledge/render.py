@@ -27,6 +27,7 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 MESSAGES: dict[str, dict[str, object]] = {
     "start": {"name": "Sam & Co <b>"},
     "help": {},
+    "group_help": {"bot_username": "b12_helper_bot"},
     "ask_usage": {},
     "ask_prompt": {},
     "answer_unhelpful": {},
@@ -124,6 +125,7 @@ MESSAGES: dict[str, dict[str, object]] = {
         "zone": "Europe/London",
     },
     "guided_frequency": {},
+    "guided_one_step": {},
     "guided_time": {"frequency": "every 4 weeks"},
     "guided_start": {"frequency": "every 4 weeks", "time": "09:00"},
     "guided_for_whom": {},
@@ -306,6 +308,13 @@ class Renderer:
 
     def urgent(self, category: TriageCategory) -> Reply:
         return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(category=category)))
+
+    def message_names(self) -> set[str]:
+        """Every message messages.j2 defines: content-check renders each with MESSAGES' samples."""
+        module = self._messages.module
+        return {
+            name for name in dir(module) if isinstance(getattr(module, name), jinja2.runtime.Macro)
+        }
 
     def message(self, which: str, /, **values: object) -> str:
         """One of the bot's own short messages from messages.j2, as Telegram HTML."""
