@@ -63,6 +63,10 @@ def test_urgent_reply_gives_emergency_numbers_first(catalog, renderer) -> None:
         reply = renderer.urgent(rule)
         text = visible_text(reply.html)
         assert all(number in text for number in ("999", "112", "911")), rule.id
+        # triage.yaml is plain text and the template escapes it: an entity written there shows
+        # to the person as "&amp;"
+        assert "&amp;" not in text, rule.id
+        assert "&lt;" not in text, rule.id
         assert text.index("emergency") < 80
         assert reply.choices == ()
 
