@@ -289,6 +289,25 @@ async def test_a_stop_hands_back_at_once_only_what_it_never_started(store, clock
     assert sorted(dose.status for dose in await store.history(1)) == ["late", "sent"]
 
 
+async def test_a_tick_called_during_another_returns_after_that_ones_sends(store, clock) -> None:
+    """`b12bot chat`'s /wait ticks beside the scheduled job: when its tick returns, what fell due
+    has arrived, even if the job's tick had claimed it and was still sending."""
+    sender = Recorder()
+    sender.hold = asyncio.Event()
+    await _reminder(store, 1)
+    dispatcher = _dispatcher(store, sender, clock)
+    first = asyncio.create_task(dispatcher.tick())
+    while not sender.sent:
+        await asyncio.sleep(0)
+    second = asyncio.create_task(dispatcher.tick())
+    await asyncio.sleep(0.05)
+    assert not second.done()
+    sender.hold.set()
+    assert (await first).sent == 1
+    assert (await second).sent == 0  # nothing sent twice
+    assert [dose.status for dose in await store.history(1)] == ["sent"]
+
+
 async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:
     sender = Recorder()
     await _reminder(store, -9, kind="group")

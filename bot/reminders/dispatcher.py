@@ -158,21 +158,28 @@ class Dispatcher:
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._ticking = asyncio.Lock()
 
     async def tick(self) -> TickReport:
-        """Claim and send everything due now, batch by batch; never raises for a send failure."""
+        """Claim and send everything due now, batch by batch; never raises for a send failure.
+
+        Ticks of one dispatcher run one after another: a caller besides the scheduled job (a
+        test, `b12bot chat`'s /wait) knows that what was due when it called has been sent, not
+        claimed by a tick that overlapped it and still sending, when its tick returns.
+        """
         report = TickReport()
-        if self._stopping:
-            return report
-        self._idle.clear()
-        try:
-            if await self._store.anything_waiting(self._clock()):
-                await self._recheck_paused_chats()
-                async with self._renewing_leases():
-                    await self._send_due(report)
-                await self._send_followups(report)
-        finally:
-            self._idle.set()
+        async with self._ticking:
+            if self._stopping:
+                return report
+            self._idle.clear()
+            try:
+                if await self._store.anything_waiting(self._clock()):
+                    await self._recheck_paused_chats()
+                    async with self._renewing_leases():
+                        await self._send_due(report)
+                    await self._send_followups(report)
+            finally:
+                self._idle.set()
         return report
 
     @property
