@@ -704,6 +704,23 @@ async def test_a_group_follow_up_goes_once_and_only_if_nobody_answered(
     assert await store.followups_due(after + timedelta(hours=1), 10) == []
 
 
+async def test_the_next_work_after_a_moment_is_the_first_thing_a_tick_would_do_later(
+    store: Store, clock: StoreClock
+) -> None:
+    """What `b12bot chat`'s /wait steps through: due reminders, then their follow-ups."""
+    assert await store.next_work_after(START) is None
+    await add(store, FAMILY)
+    assert await store.next_work_after(START - timedelta(minutes=1)) == START
+    assert await store.next_work_after(START) is None  # due now is not "after"
+    [claimed] = await claim(store, START)
+    clock.now = START + timedelta(seconds=20)
+    await store.mark_sent(claimed.dose_id, 1)
+    followup = clock.now + timedelta(minutes=GROUP_FOLLOWUP_MINUTES)
+    assert await store.next_work_after(clock.now) == followup
+    assert await store.followups_due(followup, 10)
+    assert await store.next_work_after(followup) == START + timedelta(weeks=1)
+
+
 async def test_a_snoozed_group_dose_gets_its_follow_up_after_it_is_sent_again(
     store: Store, clock: StoreClock
 ) -> None:

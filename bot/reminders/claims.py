@@ -65,24 +65,39 @@ def _occurrences(
     return passed, due
 
 
+def _tick_work() -> list[tuple[InstrumentedAttribute[datetime], tuple[ColumnElement[bool], ...]]]:
+    """What a dispatcher tick works on: the time each falls due, and what else makes it waiting."""
+    return [
+        (Reminder.next_due_at, (Reminder.active == True,)),  # noqa: E712
+        (Dose.retry_at, (Dose.status.in_((*_IN_FLIGHT, "failed")),)),
+        (Dose.snoozed_until, (Dose.status == "snoozed",)),
+        (Dose.followup_due_at, (Dose.status.in_(_DELIVERED), Dose.followup_sent.is_(False))),
+        (Chat.recheck_at, (Chat.paused == True,)),  # noqa: E712
+    ]
+
+
 class ClaimQueries(Queries):
     """Claiming due, retried, snoozed and followed-up doses; recording how each send went."""
 
     async def anything_waiting(self, now: datetime) -> bool:
         """Whether a dispatcher tick has any work: one read, so an idle tick costs one query."""
-        checks = [
-            select(Reminder.id).where(Reminder.active == True, Reminder.next_due_at <= now),  # noqa: E712
-            select(Dose.id).where(Dose.status.in_((*_IN_FLIGHT, "failed")), Dose.retry_at <= now),
-            select(Dose.id).where(Dose.status == "snoozed", Dose.snoozed_until <= now),
-            select(Dose.id).where(
-                Dose.status.in_(_DELIVERED),
-                Dose.followup_due_at <= now,
-                Dose.followup_sent.is_(False),
-            ),
-            select(Chat.chat_id).where(Chat.paused == True, Chat.recheck_at <= now),  # noqa: E712
-        ]
+        checks = [select(when).where(*waiting, when <= now) for when, waiting in _tick_work()]
         async with self._reading.begin() as session:
             return bool(await session.scalar(select(or_(*(check.exists() for check in checks)))))
+
+    async def next_work_after(self, moment: datetime) -> datetime | None:
+        """The first time after `moment` at which a tick would have work; None: nothing waits.
+
+        For moving time on without missing anything on the way (`b12bot chat`'s /wait): work
+        already due at `moment` is not counted, so a send that keeps failing cannot hold time.
+        """
+        firsts = [
+            select(func.min(when)).where(*waiting, when > moment).scalar_subquery()
+            for when, waiting in _tick_work()
+        ]
+        async with self._reading.begin() as session:
+            found = (await session.execute(select(*firsts))).one()
+        return min((when for when in found if when is not None), default=None)
 
     def _claimable_doses(
         self,
