@@ -236,6 +236,30 @@ def test_a_request_to_the_bot_is_not_a_question_about_the_sign(triage) -> None:
     assert triage.assess(text).category.id == "self-harm"
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("our co detector keeps beeping and my husband is dizzy and throwing up", "poisoning"),
+        ("running a temperature of 38.5 on day 8 of chemotherapy", "infection"),
+        ("I'm on warfarin and banged my head on the car door, now a bad headache", "headache"),
+        ("took 16 of my sleeping tablets half an hour ago, I feel fine now", "poisoning"),
+        ("the baby's rash stays purple when I roll a glass over it", "infection"),
+    ],
+)
+def test_signs_that_need_their_context(triage, text: str, category: str) -> None:
+    """Gas with an alarm or sickness, a fever on chemotherapy, a knock to the head on blood
+    thinners: each is an emergency although no single word says so; and a time just gone keeps
+    an overdose in the present whatever "fine now" says."""
+    assessment = triage.assess(text)
+    assert assessment.level is Level.EMERGENCY, text
+    assert assessment.category.id == category, text
+
+
+def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
+    assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
+    assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
+
+
 def test_never_having_had_a_sign_is_still_a_negation(triage, catalog) -> None:
     tokens = words("I've never had a seizure, can I have b12 jabs", catalog.triage)
     assert triage.by_signs(tokens).level is Level.CAUTION
@@ -295,8 +319,9 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (349 / 360, 0.01, 0.05),
-    "holdout3.jsonl": (351 / 360, 0.01, 0.02),
+    "holdout2.jsonl": (351 / 360, 0.01, 0.05),
+    "holdout3.jsonl": (349 / 360, 0.01, 0.02),
+    "holdout4.jsonl": (350 / 360, 0.01, 0.03),
 }
 
 

@@ -310,6 +310,7 @@ TRIAGE_LEVELS = ("emergency", "caution")
 TRIAGE_CUES = (
     "NEG",
     "HISTORY",
+    "RECENT",
     "QUESTION",
     "HYPOTHETICAL",
     "ACUTE",

@@ -27,7 +27,10 @@ SENTENCE_BREAK = "|"
 _APOSTROPHE = re.compile(r"(?<=[a-z])['’`](?=[a-z])")
 # "but" turns to something else even without a comma: in "not sure if it's related but today my
 # legs went weak", the "if" and "related" do not reach the legs.
-_BREAKS = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?=(?:and then|so)\b)|,?\s+(?=but\b)")
+# A decimal point is no full stop: "a temperature of 38.5" is one sentence.
+_BREAKS = re.compile(
+    r"(?:[!?;:\n]|(?<!\d)\.|\.(?!\d))+|\s-\s|,\s*(?=(?:and then|so)\b)|,?\s+(?=but\b)"
+)
 _WORD = re.compile(r"[a-z]+|\d+|\|")
 # A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
 # job, and I've been writing goodbye letters" the letters are now.
@@ -295,7 +298,7 @@ class SignReader:
             negated=any(
                 self._negated(tokens, span.start, placed, spans.get("NEG", ())) for span in placed
             ),
-            past=in_sentence("HISTORY", near=HISTORY_REACH),
+            past=in_sentence("HISTORY", near=HISTORY_REACH) and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
             about_an_animal=in_sentence("ANIMAL") and not in_sentence("CHILD"),
