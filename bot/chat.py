@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat_cast import Cast, gather_cast
 from bot.config import offline_settings
-from bot.emulator import BotMessage, Emulator, Group, User
+from bot.emulator import BotMessage, Emulator, User
 from bot.knowledge.telegram_html import to_plain_text
 from bot.telegram.app import build_application, running
 
@@ -36,7 +37,6 @@ IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own 
 _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
 _REPLY = re.compile(r">(\d+)?\s*(.*)", re.DOTALL)
 _MENTION = re.compile(r'<a href="tg://user\?id=\d+">(.*?)</a>')  # shown as the name alone
-_SPEAKER = re.compile(r"@(\w+):\s*(.*)", re.DOTALL)
 
 _PRIVATE_HELP = (
     "b12bot chat: type a question; #N presses button N of the latest message with buttons,\n"
@@ -54,26 +54,6 @@ _GROUP_HELP = (
 
 
 @dataclass
-class _Cast:
-    """Who takes part: the person typing, and in group mode the others and the group."""
-
-    you: User
-    people: dict[str, User]
-    group: Group | None = None
-
-    def chats(self) -> list[int]:
-        """Every chat the bot may write to: the group first, then each person's private chat."""
-        private = [person.id for person in dict.fromkeys(self.people.values())]
-        return ([self.group.id] if self.group else []) + private
-
-    def label(self, chat_id: int) -> str:
-        if self.group is None or chat_id == self.group.id:
-            return "bot"
-        person = next(p for p in self.people.values() if p.id == chat_id)
-        return f"bot (private, to {person.first_name})"
-
-
-@dataclass
 class _Screen:
     """What has been printed, so only what is new or changed is printed again.
 
@@ -82,7 +62,7 @@ class _Screen:
     """
 
     out: TextIO
-    cast: _Cast
+    cast: Cast
     interactive: bool
     emulator: Emulator
     seen: dict[tuple[int, int], tuple[str, object]] = field(default_factory=dict)
@@ -131,7 +111,7 @@ async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> Non
 
 
 async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: bool) -> None:
-    cast = await _cast(emulator, group=group)
+    cast = await gather_cast(emulator, group=group)
     screen = _Screen(stdout, cast, stdin.isatty(), emulator)
     stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
     if group:  # the bot's greeting to the group
@@ -158,9 +138,9 @@ async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: boo
                 continue
             if not screen.interactive:
                 stdout.write(f"you> {text}\n")
-            speaker, said = _speaker(cast, text)
+            speaker, said = cast.speaker(text)
             if speaker is None:
-                stdout.write(f"(nobody called {text.split(':')[0]}: try {_names(cast)})\n")
+                stdout.write(f"(nobody called {text.split(':')[0]}: try {cast.names()})\n")
                 continue
             await _act(emulator, screen, speaker, said)
     finally:
@@ -171,33 +151,6 @@ async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: boo
             loop.remove_signal_handler(signal.SIGINT)
         if stop.is_set():
             stdout.write("\n")
-
-
-async def _cast(emulator: Emulator, *, group: bool) -> _Cast:
-    if not group:
-        you = emulator.add_user("You")
-        return _Cast(you, {"you": you})
-    # All three have written to the bot in private before, so it may write to them there.
-    you = emulator.add_user("You", started=True)
-    ann = emulator.add_user("Ann", started=True)
-    sam = emulator.add_user("Sam", started=True)
-    family = emulator.add_group("Family", members=[you, ann], admins=[sam])
-    # Sam adds the bot, as a family would, so the group sees the bot's greeting.
-    await emulator.remove_bot_from_group(family, by=sam)
-    await emulator.add_bot_to_group(family, by=sam)
-    return _Cast(you, {"you": you, "ann": ann, "sam": sam, "admin": sam}, family)
-
-
-def _names(cast: _Cast) -> str:
-    return ", ".join(f"@{name}:" for name in cast.people if name != "you") or "no one else"
-
-
-def _speaker(cast: _Cast, text: str) -> tuple[User | None, str]:
-    """Who speaks ('@ann: ...' in group mode) and what they say."""
-    found = _SPEAKER.fullmatch(text) if cast.group else None
-    if found is None:
-        return cast.you, text
-    return cast.people.get(found.group(1).lower()), found.group(2).strip()
 
 
 def _lines(stdin: TextIO) -> asyncio.Queue[str | None]:
