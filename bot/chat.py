@@ -9,6 +9,9 @@ to this message") is sent as that reply, as a Telegram app would; `>M text` repl
 M, and `> text` to the bot's latest message. What the bot sends while you are idle, such as a
 reminder firing, is printed when it arrives. Piped input works the same, so a conversation can
 be scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
+
+`/wait 2h` is the chat's own, not a message: it moves the bot's clock on (chat_time.py), so a
+reminder and its follow-up come without waiting hours for them.
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.chat_cast import Cast, gather_cast
+from bot.chat_time import LONGEST_WAIT, ChatClock, pass_time, wait_span
 from bot.config import offline_settings
 from bot.emulator import BotMessage, Emulator, User
 from bot.knowledge.telegram_html import to_plain_text
 from bot.telegram.app import build_application, running
+from bot.telegram.services import KEY, Services
 
 QUIET = 0.3  # seconds without new bot output before we show the prompt again
 PATIENCE = 10.0  # seconds to wait for a first reply
@@ -38,9 +45,10 @@ _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
 _REPLY = re.compile(r">(\d+)?\s*(.*)", re.DOTALL)
 _MENTION = re.compile(r'<a href="tg://user\?id=\d+">(.*?)</a>')  # shown as the name alone
 
+_WAIT_HELP = "/wait 2h (or 30m, 1d) moves the bot's clock on; /wait alone, to the next thing due."
 _PRIVATE_HELP = (
     "b12bot chat: type a question; #N presses button N of the latest message with buttons,\n"
-    "#M.N button N of message #M; /quit or Ctrl-C leaves."
+    f"#M.N button N of message #M. {_WAIT_HELP}\n/quit or Ctrl-C leaves."
 )
 _GROUP_HELP = (
     "b12bot chat --group: the family group 'Family' with you, Ann (a member) and Sam (an admin).\n"
@@ -49,7 +57,7 @@ _GROUP_HELP = (
     "'@ann: #1' presses as Ann. In a group the bot reads commands (/ask question, /remind ...),\n"
     "@mentions and replies to it, as on Telegram: '>M text' replies to message #M, '> text' to\n"
     "the bot's latest message, and a line after a message that asks for a reply is sent as one.\n"
-    "/quit or Ctrl-C leaves."
+    f"{_WAIT_HELP}\n/quit or Ctrl-C leaves."
 )
 
 
@@ -102,15 +110,27 @@ async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> Non
     # A throw-away database: reminders set in a demo chat should not outlive it.
     with tempfile.TemporaryDirectory(prefix="b12bot-chat-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'chat.sqlite3'}"
+        clock = ChatClock()  # the chat's own, for /wait; `b12bot run` keeps the real one
         async with Emulator() as emulator:
             application = build_application(
-                offline_settings(emulator.token, emulator.base_url, database_url)
+                offline_settings(emulator.token, emulator.base_url, database_url), clock=clock
             )
             async with running(application, polling=True):
-                await _talk(emulator, stdin, stdout, group=group)
+                bot: Services = application.bot_data[KEY]
+                await _talk(emulator, _BotTime(clock, bot), stdin, stdout, group=group)
 
 
-async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: bool) -> None:
+@dataclass(frozen=True)
+class _BotTime:
+    """What /wait needs: the bot's clock, and its store and dispatcher to tick on the way."""
+
+    clock: ChatClock
+    bot: Services
+
+
+async def _talk(
+    emulator: Emulator, bot_time: _BotTime, stdin: TextIO, stdout: TextIO, *, group: bool
+) -> None:
     cast = await gather_cast(emulator, group=group)
     screen = _Screen(stdout, cast, stdin.isatty(), emulator)
     stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
@@ -138,11 +158,7 @@ async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: boo
                 continue
             if not screen.interactive:
                 stdout.write(f"you> {text}\n")
-            speaker, said = cast.speaker(text)
-            if speaker is None:
-                stdout.write(f"(nobody called {text.split(':')[0]}: try {cast.names()})\n")
-                continue
-            await _act(emulator, screen, speaker, said)
+            await _line(emulator, screen, bot_time, text)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -151,6 +167,49 @@ async def _talk(emulator: Emulator, stdin: TextIO, stdout: TextIO, *, group: boo
             loop.remove_signal_handler(signal.SIGINT)
         if stop.is_set():
             stdout.write("\n")
+
+
+async def _line(emulator: Emulator, screen: _Screen, bot_time: _BotTime, text: str) -> None:
+    """One line typed: the chat's own command, or what someone says or presses."""
+    command, _, words = text.partition(" ")
+    if command == "/wait":
+        await _wait(screen, bot_time, words.strip())
+        return
+    speaker, said = screen.cast.speaker(text)
+    if speaker is None:
+        nobody = text.partition(":")[0]
+        screen.out.write(f"(nobody called {nobody}: try {screen.cast.names()})\n")
+        return
+    await _act(emulator, screen, speaker, said)
+
+
+async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
+    """/wait [how long]: move the bot's clock on, showing what arrived at each moment on the way,
+    in the time zone of the chat the conversation is about."""
+    span = wait_span(words) if words else None
+    if words and span is None:
+        weeks = LONGEST_WAIT.days // 7
+        screen.out.write(f"(how long? {_WAIT_HELP} At most {weeks} weeks at a time.)\n")
+        return
+    store, dispatcher = bot_time.bot.store, bot_time.bot.dispatcher
+    chat = await store.chat(screen.cast.group.id if screen.cast.group else screen.cast.you.id)
+    zone = chat.timezone if chat is not None and chat.timezone else "UTC"
+
+    def when(moment: datetime) -> str:
+        local = moment.astimezone(ZoneInfo(zone))
+        return f"{local:%a} {local.day} {local:%b, %H:%M} {zone}"
+
+    async with screen.lock:
+        screen.show(screen.changes())  # anything that came before the clock moved
+        moved = False
+        async for moment in pass_time(bot_time.clock, store, dispatcher, span):
+            moved = True
+            screen.out.write(f"(⏩ {when(moment)})\n")
+            screen.show(screen.changes())
+        if span is not None:
+            screen.out.write(f"(it is now {when(bot_time.clock())})\n")
+        elif not moved:
+            screen.out.write("(nothing is due, so the clock stays where it is)\n")
 
 
 def _lines(stdin: TextIO) -> asyncio.Queue[str | None]:

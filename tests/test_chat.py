@@ -3,6 +3,7 @@ emulator and the real bot."""
 
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -147,3 +148,30 @@ def test_group_mode_plays_a_family_of_three() -> None:
     assert "(bot: Only a group admin can delete the group's data.)" in out
     assert "(bot: Deleted.)" in out
     assert "I have deleted everything I stored about this group." in out
+
+
+def test_wait_moves_the_bots_clock_through_each_reminder_on_the_way() -> None:
+    script = (
+        "/timezone London\n/wait\n/remind every day at 09:00\n/wait\n/wait 2d\n"
+        "/wait 2 months\n/history\n"
+    )
+    out = _chat(script)
+    assert "you> /wait\n(nothing is due, so the clock stays where it is)" in out
+    # /wait alone: to the first reminder, sent at its time, wherever the real clock is
+    first = re.search(
+        r"you> /wait\n\(⏩ (\w{3} \d+ \w{3}), 09:00 Europe/London\)\n"
+        r"bot #2> 💉 Injection reminder: B12 injection due at \1 09:00\.",
+        out,
+    )
+    assert first is not None, out
+    # /wait 2d: each day's reminder at 09:00 on the way, then where the clock stopped
+    two_days = out.split("you> /wait 2d\n", 1)[1]
+    assert re.match(
+        r"\(⏩ \w{3} \d+ \w{3}, 09:00 Europe/London\)\nbot #3> 💉 Injection reminder.*"
+        r"\(⏩ \w{3} \d+ \w{3}, 09:00 Europe/London\)\nbot #4> 💉 Injection reminder.*"
+        r"\(it is now \w{3} \d+ \w{3}, 09:00 Europe/London\)\n",
+        two_days,
+        re.DOTALL,
+    ), two_days
+    assert "you> /wait 2 months\n(how long? /wait 2h (or 30m, 1d)" in out
+    assert out.count(" 09:00: no answer") == 3  # none of them late: each went at its time
