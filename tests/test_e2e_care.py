@@ -107,6 +107,7 @@ async def test_a_carer_hears_of_an_unmarked_reminder_reminds_again_and_marks_it_
     assert await eventually(lambda: "Ann (carer)" in reminder.text)
     [dose] = await services(app).store.history(sam.id)
     assert (dose.status, dose.acted_by) == ("taken", ann.id)
+    assert ": taken by Ann (carer)" in (await say(emulator, sam, "/history")).text
 
 
 async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:

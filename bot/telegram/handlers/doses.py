@@ -223,8 +223,11 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     zone = (chat.timezone if chat else None) or "UTC"
     now = found.clock()
     reminders = {r.id: r for r in await found.store.reminders(chat_id)}
+    # A dose a carer marked (their It's done) says so, as the reminder message does.
+    carers = {link.carer_id: link.carer_name for link in await found.store.carers(chat_id)}
     lines = [
-        _history_line(dose, reminders, zone, now) for dose in await found.store.history(chat_id)
+        _history_line(dose, reminders, carers, zone, now)
+        for dose in await found.store.history(chat_id)
     ]
     coming = sorted((r for r in reminders.values() if r.active), key=lambda r: r.next_due_at)
     next_due = [
@@ -261,12 +264,18 @@ def _told_apart(coming: list[ReminderRow]) -> list[str | None]:
 
 
 def _history_line(
-    dose: DoseRow, reminders: dict[int, ReminderRow], zone: str, now: dt.datetime
+    dose: DoseRow,
+    reminders: dict[int, ReminderRow],
+    carers: dict[int, str],
+    zone: str,
+    now: dt.datetime,
 ) -> str:
     reminder = reminders.get(dose.reminder_id) if dose.reminder_id else None
     who = f" for {reminder.for_whom}" if reminder and reminder.for_whom else ""
+    carer = carers.get(dose.acted_by) if dose.acted_by is not None else None
+    by = f" by {carer} (carer)" if carer else ""
     site = f" ({dose.site})" if dose.site else ""
-    return f"{local_time(dose.due_at, zone, now=now)}{who}: {STATUS_WORDS[dose.status]}{site}"
+    return f"{local_time(dose.due_at, zone, now=now)}{who}: {STATUS_WORDS[dose.status]}{by}{site}"
 
 
 async def _reply(update: Update, html: str, markup=None) -> None:
