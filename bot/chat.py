@@ -10,8 +10,10 @@ M, and `> text` to the bot's latest message. What the bot sends while you are id
 reminder firing, is printed when it arrives. Piped input works the same, so a conversation can
 be scripted (`printf 'dose?\\n#1\\n' | b12bot chat`).
 
-`/wait 2h` is the chat's own, not a message: it moves the bot's clock on (chat_time.py), so a
-reminder and its follow-up come without waiting hours for them.
+A few lines are the chat's own, not messages: `/as Ann` speaks as someone else in their own
+private chat with the bot (`/as me` is you again; chat_cast.py), `/open` opens the latest t.me
+link the bot sent, such as a carer invite, as whoever speaks, and `/wait 2h` moves the bot's
+clock on (chat_time.py), so a reminder and its follow-up come without waiting hours for them.
 """
 
 from __future__ import annotations
@@ -44,11 +46,15 @@ IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own 
 _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
 _REPLY = re.compile(r">(\d+)?\s*(.*)", re.DOTALL)
 _MENTION = re.compile(r'<a href="tg://user\?id=\d+">(.*?)</a>')  # shown as the name alone
+_LINK = re.compile(r"https://t\.me/(\w+)\?start=([\w-]{1,64})")  # a deep link to a bot
 
 _WAIT_HELP = "/wait 2h (or 30m, 1d) moves the bot's clock on; /wait alone, to the next thing due."
 _PRIVATE_HELP = (
     "b12bot chat: type a question; #N presses button N of the latest message with buttons,\n"
-    f"#M.N button N of message #M. {_WAIT_HELP}\n/quit or Ctrl-C leaves."
+    "#M.N button N of message #M. /as Ann speaks as Ann, in her own private chat with the bot\n"
+    "(/as me: you again). /open opens the latest t.me link the bot sent (a carer invite) as\n"
+    "whoever speaks; '/start carer_...' typed does the same.\n"
+    f"{_WAIT_HELP}\n/quit or Ctrl-C leaves."
 )
 _GROUP_HELP = (
     "b12bot chat --group: the family group 'Family' with you, Ann (a member) and Sam (an admin).\n"
@@ -101,7 +107,7 @@ class _Screen:
 
     def prompt(self) -> None:
         if self.interactive:
-            self.out.write("you> ")
+            self.out.write(f"{self.cast.prompt()}> ")
             self.out.flush()
 
 
@@ -157,7 +163,7 @@ async def _talk(
             if not text:
                 continue
             if not screen.interactive:
-                stdout.write(f"you> {text}\n")
+                stdout.write(f"{cast.prompt()}> {text}\n")
             await _line(emulator, screen, bot_time, text)
     finally:
         watcher.cancel()
@@ -175,12 +181,49 @@ async def _line(emulator: Emulator, screen: _Screen, bot_time: _BotTime, text: s
     if command == "/wait":
         await _wait(screen, bot_time, words.strip())
         return
+    if command == "/as":
+        screen.out.write(screen.cast.speak_as(emulator, words.strip()) + "\n")
+        return
+    if command == "/open":
+        await _open(emulator, screen, words.strip())
+        return
     speaker, said = screen.cast.speaker(text)
     if speaker is None:
         nobody = text.partition(":")[0]
         screen.out.write(f"(nobody called {nobody}: try {screen.cast.names()})\n")
         return
     await _act(emulator, screen, speaker, said)
+
+
+async def _open(emulator: Emulator, screen: _Screen, link: str) -> None:
+    """/open [link]: whoever speaks opens a t.me link to the bot (the latest one it sent, unless
+    given), so Telegram sends /start with the link's code from them, as its apps do."""
+    cast = screen.cast
+    if cast.group is not None:
+        screen.out.write(
+            "(a link opens a private chat: /open is for b12bot chat without --group)\n"
+        )
+        return
+    found = _LINK.fullmatch(link) if link else _latest_link(emulator)
+    if found is None:
+        screen.out.write("(no link to open: /open opens the latest t.me link the bot sent)\n")
+        return
+    if found.group(1) != emulator.bot_username:
+        screen.out.write(f"(that link opens @{found.group(1)}, not this bot)\n")
+        return
+    them = cast.speaking.first_name
+    screen.out.write(f"({them} opens the link: Telegram sends /start and its code)\n")
+    await _act(emulator, screen, cast.speaking, f"/start {found.group(2)}")
+
+
+def _latest_link(emulator: Emulator) -> re.Match[str] | None:
+    """The deep link in the latest message the bot sent or edited with one in it."""
+    texts = (
+        str(params.get("text", ""))
+        for method, params in reversed(emulator.requests)
+        if method in {"sendMessage", "editMessageText"}
+    )
+    return next((found for text in texts if (found := _LINK.search(text))), None)
 
 
 async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
@@ -192,7 +235,7 @@ async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
         screen.out.write(f"(how long? {_WAIT_HELP} At most {weeks} weeks at a time.)\n")
         return
     store, dispatcher = bot_time.bot.store, bot_time.bot.dispatcher
-    chat = await store.chat(screen.cast.group.id if screen.cast.group else screen.cast.you.id)
+    chat = await store.chat(screen.cast.home())
     zone = chat.timezone if chat is not None and chat.timezone else "UTC"
 
     def when(moment: datetime) -> str:

@@ -128,6 +128,7 @@ def test_group_mode_plays_a_family_of_three() -> None:
         "@admin: /forget\n"
         "#1\n"  # you are not an admin: pressing Sam's Yes keeps the group's data
         "@admin: #1\n"
+        "/as Ann\n/open\n/wait\n"  # private chats' tools; the clock has nothing left to reach
     )
     out = _chat(script, "--group")
     assert "'@ann: text'" in out  # the help says how to speak as the others
@@ -148,6 +149,9 @@ def test_group_mode_plays_a_family_of_three() -> None:
     assert "(bot: Only a group admin can delete the group's data.)" in out
     assert "(bot: Deleted.)" in out
     assert "I have deleted everything I stored about this group." in out
+    assert "you> /as Ann\n(in the group, '@ann: text' speaks as Ann; /as is for b12bot chat" in out
+    assert "you> /open\n(a link opens a private chat: /open is for b12bot chat without" in out
+    assert "you> /wait\n(nothing is due, so the clock stays where it is)" in out
 
 
 def test_wait_moves_the_bots_clock_through_each_reminder_on_the_way() -> None:
@@ -175,3 +179,35 @@ def test_wait_moves_the_bots_clock_through_each_reminder_on_the_way() -> None:
     ), two_days
     assert "you> /wait 2 months\n(how long? /wait 2h (or 30m, 1d)" in out
     assert out.count(" 09:00: no answer") == 3  # none of them late: each went at its time
+
+
+def test_as_and_open_play_a_carer_in_her_own_chat_and_wait_shows_whose_chat_hears_what() -> None:
+    script = (
+        "/as\n/as 42\n/open\n/timezone London\n/remind every day at 09:00\n/carer Mum\n"
+        "/as ann\n/open https://t.me/other_bot?start=carer_x\n/open\n#1\n/as me\n"
+        "/wait\n/wait 2h\n/as Ann\n#1\n/as me\n/carers\n"
+    )
+    out = _chat(script)
+    assert "/as Ann speaks as Ann, in her own private chat" in out  # the help says how
+    assert out.count("(who? '/as Ann' speaks as Ann in her private chat with the bot") == 2
+    assert "you> /open\n(no link to open: /open opens the latest t.me link the bot sent)" in out
+    assert "(you are Ann now, in Ann's private chat with the bot; '/as me' is you again)" in out
+    assert "Ann> /open https://t.me/other_bot?start=carer_x\n(that link opens @other_bot" in out
+    # Ann opens the link you were given: in her chat, the offer; in yours, who joined
+    assert (
+        "Ann> /open\n(Ann opens the link: Telegram sends /start and its code)\n"
+        "bot (private, to Ann) #3> 🤝 Mum would like you as their carer" in out
+    )
+    assert "Ann> #1\nbot> 🤝 Ann is now your carer" in out
+    assert "Ann> /as me\n(you again, in your own private chat with the bot)\nyou> /wait" in out
+    # 2 hours after the unmarked reminder: your follow-up, and Ann's alert in her chat
+    followed_up = out.split("you> /wait 2h\n", 1)[1]
+    assert re.match(
+        r"\(⏩ \w{3} \d+ \w{3}, 11:00 Europe/London\)\n"
+        r"bot> 🔔 A reminder from earlier has not been marked as taken yet\.\n\n"
+        r"bot \(private, to Ann\) #5> 🔔 Mum's B12 injection due at 09:00 hasn't been marked "
+        r"yet\.\n  \[1\] 🔔 Remind Mum again\n  \[2\] ✅ It's done\n",
+        followed_up,
+    ), followed_up
+    assert "Ann> #1\n(bot: Done: I reminded Mum.)\nbot #6> 🔔 Ann asked me to remind you" in out
+    assert "you> /carers\nbot #7> 🤝 Carers\nTold when your reminders aren't marked: Ann." in out
