@@ -25,11 +25,14 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
+
+from telegram.ext import Application
 
 from bot.chat_cast import Cast, gather_cast
 from bot.chat_time import LONGEST_WAIT, ChatClock, pass_time, wait_span
@@ -41,6 +44,7 @@ from bot.telegram.services import KEY, Services
 
 QUIET = 0.3  # seconds without new bot output before we show the prompt again
 PATIENCE = 10.0  # seconds to wait for a first reply
+BUSY_PATIENCE = 60.0  # seconds to wait at most for a reply the bot is still working on
 IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own (reminders)
 
 _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
@@ -79,6 +83,7 @@ class _Screen:
     cast: Cast
     interactive: bool
     emulator: Emulator
+    bot_busy: Callable[[], bool]
     seen: dict[tuple[int, int], tuple[str, object]] = field(default_factory=dict)
     numbered: list[BotMessage] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -122,23 +127,33 @@ async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> Non
                 offline_settings(emulator.token, emulator.base_url, database_url), clock=clock
             )
             async with running(application, polling=True):
-                bot: Services = application.bot_data[KEY]
-                await _talk(emulator, _BotTime(clock, bot), stdin, stdout, group=group)
+                await _talk(emulator, _Bot(application, clock), stdin, stdout, group=group)
 
 
 @dataclass(frozen=True)
-class _BotTime:
-    """What /wait needs: the bot's clock, and its store and dispatcher to tick on the way."""
+class _Bot:
+    """The running bot, as the chat uses it: /wait moves its clock and ticks its dispatcher, and
+    the screen waits for what it is still working on."""
 
+    application: Application
     clock: ChatClock
-    bot: Services
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data[KEY]
+
+    def busy(self) -> bool:
+        """Whether it is still handling updates: its replies in a group can wait seconds each for
+        Telegram's per-group limit (20 a minute), far longer than a pause between messages."""
+        processing = self.application.update_processor.current_concurrent_updates
+        return processing > 0 or not self.application.update_queue.empty()
 
 
 async def _talk(
-    emulator: Emulator, bot_time: _BotTime, stdin: TextIO, stdout: TextIO, *, group: bool
+    emulator: Emulator, bot: _Bot, stdin: TextIO, stdout: TextIO, *, group: bool
 ) -> None:
     cast = await gather_cast(emulator, group=group)
-    screen = _Screen(stdout, cast, stdin.isatty(), emulator)
+    screen = _Screen(stdout, cast, stdin.isatty(), emulator, bot.busy)
     stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
     if group:  # the bot's greeting to the group
         async with screen.lock:
@@ -164,7 +179,7 @@ async def _talk(
                 continue
             if not screen.interactive:
                 stdout.write(f"{cast.prompt()}> {text}\n")
-            await _line(emulator, screen, bot_time, text)
+            await _line(emulator, screen, bot, text)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -175,11 +190,11 @@ async def _talk(
             stdout.write("\n")
 
 
-async def _line(emulator: Emulator, screen: _Screen, bot_time: _BotTime, text: str) -> None:
+async def _line(emulator: Emulator, screen: _Screen, bot: _Bot, text: str) -> None:
     """One line typed: the chat's own command, or what someone says or presses."""
     command, _, words = text.partition(" ")
     if command == "/wait":
-        await _wait(screen, bot_time, words.strip())
+        await _wait(screen, bot, words.strip())
         return
     if command == "/as":
         screen.out.write(screen.cast.speak_as(emulator, words.strip()) + "\n")
@@ -226,7 +241,7 @@ def _latest_link(emulator: Emulator) -> re.Match[str] | None:
     return next((found for text in texts if (found := _LINK.search(text))), None)
 
 
-async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
+async def _wait(screen: _Screen, bot: _Bot, words: str) -> None:
     """/wait [how long]: move the bot's clock on, showing what arrived at each moment on the way,
     in the time zone of the chat the conversation is about."""
     span = wait_span(words) if words else None
@@ -234,7 +249,7 @@ async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
         weeks = LONGEST_WAIT.days // 7
         screen.out.write(f"(how long? {_WAIT_HELP} At most {weeks} weeks at a time.)\n")
         return
-    store, dispatcher = bot_time.bot.store, bot_time.bot.dispatcher
+    store, dispatcher = bot.services.store, bot.services.dispatcher
     chat = await store.chat(screen.cast.home())
     zone = chat.timezone if chat is not None and chat.timezone else "UTC"
 
@@ -245,12 +260,12 @@ async def _wait(screen: _Screen, bot_time: _BotTime, words: str) -> None:
     async with screen.lock:
         screen.show(screen.changes())  # anything that came before the clock moved
         moved = False
-        async for moment in pass_time(bot_time.clock, store, dispatcher, span):
+        async for moment in pass_time(bot.clock, store, dispatcher, span):
             moved = True
             screen.out.write(f"(⏩ {when(moment)})\n")
             screen.show(screen.changes())
         if span is not None:
-            screen.out.write(f"(it is now {when(bot_time.clock())})\n")
+            screen.out.write(f"(it is now {when(bot.clock())})\n")
         elif not moved:
             screen.out.write("(nothing is due, so the clock stays where it is)\n")
 
@@ -408,7 +423,8 @@ async def _press(emulator: Emulator, screen: _Screen, speaker: User, press: re.M
 
 
 async def _settled(emulator: Emulator, screen: _Screen) -> list[BotMessage]:
-    """Bot messages that are new or changed, once the bot has gone quiet (or PATIENCE ran out)."""
+    """Bot messages that are new or changed, once the bot has gone quiet and finished handling
+    what it was sent (or PATIENCE ran out with no reply, or BUSY_PATIENCE with one unfinished)."""
     started = last_change = time.monotonic()
     changed: list[BotMessage] = []
     while True:
@@ -416,7 +432,8 @@ async def _settled(emulator: Emulator, screen: _Screen) -> list[BotMessage]:
         current = screen.changes()
         if [(m.message_id, m.html) for m in current] != [(m.message_id, m.html) for m in changed]:
             changed, last_change = current, now
-        if (changed and now - last_change >= QUIET) or now - started >= PATIENCE:
+        idle = now - last_change >= QUIET and not screen.bot_busy()
+        if (idle and (changed or now - started >= PATIENCE)) or now - started >= BUSY_PATIENCE:
             return changed
         await asyncio.sleep(0.02)
 
