@@ -19,7 +19,8 @@ REMIND_EXAMPLES = re.findall(r"`/remind ([^`]+)`", README)
 CHAT_SCRIPTS = re.findall(
     r"^printf '([^']*)' \| \.venv/bin/b12bot chat((?: --\w+)*)$", README, re.M
 )
-# What each script must show, found by a line only it types. A new script needs its own entry.
+# What each script must show, in this order, found by a line (or lines in a row) only it types.
+# A new script needs its own entry.
 SHOWS = {
     "/taken for Dad": [
         "✅ Logged: Mum's injection taken at",
@@ -40,14 +41,37 @@ SHOWS = {
         "(bot: Only a group admin can delete the group's data.)",
         "I have deleted everything I stored about this group.",
     ],
-    "/supplies 3": ["💊 3 ampoules left.", "💊 2 ampoules left", "(bot: Noted: left arm.)"],
-    "/export": [
+    "/remind every 4 weeks at 09:00 from tomorrow": [
+        "💊 3 ampoules left.",
+        "💊 2 ampoules left",
+        "(bot: Noted: left arm.)",
+    ],
+    "#4\n/export": [
         "(bot: Noted: left thigh.)",
         "📎 b12-dose-log.csv",
         "📎 b12-coming-injections.ics",
         "📎 b12-injection-record.pdf",
     ],
-    "/carer Mum": ["🤝 Invite a carer", "1 invite link waiting to be used.", "Cancelled 1 link."],
+    "/carers": ["🤝 Invite a carer", "1 invite link waiting to be used.", "Cancelled 1 link."],
+    "/as Ann": [
+        "bot (private, to Ann) #3> 🤝 Mum would like you as their carer",
+        "bot> 🤝 Ann is now your carer",
+        "bot (private, to Ann) #5> 🔔 Mum's B12 injection due at 09:00 hasn't been marked yet.",
+        "  [1] 🔔 Remind Mum again\n  [2] ✅ It's done",
+        "bot #6> 🔔 Ann asked me to remind you: your B12 injection due at 09:00",
+        "Mum's B12 injection due at 09:00: taken, marked by you.",
+        "09:00: taken by Ann (carer)",  # the patient's /history
+    ],
+    "@ann: /export": [
+        "💊 3 ampoules left for Mum.",
+        "taken by Ann at 09:00.\n💊 2 ampoules left: ask for a repeat prescription.",
+        "(bot: Noted: left thigh.)",
+        "Only the person who set a reminder here, or a group admin, can export its record.",
+        *[f"{who}\nbot> 📄 Dose log (CSV)" for who in ("you> /export", "you> @admin: /export")],
+        "📎 b12-dose-log.csv",
+        "📎 b12-coming-injections.ics",
+        "📎 b12-injection-record.pdf",  # the admin's last file, held up by the group's rate limit
+    ],
 }
 
 
@@ -109,6 +133,15 @@ def test_the_readme_shows_chat_scripts_for_what_issue_11_asked() -> None:
     assert " --group" in flags
 
 
+def test_the_readme_plays_a_carers_side_and_a_familys_record_for_issue_12() -> None:
+    scripts = [(set(_typed(script).splitlines()), flags) for script, flags in CHAT_SCRIPTS]
+    assert any(
+        {"/as Ann", "/open", "/wait", "/wait 2h", "/history"} <= lines for lines, _ in scripts
+    )
+    family = {"/supplies 3", "/wait", "@ann: /export", "/export", "@admin: /export"}
+    assert any(family <= lines and flags == " --group" for lines, flags in scripts)
+
+
 @pytest.mark.parametrize("number", range(len(CHAT_SCRIPTS)))
 def test_each_chat_script_runs_as_the_readme_says(chats, number: int) -> None:
     script, _ = CHAT_SCRIPTS[number]
@@ -117,10 +150,14 @@ def test_each_chat_script_runs_as_the_readme_says(chats, number: int) -> None:
     assert "Traceback" not in result.stderr + result.stdout
     out = result.stdout
     lines = _typed(script).splitlines()
-    for line in lines:  # every line was read, none lost when the input ended
-        assert f"you> {line}" in out, line
+    for line in lines:  # every line was read (as you, or whom /as made you), none lost at the end
+        assert re.search(rf"^\w+> {re.escape(line)}$", out, re.M), line
     for slip in ("(there is no", "(nobody called", "Sorry, something went wrong"):
         assert slip not in out, out  # a #N that no longer points where the comment says
-    [shows] = [phrases for marker, phrases in SHOWS.items() if marker in lines]
+    typed = "\n".join(["", *lines, ""])
+    [shows] = [phrases for marker, phrases in SHOWS.items() if f"\n{marker}\n" in typed]
+    shown = 0
     for phrase in shows:
-        assert phrase in out, out
+        found = out.find(phrase, shown)
+        assert found >= 0, (phrase, out[shown:])
+        shown = found + len(phrase)
