@@ -24,9 +24,7 @@ import re
 import signal
 import tempfile
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -34,22 +32,18 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.chat_cast import Cast, gather_cast
+from bot.chat_cast import gather_cast
+from bot.chat_screen import PATIENCE, Screen, asks_reply
 from bot.chat_time import LONGEST_WAIT, ChatClock, pass_time, wait_span
 from bot.config import offline_settings
 from bot.emulator import BotMessage, Emulator, User
-from bot.knowledge.telegram_html import to_plain_text
 from bot.telegram.app import build_application, running
 from bot.telegram.services import KEY, Services
 
-QUIET = 0.3  # seconds without new bot output before we show the prompt again
-PATIENCE = 10.0  # seconds to wait for a first reply
-BUSY_PATIENCE = 60.0  # seconds to wait at most for a reply the bot is still working on
 IDLE_LOOK = 0.25  # seconds between looks for messages the bot sends on its own (reminders)
 
 _PRESS = re.compile(r"#(?:(\d+)\.)?(\d+)")
 _REPLY = re.compile(r">(\d+)?\s*(.*)", re.DOTALL)
-_MENTION = re.compile(r'<a href="tg://user\?id=\d+">(.*?)</a>')  # shown as the name alone
 _LINK = re.compile(r"https://t\.me/(\w+)\?start=([\w-]{1,64})")  # a deep link to a bot
 
 _WAIT_HELP = "/wait 2h (or 30m, 1d) moves the bot's clock on; /wait alone, to the next thing due."
@@ -69,51 +63,6 @@ _GROUP_HELP = (
     "the bot's latest message, and a line after a message that asks for a reply is sent as one.\n"
     f"{_WAIT_HELP}\n/quit or Ctrl-C leaves."
 )
-
-
-@dataclass
-class _Screen:
-    """What has been printed, so only what is new or changed is printed again.
-
-    Every message with buttons, or that asks for a reply, gets a number the first time it is
-    shown, for `#M.N` and `>M`.
-    """
-
-    out: TextIO
-    cast: Cast
-    interactive: bool
-    emulator: Emulator
-    bot_busy: Callable[[], bool]
-    seen: dict[tuple[int, int], tuple[str, object]] = field(default_factory=dict)
-    numbered: list[BotMessage] = field(default_factory=list)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    def changes(self) -> list[BotMessage]:
-        return [
-            m
-            for chat_id in self.cast.chats()
-            for m in self.emulator.messages(chat_id)
-            if self.seen.get((m.chat_id, m.message_id)) != (m.html, m.buttons)
-        ]
-
-    def show(self, messages: list[BotMessage]) -> None:
-        for message in messages:
-            key = (message.chat_id, message.message_id)
-            only_buttons = self.seen.get(key, ("",))[0] == message.html
-            self.seen[key] = (message.html, message.buttons)
-            numbered = [(m.chat_id, m.message_id) for m in self.numbered]
-            wanted = message.buttons or _asks_reply(self.emulator, message)
-            if wanted and key not in numbered:
-                self.numbered.append(message)
-                numbered.append(key)
-            number = numbered.index(key) + 1 if key in numbered else None
-            self.out.write(_render(message, self.cast.label(message.chat_id), number, only_buttons))
-        self.out.flush()
-
-    def prompt(self) -> None:
-        if self.interactive:
-            self.out.write(f"{self.cast.prompt()}> ")
-            self.out.flush()
 
 
 async def converse(stdin: TextIO, stdout: TextIO, *, group: bool = False) -> None:
@@ -153,11 +102,11 @@ async def _talk(
     emulator: Emulator, bot: _Bot, stdin: TextIO, stdout: TextIO, *, group: bool
 ) -> None:
     cast = await gather_cast(emulator, group=group)
-    screen = _Screen(stdout, cast, stdin.isatty(), emulator, bot.busy)
+    screen = Screen(stdout, cast, stdin.isatty(), emulator, bot.busy)
     stdout.write((_GROUP_HELP if group else _PRIVATE_HELP) + "\n\n")
     if group:  # the bot's greeting to the group
         async with screen.lock:
-            screen.show(await _settled(emulator, screen))
+            screen.show(await screen.settled())
     else:
         await _act(emulator, screen, cast.you, "/start")
     lines = _lines(stdin)
@@ -190,7 +139,7 @@ async def _talk(
             stdout.write("\n")
 
 
-async def _line(emulator: Emulator, screen: _Screen, bot: _Bot, text: str) -> None:
+async def _line(emulator: Emulator, screen: Screen, bot: _Bot, text: str) -> None:
     """One line typed: the chat's own command, or what someone says or presses."""
     command, _, words = text.partition(" ")
     if command == "/wait":
@@ -210,7 +159,7 @@ async def _line(emulator: Emulator, screen: _Screen, bot: _Bot, text: str) -> No
     await _act(emulator, screen, speaker, said)
 
 
-async def _open(emulator: Emulator, screen: _Screen, link: str) -> None:
+async def _open(emulator: Emulator, screen: Screen, link: str) -> None:
     """/open [link]: whoever speaks opens a t.me link to the bot (the latest one it sent, unless
     given), so Telegram sends /start with the link's code from them, as its apps do."""
     cast = screen.cast
@@ -241,7 +190,7 @@ def _latest_link(emulator: Emulator) -> re.Match[str] | None:
     return next((found for text in texts if (found := _LINK.search(text))), None)
 
 
-async def _wait(screen: _Screen, bot: _Bot, words: str) -> None:
+async def _wait(screen: Screen, bot: _Bot, words: str) -> None:
     """/wait [how long]: move the bot's clock on, showing what arrived at each moment on the way,
     in the time zone of the chat the conversation is about."""
     span = wait_span(words) if words else None
@@ -295,21 +244,21 @@ async def _next_line(lines: asyncio.Queue[str | None], stop: asyncio.Event) -> s
     return reading.result() if reading in done and not stop.is_set() else None
 
 
-async def _watch(emulator: Emulator, screen: _Screen) -> None:
+async def _watch(emulator: Emulator, screen: Screen) -> None:
     """Print what the bot sends on its own while nobody types (a reminder firing, a follow-up)."""
     while True:
         await asyncio.sleep(IDLE_LOOK)
         async with screen.lock:
             if not screen.changes():
                 continue
-            messages = await _settled(emulator, screen)
+            messages = await screen.settled()
             if screen.interactive:
                 screen.out.write("\n")
             screen.show(messages)
             screen.prompt()
 
 
-async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) -> None:
+async def _act(emulator: Emulator, screen: Screen, speaker: User, text: str) -> None:
     """`speaker` writes `text` in their chat (as a reply: `>M text`, `> text`, or after a
     message that asks for one), or presses a button (`#N`, `#M.N`)."""
     async with screen.lock:
@@ -324,7 +273,7 @@ async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) ->
                 return
             target, text = replying
             await emulator.send_message(speaker, text, chat=screen.cast.group, reply_to=target)
-        messages = await _settled(emulator, screen)
+        messages = await screen.settled()
         if not messages and screen.cast.group and not press and not text.startswith("/"):
             screen.out.write(
                 "(no reply: in a group the bot reads commands, @mentions and replies to it)\n\n"
@@ -332,7 +281,7 @@ async def _act(emulator: Emulator, screen: _Screen, speaker: User, text: str) ->
         screen.show(messages)
 
 
-def _replying(screen: _Screen, speaker: User, text: str) -> tuple[BotMessage | None, str] | None:
+def _replying(screen: Screen, speaker: User, text: str) -> tuple[BotMessage | None, str] | None:
     """The bot message `text` replies to (None: none) and the words to send; None (after
     saying why) when `>M` names no message here.
 
@@ -345,7 +294,7 @@ def _replying(screen: _Screen, speaker: User, text: str) -> tuple[BotMessage | N
     latest = here[-1] if here else None
     reply = _REPLY.fullmatch(text)
     if reply is None:
-        asked = latest is not None and _asks_reply(screen.emulator, latest, speaker)
+        asked = latest is not None and asks_reply(screen.emulator, latest, speaker)
         return (latest if asked else None), text
     number, said = reply.group(1), reply.group(2).strip()
     if not said:
@@ -361,38 +310,7 @@ def _replying(screen: _Screen, speaker: User, text: str) -> tuple[BotMessage | N
     return target, said
 
 
-def _asks_reply(emulator: Emulator, message: BotMessage, person: User | None = None) -> bool:
-    """Whether the bot sent `message` with a ForceReply for `person` (any one, when None).
-
-    A Telegram Message never carries a ForceReply, so the emulator's BotMessage does not
-    either: what the bot asked for is in the request that sent it. A selective one is for the
-    people the message mentions and the sender of the message it replies to, as on Telegram.
-    """
-    sent = next(
-        (
-            params
-            for method, params in reversed(emulator.requests)
-            if method == "sendMessage"
-            and params.get("chat_id") == message.chat_id
-            and params.get("text") == message.html
-        ),
-        {},
-    )
-    markup = sent.get("reply_markup")
-    if not (isinstance(markup, dict) and markup.get("force_reply")):
-        return False
-    if person is None or not markup.get("selective"):
-        return True
-    mentioned = {
-        entity["user"]["id"]
-        for entity in message.payload.get("entities", [])
-        if entity.get("type") == "text_mention"
-    }
-    quoted = (message.payload.get("reply_to_message") or {}).get("from", {}).get("id")
-    return person.id in mentioned | {quoted}
-
-
-async def _press(emulator: Emulator, screen: _Screen, speaker: User, press: re.Match[str]) -> bool:
+async def _press(emulator: Emulator, screen: Screen, speaker: User, press: re.Match[str]) -> bool:
     """Press the button; False (after saying why) when there is no such button."""
     message_number, button_number = press.group(1), int(press.group(2))
     visible = {speaker.id} | ({screen.cast.group.id} if screen.cast.group else set())
@@ -420,36 +338,3 @@ async def _press(emulator: Emulator, screen: _Screen, speaker: User, press: re.M
     if answer.get("text"):
         screen.out.write(f"(bot: {answer['text']})\n")
     return True
-
-
-async def _settled(emulator: Emulator, screen: _Screen) -> list[BotMessage]:
-    """Bot messages that are new or changed, once the bot has gone quiet and finished handling
-    what it was sent (or PATIENCE ran out with no reply, or BUSY_PATIENCE with one unfinished)."""
-    started = last_change = time.monotonic()
-    changed: list[BotMessage] = []
-    while True:
-        now = time.monotonic()
-        current = screen.changes()
-        if [(m.message_id, m.html) for m in current] != [(m.message_id, m.html) for m in changed]:
-            changed, last_change = current, now
-        idle = now - last_change >= QUIET and not screen.bot_busy()
-        if (idle and (changed or now - started >= PATIENCE)) or now - started >= BUSY_PATIENCE:
-            return changed
-        await asyncio.sleep(0.02)
-
-
-def _render(message: BotMessage, label: str, number: int | None, only_buttons: bool) -> str:
-    body = (
-        "(buttons updated)"
-        if only_buttons
-        else to_plain_text(_MENTION.sub(r"\1", message.html))
-        if message.html
-        else message.text
-    )
-    lines = [f"{label}{f' #{number}' if number else ''}> {body}"]
-    document = message.payload.get("document")
-    if document:  # what /export sends: name and size (the bytes stay with the emulator)
-        lines.append(f"  📎 {document['file_name']} ({document['file_size']:,} bytes)")
-    flat = [button for row in message.buttons for button in row]
-    lines += [f"  [{i}] {text}" for i, (text, _) in enumerate(flat, 1)]
-    return "\n".join(lines) + "\n\n"
