@@ -319,10 +319,10 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (350 / 360, 0.01, 0.05),
-    "holdout3.jsonl": (349 / 360, 0.01, 0.02),
-    "holdout4.jsonl": (348 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (349 / 360, 0.01, 0.02),
+    "holdout2.jsonl": (351 / 360, 0.01, 0.05),
+    "holdout3.jsonl": (353 / 360, 0.01, 0.02),
+    "holdout4.jsonl": (352 / 360, 0.01, 0.03),
+    "holdout5.jsonl": (351 / 360, 0.01, 0.02),
 }
 
 

@@ -25,9 +25,12 @@ EPOCHS = 300
 LEARNING_RATE = 0.05
 L2 = 1e-4
 FOLDS = 5
-# Cut-offs: a false alarm replaces an answer with the emergency page. Where no sign matched, the
-# learned net is the only judge: it may add at most this share of false alarms (out of fold).
-MAX_NET_FALSE_ALARMS = 0.005
+# Cut-offs, recall first: the lowest emergency cut-off at which, out of fold, the emergency page
+# replaces at most this share of the labelled ordinary messages (signs and net together). The
+# issue allows 5% on our own sets; fresh wording has run at up to 2.7 times the cross-validated
+# rate, so the budget is under half of it. (It was 0.5% added by the net alone: a cut-off of 0.85
+# that let emergencies the net rated 0.5-0.85 go by with a banner.)
+MAX_FALSE_ALARMS = 0.02
 MAX_CAUTION_ON_ORDINARY = 0.05
 
 
@@ -113,17 +116,15 @@ def choose_thresholds(
     `signed` is what the signs alone decided for each example (emergency, caution or none).
     """
     candidates = sorted({round(float(p), 4) for p in probabilities} | {0.5, 0.99})
-    not_emergency = [i for i, level in enumerate(levels) if level != "emergency"]
     ordinary = [i for i, level in enumerate(levels) if level == "none"]
 
-    def added_false_alarms(cut: float, signs_said: str) -> float:
-        alarms = [i for i in not_emergency if signed[i] == signs_said and probabilities[i] >= cut]
-        return len(alarms) / max(1, len(not_emergency))
+    def false_alarms(cut: float) -> float:
+        # A sign said as talked about needs the net all but certain (triage.SURE); counting it
+        # at the cut-off overstates false alarms a little, never understates them.
+        alarms = [i for i in ordinary if signed[i] == "emergency" or probabilities[i] >= cut]
+        return len(alarms) / max(1, len(ordinary))
 
-    emergency = min(
-        (c for c in candidates if added_false_alarms(c, "none") <= MAX_NET_FALSE_ALARMS),
-        default=0.99,
-    )
+    emergency = min((c for c in candidates if false_alarms(c) <= MAX_FALSE_ALARMS), default=0.99)
 
     def caution_rate(cut: float) -> float:
         flagged = [i for i in ordinary if signed[i] == "none" and probabilities[i] >= cut]

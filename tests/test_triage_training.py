@@ -1,0 +1,29 @@
+"""How the learned net's cut-offs are chosen from out-of-fold probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.knowledge.triage_training import MAX_FALSE_ALARMS, choose_thresholds
+
+
+def test_the_emergency_cut_off_is_the_lowest_within_the_false_alarm_budget() -> None:
+    # 100 ordinary messages rated 0.00-0.99 by the net, one already an emergency by its signs,
+    # and emergencies rated high: the budget decides how far down the cut-off may go.
+    ordinary = np.arange(100) / 100
+    probabilities = np.concatenate([ordinary, [0.95, 0.9, 0.6]])
+    levels = ["none"] * 100 + ["emergency"] * 3
+    signed = ["emergency"] + ["none"] * 99 + ["none"] * 3
+    cut = choose_thresholds(probabilities, levels, signed).emergency
+    alarms = 1 + sum(p >= cut for p in ordinary[1:])
+    assert alarms / 100 <= MAX_FALSE_ALARMS
+    lower = max(p for p in ordinary if p < cut)
+    assert (1 + sum(p >= lower for p in ordinary[1:])) / 100 > MAX_FALSE_ALARMS
+
+
+def test_the_cut_off_never_falls_below_even_odds() -> None:
+    """With no ordinary message near, the net still has to find an emergency more likely than
+    not before it replaces an answer with the emergency page."""
+    probabilities = np.array([0.01, 0.02, 0.3, 0.9])
+    cut = choose_thresholds(probabilities, ["none", "none", "emergency", "emergency"], ["none"] * 4)
+    assert cut.emergency == 0.5
