@@ -37,6 +37,19 @@ def test_close_siblings_are_answered_with_the_others_as_buttons() -> None:
     assert isinstance(decide(signals(mixed), T, [DOSES]), Clarify)
 
 
+def test_a_did_you_mean_takes_turns_between_the_words_and_the_classifiers_choices() -> None:
+    """The classifier ranks the right topic among its first three more often than the words do,
+    so its choices are offered beside the best-scoring topics, never more than three."""
+    scores = {"frequency": 80, "maintenance-dose": 75, "children": 74, "storage": 20}
+    classifier = Signals(
+        dict(scores), "storage", 0.4, ours=True, runners_up=("frequency", "travel")
+    )
+    assert decide(classifier, T) == Clarify(80, ("frequency", "storage", "maintenance-dose"))
+    # Agreeing on the first, the classifier's turn passes to its runner-up.
+    agreeing = Signals(dict(scores), "frequency", 0.4, ours=True, runners_up=("storage",))
+    assert decide(agreeing, T) == Clarify(80, ("frequency", "maintenance-dose", "storage"))
+
+
 def test_the_classifier_vetoes_a_direct_answer_it_disagrees_with() -> None:
     decision = decide(signals({"frequency": 80, "children": 50}, pick="children"), T)
     assert decision == Clarify(80, ("frequency", "children"))

@@ -115,7 +115,9 @@ def replay(
             continue
         signals = matcher.fuse(case.parts, case.ours, weights)
         top = dict(itertools.islice(signals.scores.items(), 3))  # all decide() looks at
-        fused.append(Signals(top, signals.pick, signals.probability, signals.ours))
+        fused.append(
+            Signals(top, signals.pick, signals.probability, signals.ours, signals.runners_up)
+        )
 
     def at(thresholds: Thresholds) -> list[Outcome]:
         said = []
@@ -146,7 +148,9 @@ def best_setting(
     # buy one more answer with many fewer offers, which does not hold on held-out folds), and an
     # off-topic question told plainly "not my subject" as much as an offer: a "did you mean"
     # with topics it has nothing to do with is what people complained of.
-    value = 2 * sums[:, 0] + (sums[:, 1] - sums[:, 0]) + sums[:, 4]
+    # Within the limits, a wrong answer (to a topic question or an off-topic one) costs what a
+    # right one earns: otherwise a setting that buys two answers with one wrong ranks higher.
+    value = 2 * sums[:, 0] + (sums[:, 1] - sums[:, 0]) + sums[:, 4] - 2 * (sums[:, 2] + sums[:, 3])
     # np.lexsort sorts by the last key first; the best setting is the last in that order.
     order = np.lexsort((caution, -sums[:, 2], value, safe))
     return int(order[-1])

@@ -27,6 +27,7 @@ a reply that fits instead of a B12 topic they happen to share words with.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -140,6 +141,10 @@ class Signals:
     pick: str | None  # the classifier's first choice
     probability: float  # how sure the classifier is of it
     ours: bool  # the message names B12 or the person's own jab: "not covered", not "off topic"
+    # The classifier's next choices after `pick`, best first: a "did you mean" offers them beside
+    # the best-scoring topics, since the classifier ranks the right topic in its first three more
+    # often than the words do.
+    runners_up: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +337,7 @@ class Matcher:
         lexical = weights.profile + fuzzy_on * sum(weight for _, weight in self._scorers)
         ceiling = 100.0 * (lexical + weights.semantic) + weights.classifier or 1.0
         best = np.full(len(self._order), -math.inf)
-        pick, pick_probability = None, -1.0
+        pick, pick_probability, runners_up = None, -1.0, ()
         for part in parts:
             score = weights.semantic * 100.0 * part.semantic + weights.classifier * part.probability
             score = score.astype(np.float64)
@@ -347,17 +352,18 @@ class Matcher:
             if part.exact is not None:
                 score[self._position[part.exact]] = 100.0
             best = np.maximum(best, score)
-            top = int(np.argmax(part.probability))
-            if part.probability[top] > pick_probability:
-                pick, pick_probability = self._order[top], float(part.probability[top])
+            first, *others = np.argsort(-part.probability)[:MAX_CANDIDATES]
+            if part.probability[first] > pick_probability:
+                pick, pick_probability = self._order[first], float(part.probability[first])
+                runners_up = tuple(self._order[i] for i in others)
         ranked = (
             {self._order[i]: float(best[i]) for i in np.argsort(-best, kind="stable")[:RANKED]}
             if parts
             else {}
         )
         if not weights.veto:
-            pick, pick_probability = None, 1.0
-        return Signals(ranked, pick, max(pick_probability, 0.0), ours=ours)
+            pick, pick_probability, runners_up = None, 1.0, ()
+        return Signals(ranked, pick, max(pick_probability, 0.0), ours, runners_up)
 
     def _best_fuzzy(self, query: str, topic: str, one_word_query: bool) -> float:
         """The topic's best question score under the weighted rapidfuzz scorers.
@@ -510,7 +516,7 @@ def _close_call(
     if signals.pick is not None and signals.probability < thresholds.offer:
         return None  # the classifier finds no topic likely: say so rather than guess three
     if len(close) >= 2:
-        return Clarify(score=score, candidates=close)
+        return Clarify(score=score, candidates=_with_classifiers_choices(close, signals))
     runner_ups = tuple(t for t, s in ranked[1:MAX_CANDIDATES] if s >= thresholds.clarify)
     sure = signals.pick is None or signals.probability >= thresholds.single
     if signals.pick is not None and signals.pick != best_topic:
@@ -521,6 +527,16 @@ def _close_call(
     else:
         pair = (best_topic, runner_ups[0]) if runner_ups else None
     return Clarify(score=score, candidates=pair) if pair else None
+
+
+def _with_classifiers_choices(close: tuple[str, ...], signals: Signals) -> tuple[str, ...]:
+    """The close topics, best first, taking turns with the classifier's own first choices."""
+    if signals.pick is None:
+        return close
+    taking_turns = itertools.chain.from_iterable(
+        itertools.zip_longest(close, (signals.pick, *signals.runners_up))
+    )
+    return tuple(dict.fromkeys(t for t in taking_turns if t is not None))[:MAX_CANDIDATES]
 
 
 def _parts(text: str) -> list[str]:
