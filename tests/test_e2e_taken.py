@@ -103,6 +103,15 @@ async def test_taken_yesterday_at_a_time_is_logged_then(emulator, app) -> None:
     assert len(await services(app).store.history(sam.id)) == 1
 
 
+async def test_history_shows_a_dose_given_early_when_it_was_given(emulator, app) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00 for Mum from tomorrow")
+    logged = await say(emulator, sam, "/taken for Mum yesterday at 8pm")
+    assert "That was the one due Tue 1 Dec 09:00" in logged.text
+    history = (await say(emulator, sam, "/history")).text
+    assert "Sun 29 Nov 20:00 for Mum (due Tue 1 Dec 09:00): taken" in history
+    assert "Tue 1 Dec 09:00 for Mum: taken" not in history
+
+
 async def test_several_people_and_no_name_asks_whose_it_was(emulator, app) -> None:
     sam = await sam_with(emulator, "every day at 09:00 for Mum", "every day at 10:00 for Dad")
     reply = await say(emulator, sam, "/taken")

@@ -60,7 +60,7 @@ SHOWS = {
         "  [1] 🔔 Remind Mum again\n  [2] ✅ It's done",
         "bot #6> 🔔 Ann asked me to remind you: your B12 injection due at 09:00",
         "Mum's B12 injection due at 09:00: taken, marked by you.",
-        "09:00: taken by Ann (carer)",  # the patient's /history
+        "11:00 (due 09:00): taken by Ann (carer)",  # the patient's /history: when she marked it
     ],
     "@ann: /export": [
         "💊 3 ampoules left for Mum.",

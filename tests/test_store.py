@@ -23,6 +23,7 @@ from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import StatementError
 
 from bot.reminders.chats import PAUSE_RECHECK
+from bot.reminders.doselog import APART, taken_when
 from bot.reminders.store import (
     GROUP_FOLLOWUP_MINUTES,
     LEASE_EXPIRED,
@@ -767,6 +768,42 @@ async def test_history_is_newest_first_and_limited(store: Store) -> None:
     assert len(log) == 10
     assert [d.due_at for d in log] == [START + timedelta(days=day) for day in range(11, 1, -1)]
     assert len(await store.history(ALICE, limit=3)) == 3
+
+
+async def test_a_dose_given_early_counts_for_its_due_time_but_logs_when_given(
+    store: Store,
+) -> None:
+    tuesday = await add(store, due=START + timedelta(days=1))  # due Tue 09:00
+    given = START + timedelta(hours=11)  # Monday 20:00: near enough to count for Tuesday's
+    early = await store.log_given(ALICE, tuesday.id, ALICE, given, following=weekly)
+    assert early is not None
+    assert (early.how, early.dose.due_at, early.dose.acted_at) == (
+        "ahead",
+        tuesday.next_due_at,
+        given,
+    )
+    loose = await store.log_taken(None, ALICE, ALICE, given + timedelta(hours=1))  # Monday 21:00
+    # Newest first by when each was given: Monday 21:00, then Tuesday's dose given Monday 20:00.
+    log = await store.history(ALICE)
+    assert [d.id for d in log] == [loose.id, early.dose.id]
+    assert [taken_when(d) for d in log] == [
+        (given + timedelta(hours=1), None),
+        (given, tuesday.next_due_at),
+    ]
+
+
+async def test_the_log_names_the_due_time_only_when_taken_well_apart(store: Store) -> None:
+    await add(store, due=START)
+    [on_time, late, unanswered] = [
+        c.dose_id for day in range(3) for c in await claim(store, START + timedelta(weeks=day))
+    ]
+    pressed = START + APART - timedelta(minutes=1)
+    await store.record_action(on_time, "taken", ALICE, pressed)
+    await store.record_action(late, "taken", ALICE, START + timedelta(weeks=1) + APART)
+    found = {d.id: taken_when(d) for d in await store.history(ALICE)}
+    assert found[on_time] == (pressed, None)
+    assert found[late] == (START + timedelta(weeks=1) + APART, START + timedelta(weeks=1))
+    assert found[unanswered] == (START + timedelta(weeks=2), None)  # not taken: its due time
 
 
 # ---------------------------------------------------------------------------- feedback

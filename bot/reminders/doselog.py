@@ -1,16 +1,34 @@
-"""The dose log: button presses, doses logged by hand (/taken), and a chat's history."""
+"""The dose log: button presses, doses logged by hand (/taken), and a chat's history.
+
+A taken dose keeps two times: `due_at`, the occurrence it counts for, and `acted_at`, when it
+was taken (the time said with /taken, or when Taken was pressed). /taken near a due time counts
+for that occurrence (taken_log.py), so the two can be a day apart; the log a person reads goes
+by when it was taken, and names the due time only when that is well apart.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import get_args
+from datetime import datetime, timedelta
+from typing import Final, get_args
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, to_row
 from bot.reminders.schema import Action, Chat, Dose, Reminder
 from bot.reminders.supplies import count_down
+
+# Taken this far from its due time, a dose's log line says which due time it counted for.
+APART: Final = timedelta(hours=1)
+
+
+def taken_when(dose: DoseRow) -> tuple[datetime, datetime | None]:
+    """When a dose goes in the log: when taken (its due time if not taken), and the due time
+    it counted for where that is APART or more from when it was taken, else None."""
+    if dose.status != "taken" or dose.acted_at is None:
+        return dose.due_at, None
+    apart = abs(dose.acted_at - dose.due_at) >= APART
+    return dose.acted_at, dose.due_at if apart else None
 
 
 class DoseLogQueries(Queries):
@@ -98,12 +116,13 @@ class DoseLogQueries(Queries):
             return None if dose is None else to_row(DoseRow, dose)
 
     async def history(self, chat_id: int, limit: int = 10) -> list[DoseRow]:
-        """A chat's dose log, newest due time first."""
+        """A chat's dose log, newest first by the time taken_when shows for each."""
+        shown = func.coalesce(case((Dose.status == "taken", Dose.acted_at)), Dose.due_at)
         async with self._reading.begin() as session:
             found = await session.scalars(
                 select(Dose)
                 .where(Dose.chat_id == chat_id)
-                .order_by(Dose.due_at.desc(), Dose.id.desc())
+                .order_by(shown.desc(), Dose.id.desc())
                 .limit(limit)
             )
             return [to_row(DoseRow, dose) for dose in found]

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.reminders.doselog import taken_when
 from bot.reminders.offsets import zone_label
 from bot.reminders.rules import Rule, first_due, month_first, next_due
 from bot.reminders.store import DoseRow, ReminderRow
@@ -275,7 +276,16 @@ def _history_line(
     carer = carers.get(dose.acted_by) if dose.acted_by is not None else None
     by = f" by {carer} (carer)" if carer else ""
     site = f" ({dose.site})" if dose.site else ""
-    return f"{local_time(dose.due_at, zone, now=now)}{who}: {STATUS_WORDS[dose.status]}{by}{site}"
+    at, counted_for = taken_when(dose)
+    due = f" (due {_due_beside(counted_for, at, zone, now)})" if counted_for else ""
+    return f"{local_time(at, zone, now=now)}{who}{due}: {STATUS_WORDS[dose.status]}{by}{site}"
+
+
+def _due_beside(due: dt.datetime, at: dt.datetime, zone: str, now: dt.datetime) -> str:
+    """The due time a dose taken at `at` counted for, its day said only if not the same."""
+    local = ZoneInfo(zone)
+    same_day = due.astimezone(local).date() == at.astimezone(local).date()
+    return local_time(due, zone, with_day=not same_day, now=now)
 
 
 async def _reply(update: Update, html: str, markup=None) -> None:
