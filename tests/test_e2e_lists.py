@@ -1,6 +1,6 @@
 """End to end, on SQLite and PostgreSQL: time zones as people type them (offsets, 'EST'),
 moving reminders when the zone changes, /reminders as one list, deleting with a confirmation,
-and a duplicate reminder refused (issue 11)."""
+and a duplicate reminder refused (issue 11), the whole schedule compared."""
 
 from __future__ import annotations
 
@@ -203,6 +203,19 @@ async def test_the_same_reminder_for_the_same_person_is_refused_plainly(emulator
     mine = await say(emulator, sam, "/remind every 4 weeks at 10:00")  # and for Sam: fine
     assert "Reminder set" in mine.text
     assert len(await services(app).store.reminders(sam.id)) == 3
+
+
+async def test_monthly_reminders_on_different_days_at_one_time_are_both_kept(emulator, app) -> None:
+    sam = emulator.add_user("Sam")
+    await say(emulator, sam, "/timezone London")
+    first = await say(emulator, sam, "/remind every month at 09:00 from 1 December")
+    fifteenth = await say(emulator, sam, "/remind every month at 09:00 from 15 December")
+    assert "Reminder set: every month on the 1st at 09:00" in first.text
+    assert "Reminder set: every month on the 15th at 09:00" in fifteenth.text
+    again = await say(emulator, sam, "/remind every month at 9am from 15 January")
+    assert "already a reminder every month on the 15th at 09:00" in again.text
+    assert "Nothing was saved" in again.text
+    assert len(await services(app).store.reminders(sam.id)) == 2
 
 
 async def test_a_duplicate_in_a_group_is_refused_before_asking_consent(emulator, app) -> None:

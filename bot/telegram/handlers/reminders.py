@@ -16,6 +16,7 @@ from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
+from bot.reminders.duplicates import duplicate_of
 from bot.reminders.offsets import Fixed, read_abbreviation, read_fixed, zone_label
 from bot.reminders.rules import (
     Parsed,
@@ -223,12 +224,13 @@ async def remind_line(
         context.chat_data[PENDING_REMIND] = text
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
-    if (same := await _same_reminder(found, update.effective_chat.id, parsed)) is not None:
+    rows = await found.store.reminders(update.effective_chat.id)
+    if (same := duplicate_of(parsed, zone, rows)) is not None:
         await _reply(
             update,
             found.renderer.message(
                 "reminder_duplicate",
-                description=parsed.rule.describe(parsed.start),
+                description=Rule.from_text(same.rule).describe(same.start_date),  # the one there
                 for_whom=same.for_whom,
                 next_due=local_time(same.next_due_at, same.timezone, now=found.clock()),
                 paused=not same.active,
@@ -248,19 +250,6 @@ async def remind_line(
         )
         return
     await _save(update, found, parsed, zone)
-
-
-async def _same_reminder(found: Services, chat_id: int, parsed: Parsed) -> ReminderRow | None:
-    """A reminder here with the same rule for the same person: a second would remind twice."""
-    rule, name = parsed.rule.to_text(), (parsed.for_whom or "").casefold()
-    return next(
-        (
-            row
-            for row in await found.store.reminders(chat_id)
-            if row.rule == rule and (row.for_whom or "").casefold() == name
-        ),
-        None,
-    )
 
 
 async def _save(
