@@ -4,6 +4,7 @@ back exactly, and anything that is not exactly one of our shapes read as nothing
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import pytest
 
@@ -18,8 +19,11 @@ from bot.telegram.care_keyboards import (
     Unlink,
     decode,
     encode,
+    export_pick_keyboard,
+    supplies_pick_keyboard,
 )
 from bot.telegram.keyboards import decode as decode_general
+from tests.test_export import reminder
 
 TOKEN = secrets.token_urlsafe(16)
 BIG = 2**62
@@ -79,3 +83,15 @@ def test_every_button_reads_back_as_itself_within_64_bytes(button, catalog) -> N
 )
 def test_anything_else_reads_as_nothing(data) -> None:
     assert decode(data) is None
+
+
+def test_the_reminder_pickers_say_a_monthly_reminders_day_as_the_reminder_list_does() -> None:
+    monthly = [
+        reminder(id=1, rule="1m@09:00", start_date=date(2026, 1, 1)),
+        reminder(id=2, rule="1m@09:00", start_date=date(2026, 1, 15)),
+    ]
+    for markup in (export_pick_keyboard(monthly), supplies_pick_keyboard(monthly, "show")):
+        assert [row[0].text for row in markup.inline_keyboard] == [
+            "Mum: every month on the 1st at 09:00",
+            "Mum: every month on the 15th at 09:00",
+        ]

@@ -214,3 +214,11 @@ def test_no_doses_and_no_reminder_still_make_a_record() -> None:
     pages, text = _pdf_text(pdf_bytes(empty))
     assert (pages, "No reminder is set." in text, "No doses logged" in text) == (1, True, True)
     assert "Name:" not in text
+
+
+def test_a_monthly_schedule_says_its_day_of_the_month_as_the_reminder_list_does() -> None:
+    monthly = reminder(rule="1m@09:00", start_date=date(2026, 1, 15))
+    [schedule] = record(reminders=[monthly]).schedules
+    assert schedule.description == "every month on the 15th at 09:00"
+    _, text = _pdf_text(pdf_bytes(record(reminders=[monthly])))
+    assert "Every month on the 15th at 09:00 (Europe/London)" in text

@@ -210,7 +210,7 @@ def supplies_keyboard(reminder_id: int, *, counting: bool) -> InlineKeyboardMark
 
 
 def _label(reminder: ReminderRow) -> str:
-    label = Rule.from_text(reminder.rule).describe()
+    label = Rule.from_text(reminder.rule).describe(reminder.start_date)
     return f"{reminder.for_whom}: {label}" if reminder.for_whom else label
 
 

@@ -135,7 +135,7 @@ def _entry(dose: DoseRow, zone: str, who: Callable[[int | None], str]) -> Entry:
 def _schedule(reminder: ReminderRow, now: datetime) -> Schedule:
     upcoming = next(iter(_coming(reminder, now)), None) if reminder.active else None
     return Schedule(
-        description=Rule.from_text(reminder.rule).describe(),
+        description=Rule.from_text(reminder.rule).describe(reminder.start_date),
         for_whom=reminder.for_whom,
         zone=reminder.timezone,
         start=reminder.start_date,
