@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import secrets
 
@@ -108,6 +109,90 @@ async def test_a_carer_hears_of_an_unmarked_reminder_reminds_again_and_marks_it_
     [dose] = await services(app).store.history(sam.id)
     assert (dose.status, dose.acted_by) == ("taken", ann.id)
     assert ": taken by Ann (carer)" in (await say(emulator, sam, "/history")).text
+
+
+def labels(message) -> list[str]:
+    return [label for row in message.buttons for label, _ in row]
+
+
+def data_of(message, label: str) -> str:
+    """A button's callback data, kept to press it again once the message no longer shows it."""
+    return next(data for row in message.buttons for shown, data in row if shown == label)
+
+
+async def nudged(emulator, app, clock, *carers):
+    """Sam's 09:00 reminder left unmarked, each carer alerted, the first asks for a nudge.
+
+    Returns Sam, the reminder and the nudge (both with Taken/Skip in his chat), the alerts.
+    """
+    sam = await patient_with_reminder(emulator)
+    for carer in carers:
+        await accept(emulator, carer, await invite(emulator, sam), sam)
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    await tick(app, clock, hours=2, minutes=1)
+    await emulator.wait_for_messages(sam.id, count=1)  # the follow-up, which has no buttons
+    alerts = [(await emulator.wait_for_messages(c.id, count=1))[0] for c in carers]
+    await press(emulator, carers[0], alerts[0], text="🔔 Remind Mum again")
+    [nudge] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "✅ Taken" in labels(reminder)
+    assert "✅ Taken" in labels(nudge)
+    return sam, reminder, nudge, alerts
+
+
+async def test_its_done_takes_the_buttons_off_every_message_of_the_dose(
+    emulator, app, clock
+) -> None:
+    ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
+    sam, reminder, nudge, (alert, bobs) = await nudged(emulator, app, clock, ann, bob)
+    stale = [(nudge, data_of(nudge, "✅ Taken")), (reminder, data_of(reminder, "⏭ Skip"))]
+
+    await press(emulator, ann, alert, text="✅ It's done")
+    assert await eventually(lambda: nudge.edits and bobs.edits and reminder.edits)
+    assert "Ann (carer)" in nudge.text
+    assert nudge.buttons == []
+    assert "Ann (carer)" in reminder.text
+    assert not {"✅ Taken", "⏭ Skip", "⏰ 1 hour"} & set(labels(reminder))  # "Where?" only
+    assert bobs.text == "🔔 Mum's B12 injection due at 09:00: taken."
+    assert bobs.buttons == []
+
+    shown = [(message.text, message.edits) for message in (reminder, nudge, bobs)]
+    for message, data in stale:  # a Taken or Skip pressed on what Sam saw before
+        query = await emulator.press_button(sam, message, data=data)
+        answer = await emulator.wait_for_callback_answer(query)
+        assert answer["text"] == "Already marked as taken."
+    await nothing_new(emulator, sam.id)
+    assert [(message.text, message.edits) for message in (reminder, nudge, bobs)] == shown
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", ann.id)
+    assert emulator.violations == []
+
+
+async def test_a_taken_on_the_nudge_closes_the_reminder_and_the_alert_even_if_one_is_gone(
+    emulator, app, clock, caplog
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.telegram.settled")
+    ann = emulator.add_user("Ann")
+    sam, reminder, nudge, [alert] = await nudged(emulator, app, clock, ann)
+    done = data_of(alert, "✅ It's done")
+    # Sam deleted the reminder message: Telegram answers its edit "message to edit not found".
+    await app.bot.delete_message(sam.id, reminder.message_id)
+
+    answer = await press(emulator, sam, nudge, text="✅ Taken")
+    assert answer["text"] == "Noted. ✅"
+    assert "taken" in nudge.text
+    assert await eventually(lambda: alert.buttons == [])
+    assert alert.text == "🔔 Mum's B12 injection due at 09:00: taken."
+    await nothing_new(emulator, sam.id)  # no apology: the refused edit was only logged
+    assert [(v.method, v.description) for v in emulator.violations] == [
+        ("editMessageText", "Bad Request: message to edit not found")
+    ]
+    emulator.violations.clear()  # Telegram's answer for a message deleted: not a bot's mistake
+    assert "an earlier message of a dose was not updated (BadRequest)" in caplog.messages
+    query = await emulator.press_button(ann, alert, data=done)  # a stale "It's done"
+    assert (await emulator.wait_for_callback_answer(query))["text"] == "Already marked as taken."
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", sam.id)
 
 
 async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:

@@ -19,6 +19,8 @@ from bot.reminders.carers import (
     MAX_CARERS,
     MAX_FOLLOWED,
     MAX_PENDING_INVITES,
+    AlertMessage,
+    DoseMessages,
 )
 from bot.reminders.store import Base, ReminderRow, Store, make_engine
 from bot.reminders.supplies import running_low
@@ -199,6 +201,28 @@ async def test_each_carer_is_alerted_once_per_dose(store: Store) -> None:
     assert await store.take_nudge(dose_id, claims[0].carer_id)
     assert not await store.take_nudge(dose_id, claims[0].carer_id)  # once per alert
     assert not await store.take_nudge(dose_id, PATIENT)  # not a carer
+
+
+async def test_a_doses_messages_are_its_reminder_its_nudges_and_its_alerts(store: Store) -> None:
+    """What a settled dose must close: the reminder and each nudge (both with Taken/Skip) in the
+    patient's chat, and every alert that reached a carer."""
+    reminder = await add(store)
+    await linked(store, carer=CARER)
+    await linked(store, carer=OTHER)
+    dose_id = await delivered_dose(store, reminder)  # the reminder is message 77
+    assert await store.dose_messages(dose_id) == DoseMessages((77,), ())
+    first, second = await store.claim_carer_alerts(dose_id)
+    await store.record_alert(first.alert_id, 555)
+    await store.record_alert(second.alert_id, None)  # never reached them
+    alert_id = await store.take_nudge(dose_id, first.carer_id)
+    assert alert_id == first.alert_id
+    await store.record_nudge(alert_id, 78)
+    assert await store.dose_messages(dose_id) == DoseMessages(
+        (77, 78), (AlertMessage(first.carer_id, 555, "Mum"),)
+    )
+    assert await store.dose_messages(999_999) == DoseMessages((), ())
+    await store.delete_reminder(reminder.id)
+    assert await store.dose_messages(dose_id) == DoseMessages((), ())
 
 
 async def test_a_carer_the_bot_cannot_reach_is_not_alerted(store: Store) -> None:

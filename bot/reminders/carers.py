@@ -9,6 +9,10 @@ Alerts ride on the reminder's follow-up: a patient with carers gets follow-ups o
 reminders (CARER_FOLLOWUP_MINUTES), and when one falls due each carer is sent one alert. Each
 (dose, carer) alert is claimed in the database before it is sent, so it goes out at most once;
 the carer may ask for one nudge of the patient per alert.
+
+A dose's reminder and its nudges carry the same Taken/Skip buttons and the alerts carry the
+carer's: the message ids of all of them are kept (dose_messages), so once the dose is settled on
+any one of them the others can stop offering buttons.
 """
 
 from __future__ import annotations
@@ -79,10 +83,27 @@ class AlertClaim:
     patient_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class AlertMessage:
+    """An alert as it was delivered: the carer's chat, the message, the patient's name there."""
+
+    carer_id: int
+    message_id: int
+    patient_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoseMessages:
+    """The messages the bot sent with buttons for one dose: to close once it is settled."""
+
+    in_chat: tuple[int, ...]  # in the dose's own chat: its reminder, then carers' nudges
+    alerts: tuple[AlertMessage, ...]
+
+
 Refusal = Literal["invalid", "self", "already", "full"]
 
 
-def alert_name(reminder: ReminderRow, link: LinkRow | AlertClaim) -> str:
+def alert_name(reminder: ReminderRow, link: LinkRow | AlertClaim | AlertMessage) -> str:
     """Whose injection a carer's alert is about: the reminder's own person ("for Dad") if it
     names one, else the name the patient gave the link."""
     return reminder.for_whom or link.patient_name
@@ -343,10 +364,11 @@ class CarerQueries(Queries):
                 .values(status="sent" if message_id else "failed", message_id=message_id)
             )
 
-    async def take_nudge(self, dose_id: int, carer_id: int) -> bool:
-        """Whether this carer may nudge the patient about this dose now: once per alert."""
+    async def take_nudge(self, dose_id: int, carer_id: int) -> int | None:
+        """The alert under which this carer may nudge the patient about this dose now, once per
+        alert; None if they may not (not alerted, or nudged already)."""
         if not storable_id(dose_id):
-            return False
+            return None
         async with self._writing.begin() as session:
             alert = await session.scalar(
                 select(CarerAlert)
@@ -355,6 +377,48 @@ class CarerQueries(Queries):
                 .with_for_update(of=CarerAlert)
             )
             if alert is None or alert.nudged_at is not None:
-                return False
+                return None
             alert.nudged_at = self._clock()
-            return True
+            return alert.id
+
+    async def record_nudge(self, alert_id: int, message_id: int) -> None:
+        """The message a nudge became: it carries the dose's buttons until the dose is settled."""
+        async with self._writing.begin() as session:
+            await session.execute(
+                update(CarerAlert)
+                .where(CarerAlert.id == alert_id)
+                .values(nudge_message_id=message_id)
+            )
+
+    async def dose_messages(self, dose_id: int) -> DoseMessages:
+        """Every message still known to carry buttons for this dose, wherever it was sent.
+
+        Only ids are read: whoever closes them says what the dose became.
+        """
+        if not storable_id(dose_id):
+            return DoseMessages((), ())
+        async with self._reading.begin() as session:
+            reminder_message = await session.scalar(
+                select(Dose.message_id).where(Dose.id == dose_id)
+            )
+            found = await session.execute(
+                select(
+                    CarerAlert.nudge_message_id,
+                    CarerAlert.message_id,
+                    CarerLink.carer_id,
+                    CarerLink.patient_name,
+                )
+                .join(CarerLink, CarerLink.id == CarerAlert.link_id)
+                .where(CarerAlert.dose_id == dose_id)
+                .order_by(CarerAlert.id)
+            )
+            alerts = found.all()
+        nudges = [nudge for nudge, *_ in alerts if nudge is not None]
+        return DoseMessages(
+            tuple(m for m in (reminder_message, *nudges) if m is not None),
+            tuple(
+                AlertMessage(carer_id, message_id, name)
+                for _, message_id, carer_id, name in alerts
+                if message_id is not None
+            ),
+        )

@@ -210,3 +210,5 @@ class CarerAlert(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     nudged_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The nudge in the patient's chat carries the dose's Taken/Skip: closed when it is settled.
+    nudge_message_id: Mapped[int | None] = mapped_column(BigInteger)

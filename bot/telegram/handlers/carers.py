@@ -10,8 +10,6 @@ against the database and against who pressed it.
 
 from __future__ import annotations
 
-import logging
-
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
@@ -37,8 +35,7 @@ from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-
-logger = logging.getLogger(__name__)
+from bot.telegram.settled import close_dose_messages, edit_quietly
 
 START_PREFIX = "carer_"  # t.me/<bot>?start=carer_<token>
 HOURS = CARER_FOLLOWUP_MINUTES // 60
@@ -267,18 +264,23 @@ async def _alert_action(
     name = alert_name(reminder, link)
     if dose.status in {"taken", "skipped"}:
         await query.answer(f"Already marked as {dose.status}.")
-        await query.edit_message_text(
-            found.renderer.message("carer_alert_closed", name=name, due=due, status=dose.status),
-            reply_markup=None,
-        )
+        if _on_the_message(query):  # settling the dose closes its alerts: this edit was refused
+            await edit_quietly(
+                context.bot,
+                (carer_id, update.effective_message.message_id),
+                found.renderer.message(
+                    "carer_alert_closed", name=name, due=due, status=dose.status
+                ),
+            )
         return
     if button.action == "done":
         await _done(update, context, dose.id, link, name=name, due=due)
         return
-    if not await found.store.take_nudge(dose.id, carer_id):
+    alert_id = await found.store.take_nudge(dose.id, carer_id)
+    if alert_id is None:
         await query.answer("You already asked me to remind them about this one.")
         return
-    delivered = await _tell(
+    nudge = await _tell(
         context,
         reminder.chat_id,
         # The patient keeps reminders for others too ("for Dad"): say whose it is.
@@ -287,8 +289,10 @@ async def _alert_action(
         ),
         markup=dose_keyboard(dose.id),
     )
+    if nudge is not None:  # its Taken/Skip go when the dose is settled, like the reminder's
+        await found.store.record_nudge(alert_id, nudge)
     await query.answer(
-        f"Done: I reminded {link.patient_name}." if delivered else "I couldn't reach them."
+        f"Done: I reminded {link.patient_name}." if nudge is not None else "I couldn't reach them."
     )
     await query.edit_message_reply_markup(alert_keyboard(dose.id, name, nudged=True))
 
@@ -322,7 +326,7 @@ async def _done(
         reply_markup=None,
     )
     reminder = await found.store.reminder(dose.reminder_id) if dose.reminder_id else None
-    if reminder is None or dose.message_id is None:
+    if reminder is None:
         return
     marked = found.renderer.message(
         "dose_marked",
@@ -332,13 +336,12 @@ async def _done(
         who=by,
         at=local_time(now, reminder.timezone, with_day=False),
     )
-    html, markup = await after_taken(found, reminder.id, dose.id, marked)
-    try:
-        await context.bot.edit_message_text(
-            html, chat_id=reminder.chat_id, message_id=dose.message_id, reply_markup=markup
-        )
-    except TelegramError:  # deleted by the patient, or too old to edit: the log has it anyway
-        logger.info("a reminder marked done by a carer could not be updated")
+    done = {(link.carer_id, update.effective_message.message_id)}
+    if dose.message_id is not None:  # the reminder says so, and asks where it went
+        html, markup = await after_taken(found, reminder.id, dose.id, marked)
+        await edit_quietly(context.bot, (reminder.chat_id, dose.message_id), html, markup)
+        done.add((reminder.chat_id, dose.message_id))
+    await close_dose_messages(context.bot, found, dose, reminder, marked, done=done)
 
 
 async def _tell(
@@ -346,10 +349,11 @@ async def _tell(
     chat_id: int,
     html: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> bool:
-    """A message to the other person of a link; they may have blocked the bot since."""
+) -> int | None:
+    """A message to the other person of a link, its id if it went; they may have blocked the
+    bot since."""
     try:
-        await context.bot.send_message(chat_id, html, reply_markup=markup)
+        sent = await context.bot.send_message(chat_id, html, reply_markup=markup)
     except TelegramError:
-        return False
-    return True
+        return None
+    return sent.message_id

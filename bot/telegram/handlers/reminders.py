@@ -45,6 +45,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
+from bot.telegram.settled import close_dose_messages
 
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
@@ -440,8 +441,9 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
         return
     now = found.clock()
     user = update.effective_user
+    settled = None
     if button.action in {"taken", "skipped"}:
-        await found.store.record_action(dose.id, button.action, user.id, now)
+        settled = await found.store.record_action(dose.id, button.action, user.id, now)
         what = button.action
     else:
         until = snoozed(
@@ -458,10 +460,13 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
         who=user.first_name,
         at=local_time(now, reminder.timezone, with_day=False),
     )
-    markup = None
+    html, markup = marked, None
     if what == "taken":  # the ampoules left, and "Where?"
-        marked, markup = await after_taken(found, reminder.id, dose.id, marked)
-    await query.edit_message_text(marked, reply_markup=markup)
+        html, markup = await after_taken(found, reminder.id, dose.id, marked)
+    await query.edit_message_text(html, reply_markup=markup)
+    if settled is not None:  # its other messages (the reminder, nudges, alerts) too
+        pressed = (chat_id, update.effective_message.message_id)
+        await close_dose_messages(context.bot, found, settled, reminder, marked, done={pressed})
 
 
 async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Manage) -> None:

@@ -1,0 +1,79 @@
+"""Once a dose is settled, every message the bot sent for it stops offering its buttons.
+
+One dose can have a reminder and carers' nudges in the patient's chat, all with Taken/Skip, and
+an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any one of them
+settles it: the handler edits the message that was pressed, and this edits the others to say
+what the dose became, without buttons, so nobody is left offered an answer already given.
+
+Telegram may refuse an edit: a message the person deleted ("message to edit not found"), one
+too old to edit, one already saying this ("message is not modified"), a carer who blocked the
+bot. The dose log has the answer either way, and a press on a message left with its buttons is
+answered as already marked, so a refusal is logged by its kind alone and the rest go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot.reminders.carers import alert_name
+from bot.reminders.store import DoseRow, ReminderRow
+from bot.telegram.sender import local_time
+from bot.telegram.services import Services
+
+logger = logging.getLogger(__name__)
+
+MessageKey = tuple[int, int]  # (chat id, message id)
+
+
+async def edit_quietly(
+    bot: Bot,
+    key: MessageKey,
+    html: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Edit a message the bot sent earlier; a refusal is logged, by its kind only, and ignored."""
+    chat_id, message_id = key
+    try:
+        await bot.edit_message_text(
+            html, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except TelegramError as error:
+        logger.info("an earlier message of a dose was not updated (%s)", type(error).__name__)
+
+
+async def close_dose_messages(
+    bot: Bot,
+    found: Services,
+    dose: DoseRow,
+    reminder: ReminderRow,
+    marked: str,
+    *,
+    done: Collection[MessageKey],
+) -> None:
+    """Edit the settled dose's messages, all but those in `done` (already edited by the caller).
+
+    Those in the dose's chat say `marked` (the line the pressed message got, without the site
+    question, which stays on one message); a carer's alert says what the dose became.
+    """
+    sent = await found.store.dose_messages(dose.id)
+    due = local_time(dose.due_at, reminder.timezone, with_day=False)
+    edits = [((reminder.chat_id, message_id), marked) for message_id in sent.in_chat]
+    edits += [
+        (
+            (alert.carer_id, alert.message_id),
+            found.renderer.message(
+                "carer_alert_closed",
+                name=alert_name(reminder, alert),
+                due=due,
+                status=dose.status,
+            ),
+        )
+        for alert in sent.alerts
+    ]
+    for key, html in edits:
+        if key not in done:
+            await edit_quietly(bot, key, html)
