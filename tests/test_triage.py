@@ -349,6 +349,7 @@ HELD_OUT_FLOORS = {
     "holdout3.jsonl": (353 / 360, 0.01, 0.02),
     "holdout4.jsonl": (351 / 360, 0.01, 0.03),
     "holdout5.jsonl": (350 / 360, 0.01, 0.02),
+    "holdout6.jsonl": (350 / 360, 0.01, 0.03),
 }
 
 
