@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,19 @@ def test_a_clarify_always_offers_at_least_two(scores, pick, probability) -> None
 
 
 def test_nothing_close_falls_back_with_the_closest_topics() -> None:
-    decision = decide(signals({"frequency": 30, "children": 10}), T)
-    assert decision == Fallback(30, ("frequency", "children"), Reason.NOT_COVERED)
+    unsure = signals({"frequency": 30, "children": 10}, probability=0.3)
+    assert decide(unsure, T) == Fallback(30, ("frequency", "children"), Reason.NOT_COVERED)
+
+
+def test_words_too_far_but_a_sure_classifier_offers_its_own_choices() -> None:
+    """It learned wordings that the topics' questions do not share ("jag", "top-up")."""
+    sure = Signals(
+        {"frequency": 30, "children": 10}, "missed-dose", 0.8, True, ("frequency", "aftercare")
+    )
+    assert decide(sure, T) == Clarify(30, ("missed-dose", "frequency", "aftercare"))
+    assert decide(sure, replace(T, lead=0.9)) == Fallback(
+        30, ("frequency", "children"), Reason.NOT_COVERED
+    )
     off_topic = Signals({}, None, 0.0, ours=False)
     assert decide(off_topic, T) == Fallback(0.0, (), Reason.OFF_TOPIC)
 

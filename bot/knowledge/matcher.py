@@ -69,6 +69,9 @@ class Thresholds:
     # The classifier's probability from which its choice, agreeing with the best-ranked topic,
     # is answered even when the words score only a close call: it learned how people ask.
     trust: float = 1.01  # above 1: never
+    # The classifier's probability from which its own first choices are offered when the words
+    # score too low to offer anything: it learned wordings the topics' questions do not share.
+    lead: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,7 +472,8 @@ def decide(
     A direct answer needs a high score, the classifier's agreement (its own first choice, with
     enough confidence), and either a clear margin or runner-ups that are all the best topic's
     siblings (offered as buttons beside the answer). A single close topic is never offered alone
-    (see _close_call). Otherwise: "not covered" with the closest topics when the message is
+    (see _close_call). When the words are too far to offer anything, a sure classifier's own
+    choices are offered. Otherwise: "not covered" with the closest topics when the message is
     about B12, "off topic" when it is not.
     """
     ranked = list(signals.scores.items())
@@ -496,6 +500,9 @@ def decide(
         call = _close_call(signals, thresholds, close)
         if call is not None:
             return call
+    elif signals.pick and signals.runners_up and signals.probability >= thresholds.lead:
+        offered = (signals.pick, *signals.runners_up)[:MAX_CANDIDATES]
+        return Clarify(score=round(best, 1), candidates=offered)
     return Fallback(
         score=round(best, 1), candidates=tuple(t for t, _ in ranked[:MAX_CANDIDATES]), reason=reason
     )
