@@ -44,6 +44,8 @@ def stored(text: str, zone: str = LONDON, *, active: bool = True) -> ReminderRow
     [
         ("every month at 09:00 from 1 December", "every month at 09:00 from 15 December"),
         ("every month at 09:00 from 30 December", "every month at 09:00 from 31 December"),
+        # November has no 31st: this one starts on the 30th but keeps the 31st from December.
+        ("every month at 09:00 from 30 November", "every month on the 31st at 09:00"),
         ("every 2 months at 09:00 from 15 December", "every 2 months at 09:00 from 15 January"),
         ("every 4 weeks at 09:00 from 1 December", "every 4 weeks at 09:00 from 8 December"),
         ("every 10 days at 09:00 from 1 December", "every 10 days at 09:00 from 2 December"),
@@ -77,6 +79,8 @@ def test_a_different_schedule_is_a_new_reminder(there: str, new: str) -> None:
             "every Monday, Tuesday, Wednesday, Thursday, Friday, Saturday and Sunday at 09:00",
         ),
         ("every 4 weeks at 10:00 for Mum", "every 4 weeks at 10am for mum"),
+        ("every month at 09:00 from 31 December", "every month on the 31st at 09:00"),
+        ("every month on the 31st at 09:00", "every month at 09:00 from 31 January"),
     ],
 )
 def test_the_same_series_for_the_same_person_is_a_duplicate(there: str, new: str) -> None:

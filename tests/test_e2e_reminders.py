@@ -191,7 +191,10 @@ async def test_the_one_line_grammar_sets_what_was_said(emulator, app, case) -> N
     ("line", "description"),
     [
         ("every month on the 15th at 9", "every month on the 15th at 09:00"),
-        ("every 3 months at 9am from 31 Dec", "every 3 months on the 31st or the month's last day"),
+        (
+            "every 3 months at 9am from 31 Dec",
+            "every 3 months on the 31st (the last day in shorter months) at 09:00",
+        ),
         ("every week on monday at 9", "every week on Monday at 09:00"),
         ("every week at 9 from thursday", "every week on Thursday at 09:00"),
         ("every 4 weeks at 9am from thursday", "every 4 weeks at 09:00"),

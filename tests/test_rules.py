@@ -755,10 +755,15 @@ def test_follow_up_beyond_a_day_is_a_problem() -> None:
 
 
 # Issue 11: the ways people really say when (TODAY is Friday 20 November 2026).
+NO = (None, None)  # no name, no zone
 SAID = [
     ("me every 12 weeks at 9", Rule("week", 12, 9, 0), TODAY, None, None),
     ("every month on the 15th at 9", Rule("month", 1, 9, 0), date(2026, 12, 15), None, None),
     ("every month on the 20th at 9", Rule("month", 1, 9, 0), TODAY, None, None),
+    # November has no 31st: its last day stands in, so November is not skipped.
+    ("every month on the 31st at 9", Rule("month", 1, 9, 0, day=31), date(2026, 11, 30), *NO),
+    ("every month on the 30th at 9", Rule("month", 1, 9, 0), date(2026, 11, 30), None, None),
+    ("every week at 9 on the 31st", Rule("week", 1, 9, 0), date(2026, 12, 31), None, None),
     ("every week on monday at 9", Rule("week", 1, 9, 0), date(2026, 11, 23), None, None),
     (
         "every 2 weeks at 9:00 starting next monday",
@@ -803,6 +808,8 @@ def test_the_ways_people_say_when(text, rule, start, name, zone) -> None:
         ("9am", Answer(at="09:00")),
         ("every tue and thu at 7pm", Answer("every Tuesday and Thursday", "19:00")),
         ("monthly from tomorrow", Answer("every month", start=date(2026, 11, 21))),
+        # An answer keeps a date, not a day: a month that has the 31st.
+        ("on the 31st", Answer(start=date(2026, 12, 31))),
         ("every day at 9 for Mum in London", Answer("every day", "09:00", others=("name", "zone"))),
     ],
 )
@@ -875,7 +882,28 @@ def test_the_start_days_own_reminder_is_named_when_it_has_gone_by(rule, start, p
         (Rule("month", 3, 9, 0), date(2026, 12, 22), "every 3 months on the 22nd at 09:00"),
         (Rule("month", 1, 9, 0), date(2026, 12, 13), "every month on the 13th at 09:00"),
         (Rule("month", 1, 9, 0), date(2026, 12, 23), "every month on the 23rd at 09:00"),
-        (Rule("month", 1, 9, 0), date(2026, 12, 30), "every month on the 30th or the month's"),
+        (
+            Rule("month", 1, 9, 0),
+            date(2026, 12, 30),
+            "every month on the 30th (the last day in February) at 09:00",
+        ),
+        (
+            Rule("month", 1, 9, 0),
+            date(2027, 1, 31),
+            "every month on the 31st (the last day in shorter months) at 09:00",
+        ),
+        (Rule("month", 12, 9, 0), date(2027, 3, 31), "every 12 months on the 31st at 09:00"),
+        (
+            Rule("month", 2, 9, 0),
+            date(2027, 1, 31),  # January, March... September and November are short
+            "every 2 months on the 31st (the last day in shorter months) at 09:00",
+        ),
+        (
+            Rule("month", 1, 9, 0, day=31),
+            date(2027, 4, 30),
+            "every month on the 31st (the last day in shorter months) at 09:00",
+        ),
+        (Rule("month", 1, 9, 0, day=31), date(2027, 5, 15), "every month on the 15th at 09:00"),
         (Rule("week", 1, 9, 0), date(2026, 12, 1), "every week on Tuesday at 09:00"),
         (Rule("week", 12, 9, 0), date(2026, 12, 1), "every 12 weeks at 09:00"),
         (Rule("day", 2, 9, 0), date(2026, 12, 1), "every 2 days at 09:00"),

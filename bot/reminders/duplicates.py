@@ -40,13 +40,15 @@ def duplicate_of(parsed: Parsed, zone: str, rows: Iterable[ReminderRow]) -> Remi
 def _series(rule: Rule, start: date) -> tuple[object, ...]:
     """What fixes a series' local times, the same for every way of writing one series.
 
-    Monthly: how many months apart, the day of the month kept, and which months of the cycle.
+    Monthly: how many months apart, the day of the month kept (the 31st from a start on 30 April
+    that stands in for it: Rule.day), and which months of the cycle.
     Every day and every week are sets of weekdays, as set weekdays are; other steps in days are
     the step and where the start falls in it (so every 14 days from any day of a series is it).
     """
     at = (rule.hour, rule.minute)
     if rule.unit == "month":
-        return (at, "months", rule.every, start.day, (start.year * 12 + start.month) % rule.every)
+        day = rule.day_of_month(start)
+        return (at, "months", rule.every, day, (start.year * 12 + start.month) % rule.every)
     if rule.weekdays:
         return (at, "weekdays", rule.weekdays)
     step = rule.every * (7 if rule.unit == "week" else 1)

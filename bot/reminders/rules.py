@@ -6,9 +6,10 @@ A rule is stored compactly ("4w@09:00") beside its IANA zone and start date; the
 asks `first_due` / `next_due` for the next UTC instant and stores it as `next_due_at`.
 
 Occurrences are anchored on the start date: every N days or weeks is start, start + N, ...;
-every N months keeps the start's day of the month; set weekdays ("3 times a week" is Monday,
-Wednesday and Friday) are each of those days from the start on. Each occurrence's local date
-comes first, then its local time is placed in the reminder's own zone. The written DST policy:
+every N months keeps a day of the month (the start's, see `Rule.day`); set weekdays ("3 times a
+week" is Monday, Wednesday and Friday) are each of those days from the start on. Each
+occurrence's local date comes first, then its local time is placed in the reminder's own zone.
+The written DST and calendar policy:
 
 - A local time that does not exist (the spring-forward gap) moves forward by the length of
   the gap: 02:30 on the night New York springs forward is 03:30 EDT, 01:30 on the night
@@ -17,14 +18,17 @@ comes first, then its local time is placed in the reminder's own zone. The writt
 - An ambiguous local time (fall back: the hour that happens twice) fires once, at its first
   occurrence (fold=0, still summer time).
 - Monthly on the 29th-31st falls on the last day of shorter months (30 April, 28 February,
-  29 February 2028) and returns to the start's day in months that have it.
+  29 February 2028) and returns to its day in months that have it: every month of the cycle
+  has exactly one reminder, so a monthly injection is never silently dropped. "On the 31st"
+  said in a month without one starts on that month's last day, not next month, for the same
+  reason. Descriptions say so ("every month on the 31st (the last day in shorter months)").
 - A snooze delays one occurrence; it never moves the series.
 
 APScheduler's CalendarIntervalTrigger steps the calendar, but it cannot be given the whole
 job: in a real zone it discards a date whose time falls in the gap (a weekly reminder would
 silently miss a week), and it skips months that lack the start's day. So it runs here in UTC,
 where no date is ever discarded, as the wall-clock calendar; months are stepped from the 1st
-and clamped to the start's day; set weekdays come from a CronTrigger in UTC the same way; and
+and clamped to the series' day; set weekdays come from a CronTrigger in UTC the same way; and
 placing the wall-clock time in the real zone follows the policy above. Nothing here reads the
 clock: `today` and `now` are always passed in.
 """
@@ -59,7 +63,10 @@ MAX_START_AHEAD = timedelta(days=366)
 
 _UNIT_LETTER: dict[Unit, str] = {"day": "d", "week": "w", "month": "m"}
 _LETTER_UNIT: dict[str, Unit] = {letter: unit for unit, letter in _UNIT_LETTER.items()}
-_STORED = re.compile(r"(?:([1-9][0-9]{0,2})([dwm])|wd([1-7]{1,7}))@([0-9]{2}):([0-9]{2})")
+_STORED = re.compile(
+    r"(?:([1-9][0-9]{0,2})([dwm])(?:d([1-9]|[12][0-9]|3[01]))?"  # '1m', or '1md31': Rule.day
+    r"|wd([1-7]{1,7}))@([0-9]{2}):([0-9]{2})"
+)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 THREE_A_WEEK: tuple[int, ...] = (0, 2, 4)  # Monday, Wednesday and Friday: two days apart, mostly
 
@@ -70,6 +77,10 @@ class Rule:
 
     `weekdays` (0 is Monday), when given, are the days of every week it falls on; the unit is
     then a week and `every` 1.
+
+    `day`, for months only, is the day of the month kept when the start stands in for it in a
+    shorter month: "monthly on the 31st" set on 5 April starts on 30 April and keeps the 31st,
+    so April is not lost. None (nearly always): the start's own day is kept.
     """
 
     unit: Unit
@@ -77,6 +88,7 @@ class Rule:
     hour: int
     minute: int
     weekdays: tuple[int, ...] = ()
+    day: int | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in MAX_EVERY:
@@ -91,13 +103,17 @@ class Rule:
             or not all(0 <= day <= 6 for day in self.weekdays)
         ):
             raise ValueError(f"weekdays {self.weekdays!r} must be distinct, in order, weekly")
+        if self.day is not None and (self.unit != "month" or not 1 <= self.day <= 31):
+            raise ValueError(f"a day of the month ({self.day!r}) is for monthly rules, 1 to 31")
 
     def describe(self, start: date | None = None) -> str:
         """Plain English for confirmations and lists, e.g. 'every 4 weeks at 09:00' or 'every
         Monday, Wednesday and Friday at 09:00' (so "3 times a week" says which days).
 
         Given the start, the day a monthly or weekly series keeps is said too: 'every month on
-        the 15th at 09:00', 'every week on Monday at 09:00'.
+        the 15th at 09:00', 'every week on Monday at 09:00', and where the series meets months
+        without that day, what it does then: 'every month on the 31st (the last day in shorter
+        months) at 09:00'.
         """
         return f"{self.how_often()}{self._on(start)} at {self.hour:02d}:{self.minute:02d}"
 
@@ -116,19 +132,29 @@ class Rule:
         if start is None or self.weekdays:
             return ""
         if self.unit == "month":
-            last = " or the month's last day" if start.day > 28 else ""  # the written policy
-            return f" on the {_ordinal(start.day)}{last}"
+            day = self.day_of_month(start)
+            return f" on the {_ordinal(day)}{_in_shorter_months(day, start, self.every)}"
         if (self.unit, self.every) == ("week", 1):
             return f" on {_DAY_NAMES[start.weekday()]}"
         return ""
 
+    def day_of_month(self, start: date) -> int:
+        """The day of the month a monthly series from `start` keeps: `day` while the start
+        stands in for it (30 April for the 31st), else the start's own day, so a series
+        restarted from another day (/taken's restart) keeps that one."""
+        if self.day is not None and start.day == min(self.day, _month_length(start)):
+            return self.day
+        return start.day
+
     def to_text(self) -> str:
-        """The compact form the database stores, e.g. '4w@09:00', or 'wd135@09:00' for
-        Monday, Wednesday and Friday (ISO weekday numbers, so all seven fit the column)."""
+        """The compact form the database stores, e.g. '4w@09:00', 'wd135@09:00' for Monday,
+        Wednesday and Friday (ISO weekday numbers, so all seven fit the column), or '1md31@09:00'
+        for the 31st kept from a start in a shorter month."""
         if self.weekdays:
             often = "wd" + "".join(str(day + 1) for day in self.weekdays)
         else:
             often = f"{self.every}{_UNIT_LETTER[self.unit]}"
+            often += f"d{self.day}" if self.day is not None else ""
         return f"{often}@{self.hour:02d}:{self.minute:02d}"
 
     @classmethod
@@ -137,11 +163,12 @@ class Rule:
         stored = _STORED.fullmatch(text)
         if stored is None:
             raise ValueError(f"not a stored rule: {text[:40]!r}")
-        every, letter, days, hour, minute = stored.groups()
+        every, letter, day, days, hour, minute = stored.groups()
         if days:
             weekdays = tuple(int(day) - 1 for day in days)
             return cls("week", 1, int(hour), int(minute), weekdays)
-        return cls(_LETTER_UNIT[letter], int(every), int(hour), int(minute))
+        kept = int(day) if day else None
+        return cls(_LETTER_UNIT[letter], int(every), int(hour), int(minute), (), kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +180,21 @@ class Parsed:
     for_whom: str | None
     zone: str | None
     followup_minutes: int | None = None  # None: the default; 0: no follow-up
+
+
+def _month_length(day: date) -> int:
+    return monthrange(day.year, day.month)[1]
+
+
+def _in_shorter_months(day: int, start: date, every: int) -> str:
+    """What a monthly series does in the months of its cycle that lack its day, said once: ' (the
+    last day in February)' or ' (the last day in shorter months)'; nothing when no month of the
+    cycle lacks it (every 12 months from 31 March)."""
+    months = {(start.month - 1 + step * every) % 12 + 1 for step in range(12)}
+    short = {month for month in months if day > monthrange(2001, month)[1]}  # a common year
+    if not short:
+        return ""
+    return " (the last day in February)" if short == {2} else " (the last day in shorter months)"
 
 
 def _ordinal(day: int) -> str:
@@ -368,9 +410,13 @@ def parse(text: str, *, today: date, month_first: bool | None = None) -> Parsed 
         return _problem("time", "At what time? Add something like “at 9am” or “at 21:15”.")
     unit, every = found["frequency"]
     hour, minute = found["time"]
+    start, day = found.get("start", today), None
+    if isinstance(start, _OnTheDay):
+        on, start = start.day, start.first(today, monthly=unit == "month")
+        day = on if start.day != on else None
     return Parsed(
-        Rule(unit, every, hour, minute, found.get("weekdays", ())),
-        found.get("start", today),
+        Rule(unit, every, hour, minute, found.get("weekdays", ()), day),
+        start,
         found.get("name"),
         found.get("zone"),
         found.get("followup"),
@@ -384,12 +430,15 @@ def read_answer(text: str, *, today: date, month_first: bool | None = None) -> A
         return found
     unit, every = found.get("frequency", ("week", 1))
     hour, minute = found.get("time", (0, 0))
+    start = found.get("start")
+    if isinstance(start, _OnTheDay):  # an answer keeps a date, so a month that has the day
+        start = start.first(today, monthly=False)
     return Answer(
         Rule(unit, every, hour, minute, found.get("weekdays", ())).how_often()
         if "frequency" in found
         else None,
         f"{hour:02d}:{minute:02d}" if "time" in found else None,
-        found.get("start"),
+        start,
         tuple(part for part in found if part not in {"frequency", "weekdays", "time", "start"}),
     )
 
@@ -560,7 +609,7 @@ def _read_start(line: str, position: int, where: Where) -> _Read:  # noqa: PLR09
     today = where.today
     on_day = _ON_DAY.match(line, position)
     if on_day is not None:
-        return on_day.end(), _next_day_of_month(int(on_day["day"]), today)
+        return on_day.end(), _OnTheDay(int(on_day["day"]))
     keyword = _FROM.match(line, position) or _ON_WEEKDAY.match(line, position)
     begin = keyword.end() + 1 if keyword else position  # "tomorrow", "12 Jan": the date alone
     found = read_date(line, begin, where, ahead=True)
@@ -619,12 +668,26 @@ def _month_name(month: int) -> str:
     return date(2000, month, 1).strftime("%B") if 1 <= month <= 12 else str(month)
 
 
-def _next_day_of_month(day: int, today: date) -> date:
-    """The first date from today on that is the `day`th of its month (31: a month that has one)."""
-    month = today.replace(day=1)
-    while (found := _valid_date(month.year, month.month, day)) is None or found < today:
-        month = (month + timedelta(days=32)).replace(day=1)
-    return found
+@dataclass(frozen=True, slots=True)
+class _OnTheDay:
+    """'on the 31st': a day of the month, which becomes a start date once how often is known."""
+
+    day: int
+
+    def first(self, today: date, *, monthly: bool) -> date:
+        """The first date from today on that is the day. For a monthly series a shorter month's
+        last day stands in for it (30 April for the 31st), as it does later in the series, so
+        this month is not skipped; otherwise the day itself (31: a month that has one)."""
+        month = today.replace(day=1)
+        while True:
+            found = (
+                _clamped(month, self.day)
+                if monthly
+                else _valid_date(month.year, month.month, self.day)
+            )
+            if found is not None and found >= today:
+                return found
+            month = (month + timedelta(days=32)).replace(day=1)
 
 
 def _date(written: re.Match[str], today: date, *, ahead: bool) -> date | None:
@@ -872,15 +935,15 @@ def _local_dates(rule: Rule, start: date, near: date) -> Iterator[date]:
     # No previous fire: the first at or after the anchor; then each after the last (`now` only
     # bounds the first of a CronTrigger, and a CalendarIntervalTrigger reads it for jitter alone).
     fire = trigger.get_next_fire_time(None, datetime.combine(anchor, time(), tzinfo=UTC))
+    day = rule.day_of_month(start)
     while fire is not None:
-        yield _clamped(fire.date(), start.day) if rule.unit == "month" else fire.date()
+        yield _clamped(fire.date(), day) if rule.unit == "month" else fire.date()
         fire = trigger.get_next_fire_time(fire, fire)
 
 
 def _clamped(first_of_month: date, day: int) -> date:
-    """The start's day of the month, or the month's last day if it is shorter."""
-    last = monthrange(first_of_month.year, first_of_month.month)[1]
-    return first_of_month.replace(day=min(day, last))
+    """The series' day of the month, or the month's last day if it is shorter."""
+    return first_of_month.replace(day=min(day, _month_length(first_of_month)))
 
 
 def _place(day: date, at: time, tz: ZoneInfo) -> datetime:
