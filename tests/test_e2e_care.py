@@ -195,6 +195,52 @@ async def test_a_taken_on_the_nudge_closes_the_reminder_and_the_alert_even_if_on
     assert (dose.status, dose.acted_by) == ("taken", sam.id)
 
 
+async def at_once(emulator, *presses) -> list[str]:
+    """Each (user, message, label) pressed before the bot has answered any: their answers."""
+    queries = [await emulator.press_button(user, on, text=label) for user, on, label in presses]
+    return [(await emulator.wait_for_callback_answer(query))["text"] for query in queries]
+
+
+@pytest.mark.parametrize("second", ["✅ Taken", "⏭ Skip"])
+async def test_two_members_pressing_at_once_record_one_answer(emulator, app, clock, second) -> None:
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
+    await press(emulator, tom, consent, text="Yes, show it here")
+    await emulator.wait_for_messages(group.id, count=1)
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(group.id, count=1)
+
+    answers = await at_once(emulator, (tom, reminder, "✅ Taken"), (ann, reminder, second))
+    [dose] = await services(app).store.history(group.id)
+    winner = {tom.id: "Tom", ann.id: "Ann"}[dose.acted_by]
+    assert sorted(answers) == sorted(
+        ["Noted. ✅" if dose.status == "taken" else "Noted.", f"Already marked as {dose.status}."]
+    )
+    assert await eventually(lambda: reminder.edits)
+    await nothing_new(emulator, group.id)
+    assert reminder.edits == 1  # by the one press recorded, and it says whose
+    assert f"{dose.status} by {winner}" in reminder.text
+    history = (await say(emulator, tom, "/history", chat=group)).text
+    assert history.count("09:00 for Dad:") == 1
+
+
+async def test_a_taken_and_its_done_at_once_use_one_ampoule(emulator, app, clock) -> None:
+    ann = emulator.add_user("Ann")
+    sam, reminder, nudge, [alert] = await nudged(emulator, app, clock, ann)
+    await say(emulator, sam, "/supplies 3")
+
+    answers = await at_once(emulator, (sam, reminder, "✅ Taken"), (ann, alert, "✅ It's done"))
+    assert sorted(answers) == ["Already marked as taken.", "Noted. ✅"]
+    [dose] = await services(app).store.history(sam.id)
+    assert dose.status == "taken"
+    [counted] = await services(app).store.reminders(sam.id)
+    assert counted.supplies_left == 2
+    assert await eventually(lambda: alert.buttons == [] and nudge.buttons == [])
+    assert "2 ampoules left" in (await say(emulator, sam, "/supplies")).text
+
+
 async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:
     sam = await patient_with_reminder(emulator, "every day at 09:00 for Dad")
     await say(emulator, sam, "/remind every day at 09:30")  # Sam's own: the link's name

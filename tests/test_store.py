@@ -23,7 +23,8 @@ from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import StatementError
 
 from bot.reminders.chats import PAUSE_RECHECK
-from bot.reminders.doselog import APART, taken_when
+from bot.reminders.doselog import APART, AlreadyMarked, taken_when
+from bot.reminders.schema import Action
 from bot.reminders.store import (
     GROUP_FOLLOWUP_MINUTES,
     LEASE_EXPIRED,
@@ -33,6 +34,7 @@ from bot.reminders.store import (
     Advance,
     Base,
     Claim,
+    DoseRow,
     ReminderRow,
     Store,
     TooManyReminders,
@@ -642,11 +644,8 @@ async def test_buttons_record_who_answered_and_when(store: Store) -> None:
     taken = await store.record_action(claimed.dose_id, "taken", BOB, at)
     assert taken is not None
     assert (taken.status, taken.acted_by, taken.acted_at, taken.message_id) == ("taken", BOB, at, 9)
-    skipped = await store.record_action(claimed.dose_id, "skipped", CAROL, at)
-    assert skipped is not None
-    assert (skipped.status, skipped.acted_by) == ("skipped", CAROL)
     assert await store.record_action(999_999, "taken", BOB, at) is None
-    assert await store.dose(claimed.dose_id) == skipped
+    assert await store.dose(claimed.dose_id) == taken
     assert await store.dose(999_999) is None
     with pytest.raises(ValueError, match="snoozed_until"):
         await store.record_action(claimed.dose_id, "snoozed", BOB, at)
@@ -654,6 +653,48 @@ async def test_buttons_record_who_answered_and_when(store: Store) -> None:
         await store.record_action(claimed.dose_id, "taken", BOB, at, snoozed_until=at)
     with pytest.raises(ValueError, match="not an action"):
         await store.record_action(claimed.dose_id, "sent", BOB, at)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("taken", "taken"), ("taken", "skipped"), ("skipped", "taken")]
+)
+async def test_two_presses_at_once_one_wins_and_the_other_is_told_what_stands(
+    open_stores: Callable[[], Awaitable[Store]], first: Action, second: Action
+) -> None:
+    """Two people in a family group press on one dose at the same moment, through two Stores
+    (like two webhook processes): exactly one answer is recorded, once, and the other press
+    gets the answer that stands, which the bot shows as "Already marked"."""
+    store, other = await open_stores(), await open_stores()
+    reminder = await add(store, FAMILY, creator=ALICE)
+    await store.set_supplies(reminder.id, 3)
+    [claimed] = await claim(store, START)
+    await store.mark_sent(claimed.dose_id, 9)
+    at = START + timedelta(minutes=3)
+    presses = await asyncio.gather(
+        store.record_action(claimed.dose_id, first, BOB, at),
+        other.record_action(claimed.dose_id, second, CAROL, at),
+    )
+    [won] = [press for press in presses if isinstance(press, DoseRow)]
+    [lost] = [press for press in presses if isinstance(press, AlreadyMarked)]
+    assert lost.dose == won == await store.dose(claimed.dose_id)
+    assert (won.status, won.acted_by) == ((first, BOB) if won is presses[0] else (second, CAROL))
+    [logged] = await store.history(FAMILY)
+    assert logged == won
+    stored = await store.reminder(reminder.id)
+    assert stored is not None
+    assert stored.supplies_left == (2 if won.status == "taken" else 3)
+
+
+async def test_a_press_on_a_settled_dose_changes_nothing(store: Store) -> None:
+    await add(store, FAMILY, creator=ALICE)
+    [claimed] = await claim(store, START)
+    await store.mark_sent(claimed.dose_id, 9)
+    taken = await store.record_action(claimed.dose_id, "taken", BOB, START)
+    later = START + timedelta(minutes=5)
+    for action, until in (("skipped", None), ("taken", None), ("snoozed", later)):
+        again = await store.record_action(claimed.dose_id, action, CAROL, later, until)
+        assert again == AlreadyMarked(taken)
+    assert await store.dose(claimed.dose_id) == taken
 
 
 async def test_a_snoozed_dose_is_sent_again_once_when_the_snooze_ends(

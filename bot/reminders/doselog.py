@@ -8,16 +8,19 @@ by when it was taken, and names the due time only when that is well apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, get_args
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, to_row
 from bot.reminders.schema import Action, Chat, Dose, Reminder
 from bot.reminders.supplies import count_down
 
+# What someone answered for good: a later press on the dose changes nothing.
+SETTLED: Final = ("taken", "skipped")
 # Taken this far from its due time, a dose's log line says which due time it counted for.
 APART: Final = timedelta(hours=1)
 
@@ -31,6 +34,13 @@ def taken_when(dose: DoseRow) -> tuple[datetime, datetime | None]:
     return dose.acted_at, dose.due_at if apart else None
 
 
+@dataclass(frozen=True, slots=True)
+class AlreadyMarked:
+    """A press that came too late: the dose was already settled, and `dose` says how."""
+
+    dose: DoseRow
+
+
 class DoseLogQueries(Queries):
     """What people did with their doses, and the log they read back."""
 
@@ -41,9 +51,12 @@ class DoseLogQueries(Queries):
         by_user: int,
         at: datetime,
         snoozed_until: datetime | None = None,
-    ) -> DoseRow | None:
+    ) -> DoseRow | AlreadyMarked | None:
         """Record a button press (taken, skipped, snoozed until when); None if the dose is gone.
 
+        Only a dose not yet settled takes a press, checked and written in one conditional UPDATE:
+        of two presses at the same moment (two people in a family group, a patient and a carer)
+        exactly one is recorded, on SQLite and PostgreSQL alike, and the other gets AlreadyMarked.
         Any pending retry or follow-up of the dose stops: someone has answered. A dose that
         becomes taken uses one of the reminder's ampoules, if it counts them.
         """
@@ -53,17 +66,24 @@ class DoseLogQueries(Queries):
             raise ValueError("snoozed_until is required for snoozed, and only for snoozed")
         if not storable_id(dose_id):
             return None
+        acted = {"status": status, "acted_by": by_user, "acted_at": at, "retry_at": None}
+        if snoozed_until is not None:
+            acted["snoozed_until"] = snoozed_until
         async with self._writing.begin() as session:
-            dose = await session.get(Dose, dose_id, with_for_update=True)
+            won = await session.execute(
+                update(Dose)
+                .where(Dose.id == dose_id, Dose.status.not_in(SETTLED))
+                .values(**acted)
+                .execution_options(synchronize_session=False)
+            )
+            dose = await session.get(Dose, dose_id)
             if dose is None:
                 return None
-            if status == "taken" and dose.status != "taken" and dose.reminder_id is not None:
+            if won.rowcount != 1:
+                return AlreadyMarked(to_row(DoseRow, dose))
+            if status == "taken" and dose.reminder_id is not None:
                 dose.used_ampoule = await count_down(session, dose.reminder_id)
-            dose.status, dose.acted_by, dose.acted_at = status, by_user, at
-            dose.retry_at = None
-            if snoozed_until is not None:
-                dose.snoozed_until = snoozed_until
-            await session.flush()
+                await session.flush()
             return to_row(DoseRow, dose)
 
     async def log_taken(

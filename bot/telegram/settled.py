@@ -3,7 +3,8 @@
 One dose can have a reminder and carers' nudges in the patient's chat, all with Taken/Skip, and
 an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any one of them
 settles it: the handler edits the message that was pressed, and this edits the others to say
-what the dose became, without buttons, so nobody is left offered an answer already given.
+what the dose became, without buttons, so nobody is left offered an answer already given. Of two answers at the same moment only one is recorded (doselog.py); the
+other is told it was already marked, as a press on a message still showing its buttons is.
 
 Telegram may refuse an edit: a message the person deleted ("message to edit not found"), one
 too old to edit, one already saying this ("message is not modified"), a carer who blocked the
@@ -43,6 +44,11 @@ async def edit_quietly(
         )
     except TelegramError as error:
         logger.info("an earlier message of a dose was not updated (%s)", type(error).__name__)
+
+
+def already_marked(dose: DoseRow) -> str:
+    """The answer to a press on a settled dose: a stale button, or the later of two at once."""
+    return f"Already marked as {dose.status}."
 
 
 async def close_dose_messages(

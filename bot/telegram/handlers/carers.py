@@ -21,6 +21,7 @@ from bot.reminders.carers import (
     LinkRow,
     alert_name,
 )
+from bot.reminders.doselog import SETTLED, AlreadyMarked
 from bot.telegram.care_keyboards import (
     AlertAction,
     CancelInvites,
@@ -35,7 +36,7 @@ from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import close_dose_messages, edit_quietly
+from bot.telegram.settled import already_marked, close_dose_messages, edit_quietly
 
 START_PREFIX = "carer_"  # t.me/<bot>?start=carer_<token>
 HOURS = CARER_FOLLOWUP_MINUTES // 60
@@ -262,8 +263,8 @@ async def _alert_action(
         return
     due = local_time(dose.due_at, reminder.timezone, with_day=False)
     name = alert_name(reminder, link)
-    if dose.status in {"taken", "skipped"}:
-        await query.answer(f"Already marked as {dose.status}.")
+    if dose.status in SETTLED:
+        await query.answer(already_marked(dose))
         if _on_the_message(query):  # settling the dose closes its alerts: this edit was refused
             await edit_quietly(
                 context.bot,
@@ -316,6 +317,9 @@ async def _done(
     dose = await found.store.record_action(dose_id, "taken", link.carer_id, now)
     if dose is None:
         await query.answer(EXPIRED)
+        return
+    if isinstance(dose, AlreadyMarked):  # at the same moment as the patient or another carer
+        await query.answer(already_marked(dose.dose))  # whose answer closes this alert
         return
     await query.answer("Noted. ✅")
     by = f"{link.carer_name} (carer)"

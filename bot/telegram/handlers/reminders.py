@@ -16,6 +16,7 @@ from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
+from bot.reminders.doselog import SETTLED, AlreadyMarked
 from bot.reminders.duplicates import duplicate_of
 from bot.reminders.offsets import Fixed, read_abbreviation, read_fixed, zone_label
 from bot.reminders.rules import (
@@ -45,7 +46,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import close_dose_messages
+from bot.telegram.settled import already_marked, close_dose_messages
 
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
@@ -436,21 +437,25 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
     if dose is None or reminder is None or reminder.chat_id != chat_id:
         await query.answer(EXPIRED_DOSE)
         return
-    if dose.status in {"taken", "skipped"}:
-        await query.answer(f"Already marked as {dose.status}.")
-        return
     now = found.clock()
     user = update.effective_user
-    settled = None
-    if button.action in {"taken", "skipped"}:
-        settled = await found.store.record_action(dose.id, button.action, user.id, now)
+    if button.action in SETTLED:
+        recorded = await found.store.record_action(dose.id, button.action, user.id, now)
         what = button.action
     else:
         until = snoozed(
             dose.due_at if button.action == "tomorrow" else now, button.action, reminder.timezone
         )
-        await found.store.record_action(dose.id, "snoozed", user.id, now, snoozed_until=until)
+        recorded = await found.store.record_action(
+            dose.id, "snoozed", user.id, now, snoozed_until=until
+        )
         what = f"snoozed until {local_time(until, reminder.timezone)}"
+    if recorded is None:
+        await query.answer(EXPIRED_DOSE)
+        return
+    if isinstance(recorded, AlreadyMarked):  # a stale press, or the other of two at once
+        await query.answer(already_marked(recorded.dose))
+        return
     await query.answer("Noted. ✅" if what == "taken" else "Noted.")
     marked = found.renderer.message(
         "dose_marked",
@@ -464,9 +469,9 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
     if what == "taken":  # the ampoules left, and "Where?"
         html, markup = await after_taken(found, reminder.id, dose.id, marked)
     await query.edit_message_text(html, reply_markup=markup)
-    if settled is not None:  # its other messages (the reminder, nudges, alerts) too
+    if recorded.status in SETTLED:  # its other messages (the reminder, nudges, alerts) too
         pressed = (chat_id, update.effective_message.message_id)
-        await close_dose_messages(context.bot, found, settled, reminder, marked, done={pressed})
+        await close_dose_messages(context.bot, found, recorded, reminder, marked, done={pressed})
 
 
 async def _manage(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Manage) -> None:
