@@ -241,6 +241,30 @@ async def test_a_taken_and_its_done_at_once_use_one_ampoule(emulator, app, clock
     assert "2 ampoules left" in (await say(emulator, sam, "/supplies")).text
 
 
+async def test_taken_by_hand_takes_the_buttons_off_every_message_of_the_dose(
+    emulator, app, clock
+) -> None:
+    ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
+    sam, reminder, nudge, (alert, bobs) = await nudged(emulator, app, clock, ann, bob)
+    stale = data_of(reminder, "✅ Taken")
+
+    logged = await say(emulator, sam, "/taken 2 hours ago")  # it is 11:01
+    assert "That was the one due Mon 30 Nov 09:00" in logged.text
+    assert await eventually(lambda: reminder.edits and nudge.edits and alert.edits and bobs.edits)
+    for message in (reminder, nudge):  # what a Taken pressed on one of them would have said
+        assert message.text == "💉 Injection reminder, due Mon 30 Nov 09:00: taken by Sam at 09:01."
+        assert message.buttons == []
+    for message in (alert, bobs):
+        assert message.text == "🔔 Mum's B12 injection due at 09:00: taken."
+        assert message.buttons == []
+    assert "↩️ Undo" in labels(logged)  # /taken's own confirmation keeps its buttons
+
+    query = await emulator.press_button(sam, reminder, data=stale)
+    assert (await emulator.wait_for_callback_answer(query))["text"] == "Already marked as taken."
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", sam.id)
+
+
 async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:
     sam = await patient_with_reminder(emulator, "every day at 09:00 for Dad")
     await say(emulator, sam, "/remind every day at 09:30")  # Sam's own: the link's name

@@ -10,6 +10,7 @@ import pytest
 
 from bot.reminders.rules import Parsed, parse
 from bot.telegram.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+from tests.conftest import eventually
 from tests.test_e2e_reminders import START, Clock, press, say, services, tick
 
 pytest_plugins = ["tests.db_fixtures", "tests.e2e_app_fixtures"]
@@ -135,6 +136,23 @@ async def test_taken_after_the_reminder_came_marks_it_and_undo_puts_it_back(
     [dose] = await services(app).store.history(sam.id)
     assert (dose.status, dose.acted_by) == ("sent", None)
     assert "no answer" in (await say(emulator, sam, "/history")).text
+
+
+async def test_taken_closes_the_reminder_it_answers_with_when_it_was_given(
+    emulator, app, clock
+) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    assert "✅ Taken" in [label for row in reminder.buttons for label, _ in row]
+    clock.advance(hours=1)
+    logged = await say(emulator, sam, "/taken yesterday at 9pm")
+    assert "the one due Mon 30 Nov 09:00" in logged.text
+    assert await eventually(lambda: reminder.edits)
+    assert reminder.text == (
+        "💉 Injection reminder, due Mon 30 Nov 09:00: taken by Sam at Sun 29 Nov 21:00."
+    )
+    assert reminder.buttons == []
 
 
 async def test_undo_of_a_dose_ahead_brings_the_reminder_back(emulator, app, clock) -> None:

@@ -1,9 +1,10 @@
 """Once a dose is settled, every message the bot sent for it stops offering its buttons.
 
 One dose can have a reminder and carers' nudges in the patient's chat, all with Taken/Skip, and
-an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any one of them
-settles it: the handler edits the message that was pressed, and this edits the others to say
-what the dose became, without buttons, so nobody is left offered an answer already given. Of two answers at the same moment only one is recorded (doselog.py); the
+an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any one of them, or a
+/taken that answers it, settles it: the handler edits the message that was pressed, and this
+edits the others to say what the dose became, without buttons, so nobody is left offered an
+answer already given. Of two answers at the same moment only one is recorded (doselog.py); the
 other is told it was already marked, as a press on a message still showing its buttons is.
 
 Telegram may refuse an edit: a message the person deleted ("message to edit not found"), one
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -49,6 +52,24 @@ async def edit_quietly(
 def already_marked(dose: DoseRow) -> str:
     """The answer to a press on a settled dose: a stale button, or the later of two at once."""
     return f"Already marked as {dose.status}."
+
+
+def marked_line(
+    found: Services, dose: DoseRow, reminder: ReminderRow, *, what: str, who: str, at: datetime
+) -> str:
+    """What a dose's messages in its chat say once it is answered, in the same words for a
+    press, a carer's "It's done" and a /taken. `at` gives its day when that is not the due day
+    (a /taken for last night's dose, a Taken pressed the morning after)."""
+    zone = ZoneInfo(reminder.timezone)
+    other_day = at.astimezone(zone).date() != dose.due_at.astimezone(zone).date()
+    return found.renderer.message(
+        "dose_marked",
+        for_whom=reminder.for_whom,
+        due=local_time(dose.due_at, reminder.timezone),
+        what=what,
+        who=who,
+        at=local_time(at, reminder.timezone, with_day=other_day),
+    )
 
 
 async def close_dose_messages(

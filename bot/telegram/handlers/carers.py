@@ -36,7 +36,12 @@ from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import dose_keyboard
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import already_marked, close_dose_messages, edit_quietly
+from bot.telegram.settled import (
+    already_marked,
+    close_dose_messages,
+    edit_quietly,
+    marked_line,
+)
 
 START_PREFIX = "carer_"  # t.me/<bot>?start=carer_<token>
 HOURS = CARER_FOLLOWUP_MINUTES // 60
@@ -332,14 +337,7 @@ async def _done(
     reminder = await found.store.reminder(dose.reminder_id) if dose.reminder_id else None
     if reminder is None:
         return
-    marked = found.renderer.message(
-        "dose_marked",
-        for_whom=reminder.for_whom,
-        due=local_time(dose.due_at, reminder.timezone),
-        what="taken",
-        who=by,
-        at=local_time(now, reminder.timezone, with_day=False),
-    )
+    marked = marked_line(found, dose, reminder, what="taken", who=by, at=now)
     done = {(link.carer_id, update.effective_message.message_id)}
     if dose.message_id is not None:  # the reminder says so, and asks where it went
         html, markup = await after_taken(found, reminder.id, dose.id, marked)

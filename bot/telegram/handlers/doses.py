@@ -1,8 +1,9 @@
 """/taken and /history, and the buttons under a /taken confirmation (Undo, restart from it).
 
 Thin: reading "for Mum yesterday at 10am" is taken_when.py's, which occurrence a dose answers is
-taken_log.py's. Anyone in a chat may log a dose; only the person who logged it may undo it, and
-only someone who may manage the reminder may restart its schedule.
+taken_log.py's; a /taken that marks an occurrence already sent closes its messages as a Taken
+pressed on it does (settled.py). Anyone in a chat may log a dose; only the person who logged it
+may undo it, and only someone who may manage the reminder may restart its schedule.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.telegram.handlers.reminders import may_manage
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
+from bot.telegram.settled import close_dose_messages, marked_line
 
 FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
 MIDDAY = dt.time(12)  # where a day alone is logged when no reminder gives it a time
@@ -75,6 +77,12 @@ async def taken(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         following=lambda r, due: next_due(Rule.from_text(r.rule), r.timezone, r.start_date, due),
     )
     await _confirm(update, found, logged, reminder, zone, day_only=day_only)
+    if logged is not None and logged.how == "marked" and reminder is not None:
+        # It answered a reminder already sent: that message, the carers' nudges and alerts
+        # stop offering Taken/Skip, as after a Taken pressed on it.
+        dose, who = logged.dose, update.effective_user.first_name
+        marked = marked_line(found, dose, reminder, what="taken", who=who, at=dose.acted_at)
+        await close_dose_messages(context.bot, found, dose, reminder, marked, done=())
 
 
 def _whose(said: Taken, active: list[ReminderRow]) -> ReminderRow | bool | None:

@@ -46,7 +46,7 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import already_marked, close_dose_messages
+from bot.telegram.settled import already_marked, close_dose_messages, marked_line
 
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
@@ -457,14 +457,7 @@ async def _dose(update: Update, context: ContextTypes.DEFAULT_TYPE, button: Dose
         await query.answer(already_marked(recorded.dose))
         return
     await query.answer("Noted. ✅" if what == "taken" else "Noted.")
-    marked = found.renderer.message(
-        "dose_marked",
-        for_whom=reminder.for_whom,
-        due=local_time(dose.due_at, reminder.timezone),
-        what=what,
-        who=user.first_name,
-        at=local_time(now, reminder.timezone, with_day=False),
-    )
+    marked = marked_line(found, recorded, reminder, what=what, who=user.first_name, at=now)
     html, markup = marked, None
     if what == "taken":  # the ampoules left, and "Where?"
         html, markup = await after_taken(found, reminder.id, dose.id, marked)
