@@ -485,8 +485,8 @@ async def test_export_in_private_sends_three_files_that_open(emulator, app, cloc
     rows, events, pages, text = read_files(sent_files(emulator, sam.id))
     assert [
         (r["date"], r["time"], r["time_zone"], r["status"], r["by"], r["site"]) for r in rows
-    ] == [("2026-11-30", "09:00", "Europe/London", "taken", "Sam", "left arm")]
-    assert rows[0]["marked_at"] == "2026-11-30 09:07"
+    ] == [("2026-11-30", "09:07", "Europe/London", "taken", "Sam", "left arm")]  # when taken
+    assert (rows[0]["due"], rows[0]["marked_at"]) == ("", "2026-11-30 09:07")  # 09:00: too near
     assert len(events) == 13  # every 4 weeks for a year, from 28 Dec
     assert events[0].decoded("dtstart").strftime("%Y-%m-%d %H:%M %Z") == "2026-12-28 09:00 GMT"
     assert str(events[0]["summary"]) == "B12 injection for Mum"

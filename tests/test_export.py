@@ -114,17 +114,54 @@ def test_the_csv_reads_back_row_for_row() -> None:
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["status"] for r in rows] == ["taken", "missed", "taken", "skipped", "no answer"]
     first = rows[0]
-    assert (first["date"], first["time"], first["time_zone"]) == (
+    assert (first["date"], first["time"], first["time_zone"], first["due"]) == (
         "2026-07-13",
-        "09:00",
+        "09:05",  # when it was taken, as /history says; its due time 09:00 is too near to name
         "Europe/London",
+        "",
     )
     assert (first["by"], first["site"], first["late_or_missed"]) == ("Sam", "left arm", "")
+    assert (rows[1]["date"], rows[1]["time"], rows[1]["due"]) == ("2026-08-10", "09:00", "")
     assert rows[1]["late_or_missed"] == "missed"
     assert rows[2]["by"] == "Ann (carer)"
-    assert rows[2]["late_or_missed"] == "late"  # marked two days after it was due
+    assert (rows[2]["date"], rows[2]["time"]) == ("2026-09-09", "09:00")  # given two days late
+    assert rows[2]["due"] == "2026-09-07 09:00"
+    assert rows[2]["late_or_missed"] == "late"
     assert rows[4]["late_or_missed"] == "late"
     assert str(PATIENT) not in raw.decode("utf-8-sig")  # names, never ids
+
+
+# /taken on Sunday evening for Monday's 09:00 reminder counts for that reminder (taken_log.py).
+GIVEN_EARLY = dose(
+    6,
+    datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+    "taken",
+    acted_by=PATIENT,
+    acted_at=datetime(2026, 11, 29, 20, 0, tzinfo=UTC),
+)
+DUE_DEC = dose(7, datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "missed")
+
+
+def test_the_csv_says_when_a_dose_was_given_and_the_due_time_it_counted_for() -> None:
+    """As /history does: led by the time given, the due time named an hour or more apart, and
+    in the order given, so a dose given early comes before the reminder that preceded it."""
+    doses = [DUE_DEC, GIVEN_EARLY, dose(8, datetime(2026, 11, 29, 21, 0, tzinfo=UTC), "skipped")]
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(record(doses)).decode("utf-8-sig"))))
+    assert [(r["date"], r["time"], r["status"], r["due"]) for r in rows] == [
+        ("2026-11-29", "20:00", "taken", "2026-11-30 09:00"),
+        ("2026-11-29", "21:00", "skipped", ""),
+        ("2026-12-01", "09:00", "missed", ""),
+    ]
+
+
+def test_the_pdf_says_when_a_dose_was_given_and_the_due_time_it_counted_for() -> None:
+    _, text = _pdf_text(pdf_bytes(record([GIVEN_EARLY, DUE_DEC])))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    table = lines[lines.index("Date Time Due Status By Site Note") + 1 :]
+    assert table[:2] == [
+        "29 Nov 2026 20:00 30 Nov 09:00 taken Sam",
+        "1 Dec 2026 09:00 missed missed",
+    ]
 
 
 def test_a_name_that_looks_like_a_formula_stays_text() -> None:
@@ -182,8 +219,9 @@ def test_the_pdf_is_one_page_with_the_schedule_and_the_years_doses() -> None:
     assert "next: Mon 28 Dec 2026 09:00" in text
     assert "last site: left arm" in text
     assert "ampoules left: 3" in text
-    for day in ("13 Jul 2026", "10 Aug 2026", "7 Sept 2026", "5 Oct 2026", "2 Nov 2026"):
+    for day in ("13 Jul 2026", "10 Aug 2026", "9 Sept 2026", "5 Oct 2026", "2 Nov 2026"):
         assert day.replace("Sept", "Sep") in text
+    assert "7 Sep 09:00" in text  # the due time of the dose given two days late, beside it
     for word in ("taken", "missed", "skipped", "no answer", "Ann (carer)"):
         assert word in text
     assert str(PATIENT) not in text
@@ -208,7 +246,7 @@ def test_names_in_any_script_never_break_the_pdf(name: str) -> None:
 def test_no_doses_and_no_reminder_still_make_a_record() -> None:
     empty = record(doses=[], reminders=[])
     assert list(csv.reader(io.StringIO(csv_bytes(empty).decode("utf-8-sig")))) == [
-        ["date", "time", "time_zone", "status", "by", "site", "late_or_missed", "marked_at"]
+        ["date", "time", "time_zone", "due", "status", "by", "site", "late_or_missed", "marked_at"]
     ]
     assert list(icalendar.Calendar.from_ical(ics_bytes(empty)).walk("VEVENT")) == []
     pages, text = _pdf_text(pdf_bytes(empty))

@@ -1,4 +1,8 @@
-"""The dose log as CSV: one row per dose, oldest first, for a spreadsheet or a clinic system."""
+"""The dose log as CSV: one row per dose, oldest first, for a spreadsheet or a clinic system.
+
+`date` and `time` say when a dose was taken (when it was due, if it was not taken); `due` is the
+reminder's due time it counted for, filled only where that is an hour or more apart.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ COLUMNS: Final = (
     "date",
     "time",
     "time_zone",
+    "due",
     "status",
     "by",
     "site",
@@ -34,9 +39,10 @@ def csv_bytes(record: DoseRecord) -> bytes:
     for entry in record.entries:
         writer.writerow(
             [
-                entry.due.strftime("%Y-%m-%d"),
-                entry.due.strftime("%H:%M"),
+                entry.at.strftime("%Y-%m-%d"),
+                entry.at.strftime("%H:%M"),
                 entry.zone,
+                entry.due.strftime("%Y-%m-%d %H:%M") if entry.due else "",
                 entry.status,
                 _cell(entry.by),
                 entry.site,

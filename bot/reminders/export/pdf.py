@@ -21,12 +21,13 @@ _FOOTER_Y: Final = 280.0
 _ROW: Final = 5.0
 _MAX_SCHEDULES: Final = 6  # lines of schedule, so the table keeps its room
 _COLUMNS: Final = (
-    ("Date", 26),
-    ("Time", 14),
-    ("Status", 26),
-    ("By", 44),
-    ("Site", 34),
-    ("Note", 36),
+    ("Date", 24),
+    ("Time", 12),
+    ("Due", 24),
+    ("Status", 22),
+    ("By", 42),
+    ("Site", 32),
+    ("Note", 24),
 )
 _DARK, _GREY, _RED = (30, 30, 30), (150, 150, 150), (180, 30, 30)
 
@@ -96,7 +97,7 @@ def _timeline(pdf: _Page, record: DoseRecord, entries: list[Entry]) -> None:
             month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=start.tzinfo
         )
     for entry in entries:
-        x = x_of(entry.due)
+        x = x_of(entry.at)
         if entry.status == "taken":
             pdf.set_fill_color(*_DARK)
             pdf.circle(x=x, y=axis, radius=1.1, style="F")
@@ -111,7 +112,10 @@ def _timeline(pdf: _Page, record: DoseRecord, entries: list[Entry]) -> None:
     pdf.set_draw_color(*_DARK)
     pdf.set_y(axis + 6)
     pdf.write_line(
-        "Filled dot: taken. Open dot: skipped or not answered. Red cross: missed.", size=7
+        "Filled dot: taken. Open dot: skipped or not answered. Red cross: missed. Doses are shown "
+        "when taken; Due is the time of the reminder a dose counted for, where an hour or more "
+        "apart.",
+        size=7,
     )
 
 
@@ -133,8 +137,9 @@ def _table(pdf: _Page, entries: list[Entry]) -> None:
     for entry in shown:
         pdf.set_x(_LEFT)
         values = (
-            entry.due.strftime("%-d %b %Y"),
-            entry.due.strftime("%H:%M"),
+            entry.at.strftime("%-d %b %Y"),
+            entry.at.strftime("%H:%M"),
+            entry.due.strftime("%-d %b %H:%M") if entry.due else "",
             entry.status,
             entry.by,
             entry.site,
@@ -175,7 +180,7 @@ def pdf_bytes(record: DoseRecord) -> bytes:
     if not record.schedules:
         pdf.write_line("No reminder is set.", size=9, height=4.5)
     pdf.ln(2)
-    recent = [e for e in record.entries if e.due >= record.made_at - HORIZON]
+    recent = [e for e in record.entries if e.at >= record.made_at - HORIZON]
     pdf.write_line("The last 12 months", size=12, style="B", height=7)
     _timeline(pdf, record, recent)
     pdf.ln(1)

@@ -3,6 +3,10 @@
 Built once from the store's rows, in the person's own time zones, so the three files (CSV, ICS,
 PDF) only lay the same facts out. Who pressed a button is a user id in the log; `who` turns it
 into the words the record shows, so the record holds no id. Imports nothing from telegram.
+
+A dose is placed when it was given, as /history places it (doselog.taken_when): a dose logged
+with /taken on Sunday evening counts for Monday's 09:00 reminder, and the clinician must see
+Sunday 20:00, with Monday 09:00 beside it as the due time it counted for.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.reminders.doselog import taken_when
 from bot.reminders.rows import DoseRow, ReminderRow
 from bot.reminders.rules import Rule, next_due
 
@@ -34,9 +39,14 @@ STATUS_WORDS: Final = {
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One dose as a clinician reads it; times are local to `zone`."""
+    """One dose as a clinician reads it; times are local to `zone`.
 
-    due: datetime
+    `at` is when it was taken (its due time, if it was not); `due` is the due time it counted
+    for, only where that is an hour or more from `at` (doselog.APART), else None.
+    """
+
+    at: datetime
+    due: datetime | None
     zone: str
     status: str
     by: str
@@ -71,7 +81,7 @@ class DoseRecord:
     zone: str
     made_at: datetime  # local
     schedules: tuple[Schedule, ...]
-    entries: tuple[Entry, ...]  # oldest first
+    entries: tuple[Entry, ...]  # oldest first, by when each was taken (Entry.at)
     coming: tuple[Coming, ...]  # soonest first
 
 
@@ -91,7 +101,7 @@ def build_record(
     names = {r.for_whom for r in reminders if r.for_whom}
     entries = tuple(
         _entry(dose, zones.get(dose.reminder_id or 0, zone), who)
-        for dose in sorted(doses, key=lambda d: (d.due_at, d.id))
+        for dose in sorted(doses, key=lambda d: (taken_when(d)[0], d.id))
     )
     coming = sorted(
         (c for r in reminders if r.active for c in _coming(r, now)), key=lambda c: c.due
@@ -120,8 +130,10 @@ def _entry(dose: DoseRow, zone: str, who: Callable[[int | None], str]) -> Entry:
         if dose.status == "late" or late_taken
         else ""
     )
+    at, counted_for = taken_when(dose)
     return Entry(
-        due=dose.due_at.astimezone(local),
+        at=at.astimezone(local),
+        due=counted_for.astimezone(local) if counted_for else None,
         zone=zone,
         status=STATUS_WORDS[dose.status],
         # A taken dose without `acted_by` was marked by a carer erased since.
