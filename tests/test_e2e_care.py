@@ -246,7 +246,7 @@ async def test_taken_by_hand_takes_the_buttons_off_every_message_of_the_dose(
 ) -> None:
     ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")
     sam, reminder, nudge, (alert, bobs) = await nudged(emulator, app, clock, ann, bob)
-    stale = data_of(reminder, "✅ Taken")
+    stale, as_sent = data_of(reminder, "✅ Taken"), reminder.text
 
     logged = await say(emulator, sam, "/taken 2 hours ago")  # it is 11:01
     assert "That was the one due Mon 30 Nov 09:00" in logged.text
@@ -263,6 +263,23 @@ async def test_taken_by_hand_takes_the_buttons_off_every_message_of_the_dose(
     assert (await emulator.wait_for_callback_answer(query))["text"] == "Already marked as taken."
     [dose] = await services(app).store.history(sam.id)
     assert (dose.status, dose.acted_by) == ("taken", sam.id)
+
+    # Undone: the dose is open again, and so is every message /taken closed.
+    edits = [message.edits for message in (reminder, nudge, alert, bobs)]
+    await press(emulator, sam, logged, text="↩️ Undo")
+    assert await eventually(
+        lambda: [m.edits for m in (reminder, nudge, alert, bobs)] == [n + 1 for n in edits]
+    )
+    for message in (reminder, nudge):  # a nudge's own words are not kept: it reads as the reminder
+        assert message.text == as_sent
+        assert labels(message)[:2] == ["✅ Taken", "⏭ Skip"]
+    assert alert.text == bobs.text == "🔔 Mum's B12 injection due at 09:00 hasn't been marked yet."
+    assert labels(alert) == ["✅ It's done"]  # Ann has had her one reminder
+    assert labels(bobs) == ["🔔 Remind Mum again", "✅ It's done"]
+    await press(emulator, bob, bobs, text="✅ It's done")
+    assert await eventually(lambda: "Bob (carer)" in reminder.text and alert.buttons == [])
+    [dose] = await services(app).store.history(sam.id)
+    assert (dose.status, dose.acted_by) == ("taken", bob.id)
 
 
 async def test_an_alert_names_the_person_the_reminder_is_for(emulator, app, clock) -> None:

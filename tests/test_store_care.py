@@ -218,7 +218,7 @@ async def test_a_doses_messages_are_its_reminder_its_nudges_and_its_alerts(store
     assert alert_id == first.alert_id
     await store.record_nudge(alert_id, 78)
     assert await store.dose_messages(dose_id) == DoseMessages(
-        (77, 78), (AlertMessage(first.carer_id, 555, "Mum"),)
+        (77, 78), (AlertMessage(first.carer_id, 555, "Mum", nudged=True),)
     )
     assert await store.dose_messages(999_999) == DoseMessages((), ())
     await store.delete_reminder(reminder.id)

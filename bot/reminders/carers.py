@@ -85,11 +85,13 @@ class AlertClaim:
 
 @dataclass(frozen=True, slots=True)
 class AlertMessage:
-    """An alert as it was delivered: the carer's chat, the message, the patient's name there."""
+    """An alert as it was delivered: the carer's chat, the message, the patient's name there,
+    and whether the carer has used its one "remind again" (so its buttons can be shown again)."""
 
     carer_id: int
     message_id: int
     patient_name: str
+    nudged: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,9 +393,10 @@ class CarerQueries(Queries):
             )
 
     async def dose_messages(self, dose_id: int) -> DoseMessages:
-        """Every message still known to carry buttons for this dose, wherever it was sent.
+        """Every message that carries (or, once the dose is settled, carried) buttons for this
+        dose, wherever it was sent: to close them, or to open them again after an Undo.
 
-        Only ids are read: whoever closes them says what the dose became.
+        Only ids are read: whoever edits them says what the dose became.
         """
         if not storable_id(dose_id):
             return DoseMessages((), ())
@@ -407,6 +410,7 @@ class CarerQueries(Queries):
                     CarerAlert.message_id,
                     CarerLink.carer_id,
                     CarerLink.patient_name,
+                    CarerAlert.nudged_at.is_not(None),
                 )
                 .join(CarerLink, CarerLink.id == CarerAlert.link_id)
                 .where(CarerAlert.dose_id == dose_id)
@@ -417,8 +421,8 @@ class CarerQueries(Queries):
         return DoseMessages(
             tuple(m for m in (reminder_message, *nudges) if m is not None),
             tuple(
-                AlertMessage(carer_id, message_id, name)
-                for _, message_id, carer_id, name in alerts
+                AlertMessage(carer_id, message_id, name, nudged)
+                for _, message_id, carer_id, name, nudged in alerts
                 if message_id is not None
             ),
         )

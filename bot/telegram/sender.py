@@ -69,21 +69,34 @@ def local_time(
     return local.strftime(f"{day} %H:%M" if with_time else day)
 
 
+def reminder_text(
+    renderer: Renderer, reminder: ReminderRow, due_at: dt.datetime, *, late: bool, missed: int
+) -> str:
+    """A reminder message's words: when it is sent, and again when an Undo opens its dose."""
+    return renderer.message(
+        "reminder",
+        for_whom=reminder.for_whom,
+        due=local_time(due_at, reminder.timezone),
+        late=late,
+        missed=missed,
+        last_site=reminder.last_site,
+        supplies_left=reminder.supplies_left,
+        running_low=running_low(reminder),
+    )
+
+
 class TelegramSender:
     def __init__(self, bot: Bot, renderer: Renderer) -> None:
         self._bot, self._renderer = bot, renderer
 
     async def send_reminder(self, claim: Claim) -> SendResult:
         reminder = claim.reminder
-        html = self._renderer.message(
-            "reminder",
-            for_whom=reminder.for_whom,
-            due=local_time(claim.due_at, reminder.timezone),
+        html = reminder_text(
+            self._renderer,
+            reminder,
+            claim.due_at,
             late=claim.late,
             missed=claim.missed_since_last,
-            last_site=reminder.last_site,
-            supplies_left=reminder.supplies_left,
-            running_low=running_low(reminder),
         )
         return await self._send(reminder.chat_id, html, dose_keyboard(claim.dose_id))
 

@@ -5,7 +5,8 @@ an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any o
 /taken that answers it, settles it: the handler edits the message that was pressed, and this
 edits the others to say what the dose became, without buttons, so nobody is left offered an
 answer already given. Of two answers at the same moment only one is recorded (doselog.py); the
-other is told it was already marked, as a press on a message still showing its buttons is.
+other is told it was already marked, as a press on a message still showing its buttons is. An
+Undo of the /taken that settled it opens the dose again, and these messages with it.
 
 Telegram may refuse an edit: a message the person deleted ("message to edit not found"), one
 too old to edit, one already saying this ("message is not modified"), a carer who blocked the
@@ -25,7 +26,9 @@ from telegram.error import TelegramError
 
 from bot.reminders.carers import alert_name
 from bot.reminders.store import DoseRow, ReminderRow
-from bot.telegram.sender import local_time
+from bot.telegram.care_keyboards import alert_keyboard
+from bot.telegram.keyboards import dose_keyboard
+from bot.telegram.sender import local_time, reminder_text
 from bot.telegram.services import Services
 
 logger = logging.getLogger(__name__)
@@ -104,3 +107,28 @@ async def close_dose_messages(
     for key, html in edits:
         if key not in done:
             await edit_quietly(bot, key, html)
+
+
+async def reopen_dose_messages(
+    bot: Bot, found: Services, dose: DoseRow, reminder: ReminderRow
+) -> None:
+    """Undoing the /taken that settled a dose opens it again, and its messages with it.
+
+    Those in its chat read as the reminder again, with Taken/Skip (a nudge's own words are not
+    kept); each alert asks its carer again, without "remind again" once they have used it.
+    """
+    sent = await found.store.dose_messages(dose.id)
+    html = reminder_text(
+        found.renderer, reminder, dose.due_at, late=dose.status == "late", missed=0
+    )
+    for message_id in sent.in_chat:
+        await edit_quietly(bot, (reminder.chat_id, message_id), html, dose_keyboard(dose.id))
+    due = local_time(dose.due_at, reminder.timezone, with_day=False)
+    for alert in sent.alerts:
+        name = alert_name(reminder, alert)
+        await edit_quietly(
+            bot,
+            (alert.carer_id, alert.message_id),
+            found.renderer.message("carer_alert", name=name, due=due),
+            alert_keyboard(dose.id, name, nudged=alert.nudged),
+        )

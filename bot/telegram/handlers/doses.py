@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.reminders.doselog import taken_when
+from bot.reminders.doselog import SETTLED, taken_when
 from bot.reminders.offsets import zone_label
 from bot.reminders.rules import Rule, first_due, month_first, next_due
 from bot.reminders.store import DoseRow, ReminderRow
@@ -25,7 +25,7 @@ from bot.telegram.handlers.reminders import may_manage
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import close_dose_messages, marked_line
+from bot.telegram.settled import close_dose_messages, marked_line, reopen_dose_messages
 
 FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
 MIDDAY = dt.time(12)  # where a day alone is logged when no reminder gives it a time
@@ -188,11 +188,23 @@ async def on_dose_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if dose.acted_by != update.effective_user.id:
             await query.answer("Only the person who logged it can undo it.", show_alert=True)
             return
-        await found.store.undo_given(dose.id, button.how, button.before)
+        undone = await found.store.undo_given(dose.id, button.how, button.before)
         await query.answer("Undone.")
         await query.edit_message_text(found.renderer.message("taken_undone"), reply_markup=None)
+        if undone is not None and button.how == "marked":
+            await _reopen(context, dose.id)
         return
     await _restart(update, context, button, dose)
+
+
+async def _reopen(context: ContextTypes.DEFAULT_TYPE, dose_id: int) -> None:
+    """The occurrence a /taken marked is open again: its reminder and alerts offer their
+    buttons again (it may have gone back to skipped, which stays closed)."""
+    found = services(context)
+    dose = await found.store.dose(dose_id)
+    reminder = await found.store.reminder(dose.reminder_id) if dose and dose.reminder_id else None
+    if reminder is not None and dose.status not in SETTLED:
+        await reopen_dose_messages(context.bot, found, dose, reminder)
 
 
 async def _restart(
