@@ -3,6 +3,8 @@ with /cancel or Cancel, survives a restart, and says when the first reminder com
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.config import offline_settings
@@ -226,3 +228,61 @@ async def test_in_a_group_a_typed_reply_names_who_it_is_for(emulator, app) -> No
     await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
     [consent] = await emulator.wait_for_messages(group.id, count=1)
     assert "Grandad" in consent.text
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ["every month", "09:00", "type: on the 31st"],  # buttons, then the day typed as the start
+        ["type: every month on the 31st at 9am"],  # all of it in one answer
+        ["type: monthly on the 31st", "09:00"],  # the day said with how often, kept for a step
+        ["type: on the 31st", "every month", "09:00"],  # the day said before how often
+    ],
+)
+async def test_monthly_on_the_31st_said_in_april_starts_in_april_as_the_one_line_does(
+    emulator, app, clock, answers
+) -> None:
+    """Guided or in one line, 'on the 31st' said on 5 April starts on 30 April and keeps the 31st:
+    the guide used to keep only a date, the first 31st (31 May), and April's injection was lost."""
+    clock.now = datetime(2027, 4, 5, 10, tzinfo=UTC)  # Monday 5 April, 11:00 in London
+    ann = emulator.add_user("Ann")
+    await say(emulator, ann, "/timezone Europe/London")
+    one_line = await say(emulator, ann, "/remind every month at 09:00 on the 31st")
+    user = await sam(emulator)
+    shown = await say(emulator, user, "/remind")
+    for answer in answers:
+        typed = answer.removeprefix("type: ")
+        if typed != answer:
+            shown = await say(emulator, user, typed)
+        else:
+            shown = await choose(emulator, user, shown, answer)
+    described = "every month on the 31st (the last day in shorter months) at 09:00"
+    assert described in shown.text
+    assert "The first reminder comes Fri 30 Apr 09:00" in shown.text
+    assert shown.text == one_line.text
+    [guided] = await services(app).store.reminders(user.id)
+    [said] = await services(app).store.reminders(ann.id)
+    assert (guided.rule, guided.start_date) == (said.rule, said.start_date)
+    assert guided.rule == "1md31@09:00"
+
+
+async def test_in_a_group_the_day_of_the_month_is_kept_until_it_is_known_whose(
+    emulator, app, clock
+) -> None:
+    clock.now = datetime(2027, 2, 5, 10, tzinfo=UTC)  # Friday 5 February
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    often = await say(emulator, tom, "/remind", chat=group)
+    await emulator.send_message(
+        tom, "every 3 months on the 30th at 9am", chat=group, reply_to=often
+    )
+    [ask] = await emulator.wait_for_messages(group.id, count=1)
+    await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
+    [consent] = await emulator.wait_for_messages(group.id, count=1)
+    assert "every 3 months on the 30th (the last day in February) at 09:00" in consent.text
+    assert "Grandad" in consent.text
+    saved = await choose(emulator, tom, consent, "Yes, show it here", chat=group)
+    assert "The first reminder comes Sun 28 Feb 09:00" in saved.text
+    [reminder] = await services(app).store.reminders(group.id)
+    assert (reminder.rule, reminder.for_whom) == ("3md30@09:00", "Grandad")

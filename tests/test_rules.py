@@ -808,8 +808,10 @@ def test_the_ways_people_say_when(text, rule, start, name, zone) -> None:
         ("9am", Answer(at="09:00")),
         ("every tue and thu at 7pm", Answer("every Tuesday and Thursday", "19:00")),
         ("monthly from tomorrow", Answer("every month", start=date(2026, 11, 21))),
-        # An answer keeps a date, not a day: a month that has the 31st.
-        ("on the 31st", Answer(start=date(2026, 12, 31))),
+        # A day of the month is kept as said: in a shorter month, which date it starts on
+        # depends on how often (monthly: that month's last day), as in a whole line.
+        ("on the 31st", Answer(day=31)),
+        ("every month on the 30th", Answer("every month", day=30)),
         ("every day at 9 for Mum in London", Answer("every day", "09:00", others=("name", "zone"))),
     ],
 )

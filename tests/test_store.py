@@ -24,6 +24,7 @@ from sqlalchemy.exc import StatementError
 
 from bot.reminders.chats import PAUSE_RECHECK
 from bot.reminders.doselog import APART, AlreadyMarked, taken_when
+from bot.reminders.guided import Guide
 from bot.reminders.schema import Action
 from bot.reminders.store import (
     GROUP_FOLLOWUP_MINUTES,
@@ -176,6 +177,36 @@ def test_a_refused_send_stored_by_the_old_code_is_missed_after_the_upgrade(
     with closing(sqlite3.connect(path)) as connection:
         rows = connection.execute("SELECT status, error FROM doses ORDER BY due_at").fetchall()
     assert rows == [("missed", "refused"), ("failed", "refused")]
+
+
+def test_a_guide_under_way_before_the_upgrade_keeps_its_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0009 adds a guide's day of the month ('on the 31st'); a guide from before has a date."""
+    path = tmp_path / "old.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    command.upgrade(Config(str(MIGRATIONS_DIR / "alembic.ini")), "0005_guided_frequency_words")
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "INSERT INTO chats (chat_id, kind, paused, created_at) VALUES (1, 'private', 0, ?)",
+            ("2026-03-02 09:00:00",),
+        )
+        connection.execute(
+            "INSERT INTO guided_reminders (chat_id, user_id, step, frequency, at, start,"
+            " updated_at) VALUES (1, 2, 's', 'every month', '09:00', '2026-03-15', ?)",
+            ("2026-03-02 09:00:00",),
+        )
+
+    async def upgraded() -> Guide | None:  # the upgrade open_store runs at start-up
+        store = await open_store(f"sqlite:///{path}", clock=lambda: START)
+        try:
+            return await store.guide(1, 2)
+        finally:
+            await store.close()
+
+    guide = asyncio.run(upgraded())
+    assert guide == Guide("s", "every month", "09:00", date(2026, 3, 15))
+    assert guide.line() == "every month at 09:00 from 2026-03-15"
 
 
 @pytest.mark.parametrize(

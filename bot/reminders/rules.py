@@ -210,12 +210,16 @@ class Answer:
 
     `how_often` is in the grammar's own words ('every 4 weeks'), `at` is 'HH:MM'; `others` are
     the other parts named (who it is for, a zone, a follow-up), which the guide asks about itself.
+    `day` is a start said as a day of the month ('on the 31st'), in place of `start`: its date
+    depends on how often (a monthly series starts on a shorter month's last day), so it is kept
+    as said and read with the rest, as the one-line /remind reads it.
     """
 
     how_often: str | None = None
     at: str | None = None
     start: date | None = None
     others: tuple[str, ...] = ()
+    day: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,15 +435,15 @@ def read_answer(text: str, *, today: date, month_first: bool | None = None) -> A
     unit, every = found.get("frequency", ("week", 1))
     hour, minute = found.get("time", (0, 0))
     start = found.get("start")
-    if isinstance(start, _OnTheDay):  # an answer keeps a date, so a month that has the day
-        start = start.first(today, monthly=False)
+    on = start.day if isinstance(start, _OnTheDay) else None
     return Answer(
         Rule(unit, every, hour, minute, found.get("weekdays", ())).how_often()
         if "frequency" in found
         else None,
         f"{hour:02d}:{minute:02d}" if "time" in found else None,
-        start,
+        None if on else start,
         tuple(part for part in found if part not in {"frequency", "weekdays", "time", "start"}),
+        on,
     )
 
 

@@ -78,7 +78,7 @@ async def on_guided_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         guide = replace(guide, at=TIMES[button.value])
     else:
         today = await _today(update, context)
-        guide = replace(guide, start=today + timedelta(days=int(button.value)))
+        guide = replace(guide, start=today + timedelta(days=int(button.value)), day=None)
     await _next(update, context, guide)
 
 
@@ -104,6 +104,9 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     elif said.others:  # who it is for, a zone: the guide asks the first, /timezone sets the other
         await update.effective_message.reply_html(found.renderer.message("guided_one_step"))
     else:
+        # The start is a date or a day of the month ("on the 31st"): the one said last.
+        said_start = said.start is not None or said.day is not None
+        start, day = (said.start, said.day) if said_start else (guide.start, guide.day)
         await _next(
             update,
             context,
@@ -111,7 +114,8 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
                 guide,
                 frequency=said.how_often or guide.frequency,
                 at=said.at or guide.at,
-                start=said.start or guide.start,
+                start=start,
+                day=day,
             ),
         )
     return True
@@ -129,7 +133,8 @@ async def _read(
     line = {
         "f": text,
         "t": f"at {text.removeprefix('at ')}",
-        "s": f"from {text.removeprefix('from ')}",
+        # "on the 31st", "on monday" say a start already; "12 January" needs its "from"
+        "s": text if text.lower().startswith("on ") else f"from {text.removeprefix('from ')}",
     }[guide.step]
     return read_answer(line, today=today, month_first=month_first(chat.timezone if chat else None))
 
@@ -145,7 +150,7 @@ async def _next(update: Update, context: ContextTypes.DEFAULT_TYPE, guide: Guide
     elif guide.at is None:
         step, markup = "t", guided_keyboard("t")
         html = found.renderer.message("guided_time", frequency=guide.frequency)
-    elif guide.start is None:
+    elif not guide.has_start:
         step = "s"
         markup = guided_keyboard("s", today=await _time_still_to_come(update, context, guide.at))
         html = found.renderer.message("guided_start", frequency=guide.frequency, time=guide.at)
@@ -170,10 +175,12 @@ async def _finish(
     found = services(context)
     chat_id = update.effective_chat.id
     await found.store.end_guide(chat_id, update.effective_user.id)
-    line = f"{guide.frequency} at {guide.at} from {guide.start.isoformat()}"
     chat = await found.store.chat(chat_id)
     await reminders.remind_line(
-        update, context, line + (f" for {name}" if name else ""), chat.timezone if chat else None
+        update,
+        context,
+        guide.line() + (f" for {name}" if name else ""),
+        chat.timezone if chat else None,
     )
 
 
