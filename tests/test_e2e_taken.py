@@ -206,6 +206,34 @@ async def test_far_from_the_due_time_it_offers_to_count_from_the_dose(emulator, 
     assert "🔁 Count from this dose" not in labels
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        # Set at 20:55, after today's 09:00; /taken at 20:57, 12 h 3 min before tomorrow's.
+        ("every day at 9am", timedelta(hours=12, minutes=55), "Tue 1 Dec 09:00"),
+        # Set at 08:00 from today: the confirmation suggests /taken for today's dose.
+        ("every 12 weeks at 5am", timedelta(0), "Mon 22 Feb 05:00"),
+    ],
+)
+async def test_no_restart_is_offered_when_the_next_reminder_would_stay(
+    emulator, app, clock, case
+) -> None:
+    """Counting from a dose given on the day the series already counts from changes nothing:
+    'The next reminder would be Tue 1 Dec 09:00' under 'Next reminder: Tue 1 Dec 09:00' asked a
+    question whose answers were the same."""
+    line, later, next_due = case
+    clock.now += later
+    sam = await sam_with(emulator, line)
+    clock.advance(minutes=2)
+    logged = await say(emulator, sam, "/taken")
+    assert f"Next reminder: {next_due}." in logged.text
+    assert "far from the reminder's due time" not in logged.text
+    labels = [text for row in logged.buttons for text, _ in row]
+    assert "↩️ Undo" in labels
+    assert "🔁 Count from this dose" not in labels
+    assert "Keep the schedule" not in labels
+
+
 async def test_history_says_no_answer_and_whose_next_in_which_zone(emulator, app, clock) -> None:
     sam = await sam_with(
         emulator, "every 4 weeks at 09:00 for Mum", "every day at 09:00 America/New_York"

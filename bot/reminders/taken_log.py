@@ -5,8 +5,9 @@ from 12 hours for a daily reminder to 3 days for a monthly one, so a 12-weekly j
 late still answers its reminder): the occurrence is marked taken (or, if it has not come yet,
 written as taken so the dispatcher never sends it, and the reminder moves on). Given far from
 any occurrence, it is logged on its own and the caller may offer to restart the schedule from
-it. A second /taken for the same occurrence is refused, not piled up. Each outcome says how to
-undo it, so Undo needs nothing kept in memory.
+it (`restart_offer`), unless that would leave the next reminder where it is. A second /taken for
+the same occurrence is refused, not piled up. Each outcome says how to undo it, so Undo needs
+nothing kept in memory.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, ReminderRow, to_row
-from bot.reminders.rules import Rule
+from bot.reminders.rules import Rule, first_due, next_due
 from bot.reminders.schema import Chat, Dose, Reminder
 from bot.reminders.supplies import count_down, give_back
 
@@ -52,6 +54,31 @@ def near(rule: Rule) -> timedelta:
     else:
         gap = rule.every * _UNIT_DAYS[rule.unit]
     return min(max(NEAR, timedelta(days=gap) / 5), NEAREST)
+
+
+def restarted(reminder: ReminderRow, dose: DoseRow, now: datetime) -> tuple[date, datetime]:
+    """The start and next reminder of the series counted from the day a dose was given, which
+    stands for that day's occurrence: "Count from this dose"."""
+    rule = Rule.from_text(reminder.rule)
+    start = dose.due_at.astimezone(ZoneInfo(reminder.timezone)).date()
+    on_the_day = first_due(rule, reminder.timezone, start, dose.due_at - timedelta(days=1))
+    return start, next_due(rule, reminder.timezone, start, max(now, dose.due_at, on_the_day))
+
+
+def restart_offer(reminder: ReminderRow, dose: DoseRow, now: datetime) -> datetime | None:
+    """The next reminder a restart from a dose logged on its own would bring, or None when it
+    is the one the schedule already has, so asking would change nothing a person sees.
+
+    That is so when the dose was given on a day the series already counts from, with no
+    occurrence of its own to answer: a reminder set after today's time, whose first comes a
+    whole interval on and whose confirmation suggests /taken for today's dose (every 12 weeks
+    set at 08:00 for 05:00, or every day at 09:00 set at 20:55 and /taken at 20:57), or, for a
+    daily one, yesterday's dose logged on a reminder set this morning. A restart that moves
+    only a later reminder (a monthly series on the 31st restarted from a 30th before it began)
+    is not asked about under the same date either: it would change what was set, unseen.
+    """
+    due = restarted(reminder, dose, now)[1]
+    return None if due == reminder.next_due_at else due
 
 
 class TakenLogQueries(Queries):

@@ -16,9 +16,9 @@ from telegram.ext import ContextTypes
 
 from bot.reminders.doselog import SETTLED, taken_when
 from bot.reminders.offsets import zone_label
-from bot.reminders.rules import Rule, first_due, month_first, next_due
+from bot.reminders.rules import Rule, month_first, next_due
 from bot.reminders.store import DoseRow, ReminderRow
-from bot.reminders.taken_log import Logged
+from bot.reminders.taken_log import Logged, restart_offer, restarted
 from bot.reminders.taken_when import MAX_BACK, Taken, read_taken
 from bot.telegram.dose_keyboards import RestartFrom, UndoTaken, decode, taken_keyboard
 from bot.telegram.handlers.reminders import may_manage
@@ -156,23 +156,15 @@ async def _confirm(
         answered=local_time(dose.due_at, shown_zone, now=now) if logged.how != "alone" else None,
         next_due=local_time(fresh.next_due_at, fresh.timezone, now=now) if fresh else None,
     )
-    far = logged.how == "alone" and fresh is not None
-    if far:
-        due = _restarted_due(fresh, dose, now)
+    # Far from any occurrence: offer to count from it, if that moves the next reminder.
+    due = restart_offer(fresh, dose, now) if logged.how == "alone" and fresh else None
+    if due is not None:
         html += "\n" + found.renderer.message(
             "taken_restart", due=local_time(due, shown_zone, now=now)
         )
     html, sites = await after_taken(found, dose.reminder_id, dose.id, html)
     undo = UndoTaken(dose.id, logged.how, logged.before)
-    await _reply(update, html, taken_keyboard(undo, offer_restart=far, below=sites))
-
-
-def _restarted_due(reminder: ReminderRow, dose: DoseRow, now: dt.datetime) -> dt.datetime:
-    """The next occurrence if the series counted from the day this dose was given."""
-    rule = Rule.from_text(reminder.rule)
-    start = dose.due_at.astimezone(ZoneInfo(reminder.timezone)).date()
-    on_the_day = first_due(rule, reminder.timezone, start, dose.due_at - dt.timedelta(days=1))
-    return next_due(rule, reminder.timezone, start, max(now, dose.due_at, on_the_day))
+    await _reply(update, html, taken_keyboard(undo, offer_restart=due is not None, below=sites))
 
 
 async def on_dose_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,8 +218,7 @@ async def _restart(
         await query.answer("Schedule kept.")
         await query.edit_message_reply_markup(keep_undo)
         return
-    due = _restarted_due(reminder, dose, found.clock())
-    start = dose.due_at.astimezone(ZoneInfo(reminder.timezone)).date()
+    start, due = restarted(reminder, dose, found.clock())
     await found.store.restart_from(reminder.id, start, due)
     await query.answer("Done.")
     await update.effective_message.reply_html(
