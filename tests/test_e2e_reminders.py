@@ -290,6 +290,58 @@ async def test_group_reminder_needs_its_creators_consent_and_only_they_or_admins
     assert await services(app).store.reminders(group.id) == []
 
 
+async def test_each_consent_prompt_confirms_its_own_request(emulator, app, clock) -> None:
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[ann])
+    await say(emulator, ann, "/timezone Europe/London", chat=group)
+    toms = await say(emulator, tom, "/remind every 3 months at 10:30 for Mum", chat=group)
+    anns = await say(emulator, ann, "/remind every day at 08:00 for Dad", chat=group)
+    query = await emulator.press_button(tom, toms, text="Yes, show it here")
+    assert not (await emulator.wait_for_callback_answer(query)).get("text")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "for Mum" in saved.text
+    query = await emulator.press_button(ann, anns, text="Yes, show it here")
+    assert not (await emulator.wait_for_callback_answer(query)).get("text")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "for Dad" in saved.text
+    rows = await services(app).store.reminders(group.id)
+    assert {(row.for_whom, row.creator_id) for row in rows} == {("Mum", tom.id), ("Dad", ann.id)}
+
+
+async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
+    emulator, app, clock
+) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    first = await say(emulator, tom, "/remind every 3 months at 10:30 for Mum", chat=group)
+    second = await say(emulator, tom, "/remind every 3 months at 10:30 for mum", chat=group)
+    await press(emulator, tom, first, text="Yes, show it here")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Reminder set" in saved.text
+    await press(emulator, tom, second, text="Yes, show it here")
+    [refused] = await emulator.wait_for_messages(group.id, count=1)
+    assert "already a reminder" in refused.text
+    assert "Nothing was saved" in refused.text
+    assert len(await services(app).store.reminders(group.id)) == 1
+
+
+async def test_only_the_latest_ten_consent_prompts_are_kept(emulator, app, clock) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    prompts = [
+        await say(emulator, tom, f"/remind every day at {hour:02}:00", chat=group)
+        for hour in range(8, 19)
+    ]
+    query = await emulator.press_button(tom, prompts[0], text="Yes, show it here")
+    assert "no longer here" in (await emulator.wait_for_callback_answer(query))["text"]
+    await press(emulator, tom, prompts[1], text="Yes, show it here")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "09:00" in saved.text
+    assert len(await services(app).store.reminders(group.id)) == 1
+
+
 async def test_unmarked_group_reminder_gets_one_discreet_follow_up(emulator, app, clock) -> None:
     _, group = await group_reminder(emulator, "every day at 09:00 for Dad")
     await tick(app, clock, hours=1)

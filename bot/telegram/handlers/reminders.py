@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
@@ -49,7 +49,9 @@ from bot.telegram.services import Services, services
 from bot.telegram.settled import already_marked, close_dose_messages, marked_line
 
 GROUP_FOLLOWUP_MINUTES = 120
-PENDING_SHARE = "pending_share"  # chat_data key: a group reminder waiting for its creator's yes
+PENDING_SHARES = "pending_shares"  # chat_data key: group reminders waiting for their creator's
+# yes, by the id of the message that asks, so each prompt's Yes saves the line it was sent for
+MAX_PENDING_SHARES = 10  # beyond this, the oldest unanswered prompt expires
 PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
 PENDING_MOVE = "pending_move"  # chat_data key: the new zone, asking whether reminders move to it
@@ -95,8 +97,8 @@ async def may_manage(
     return update.effective_user.id == creator_id or await is_admin(update, context)
 
 
-async def _reply(update: Update, html: str, markup=None) -> None:
-    await update.effective_message.reply_html(html, reply_markup=markup)
+async def _reply(update: Update, html: str, markup=None) -> Message:
+    return await update.effective_message.reply_html(html, reply_markup=markup)
 
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,22 +228,10 @@ async def remind_line(
         context.chat_data[PENDING_REMIND] = text
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
-    rows = await found.store.reminders(update.effective_chat.id)
-    if (same := duplicate_of(parsed, zone, rows)) is not None:
-        await _reply(
-            update,
-            found.renderer.message(
-                "reminder_duplicate",
-                description=Rule.from_text(same.rule).describe(same.start_date),  # the one there
-                for_whom=same.for_whom,
-                next_due=local_time(same.next_due_at, same.timezone, now=found.clock()),
-                paused=not same.active,
-            ),
-        )
+    if await _refused_as_duplicate(update, found, parsed, zone):
         return
     if _is_group(update):
-        context.chat_data[PENDING_SHARE] = (parsed, zone, _asker(update))
-        await _reply(
+        prompt = await _reply(
             update,
             found.renderer.message(
                 "group_consent",
@@ -250,8 +240,32 @@ async def remind_line(
             ),
             confirm_keyboard("share", "Yes, show it here"),
         )
+        pending = context.chat_data.setdefault(PENDING_SHARES, {})
+        pending[prompt.message_id] = (parsed, zone, _asker(update))
+        while len(pending) > MAX_PENDING_SHARES:  # oldest first: a dict keeps insertion order
+            del pending[next(iter(pending))]
         return
     await _save(update, found, parsed, zone)
+
+
+async def _refused_as_duplicate(update: Update, found: Services, parsed: Parsed, zone: str) -> bool:
+    """Say so and return True if the chat already has this reminder: one injection would remind
+    twice. Asked again at a group's yes, since another prompt may have saved it meanwhile."""
+    rows = await found.store.reminders(update.effective_chat.id)
+    same = duplicate_of(parsed, zone, rows)
+    if same is None:
+        return False
+    await _reply(
+        update,
+        found.renderer.message(
+            "reminder_duplicate",
+            description=Rule.from_text(same.rule).describe(same.start_date),  # the one there
+            for_whom=same.for_whom,
+            next_due=local_time(same.next_due_at, same.timezone, now=found.clock()),
+            paused=not same.active,
+        ),
+    )
+    return True
 
 
 async def _save(
@@ -538,13 +552,16 @@ def first_due_from(row: ReminderRow, now: dt.datetime) -> dt.datetime:
 
 
 async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+    """The answer to a group consent prompt: for the request that prompt was sent for."""
     found = services(context)
     query = update.callback_query
-    pending = context.chat_data.get(PENDING_SHARE)
-    if pending is None:
+    pending = context.chat_data.get(PENDING_SHARES, {})
+    prompt_id = update.effective_message.message_id
+    request = pending.get(prompt_id)
+    if request is None:
         await query.answer(EXPIRED_DOSE)
         return
-    parsed, zone, creator_id = pending
+    parsed, zone, creator_id = request
     if creator_id == ChatID.ANONYMOUS_ADMIN:  # asked by an admin as the group: any admin answers
         allowed = await is_admin(update, context)
     else:
@@ -552,13 +569,15 @@ async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) 
     if not allowed:
         await query.answer("Only the person who set this reminder can confirm it.", show_alert=True)
         return
-    context.chat_data.pop(PENDING_SHARE, None)
+    if pending.pop(prompt_id, None) is None:  # a second press of this Yes, answered meanwhile
+        await query.answer(EXPIRED_DOSE)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    if yes:
-        await _save(update, found, parsed, zone, creator_id)
-    else:
+    if not yes:
         await update.effective_message.reply_html("OK, nothing was saved.")
+    elif not await _refused_as_duplicate(update, found, parsed, zone):
+        await _save(update, found, parsed, zone, creator_id)
 
 
 async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
