@@ -195,6 +195,14 @@ async def test_a_taken_on_the_nudge_closes_the_reminder_and_the_alert_even_if_on
     assert (dose.status, dose.acted_by) == ("taken", sam.id)
 
 
+async def shared_daily_reminder(emulator, tom, group, for_whom: str) -> None:
+    """Tom sets the group's zone and a daily 09:00 reminder for `for_whom`, and shares it."""
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    consent = await say(emulator, tom, f"/remind every day at 09:00 for {for_whom}", chat=group)
+    await press(emulator, tom, consent, text="Yes, show it here")
+    await emulator.wait_for_messages(group.id, count=1)
+
+
 async def at_once(emulator, *presses) -> list[str]:
     """Each (user, message, label) pressed before the bot has answered any: their answers."""
     queries = [await emulator.press_button(user, on, text=label) for user, on, label in presses]
@@ -205,10 +213,7 @@ async def at_once(emulator, *presses) -> list[str]:
 async def test_two_members_pressing_at_once_record_one_answer(emulator, app, clock, second) -> None:
     tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
     group = emulator.add_group("Care", members=[tom, ann], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
-    await press(emulator, tom, consent, text="Yes, show it here")
-    await emulator.wait_for_messages(group.id, count=1)
+    await shared_daily_reminder(emulator, tom, group, "Dad")
     await tick(app, clock, hours=1)
     [reminder] = await emulator.wait_for_messages(group.id, count=1)
 
@@ -627,10 +632,7 @@ async def test_supplies_in_a_group_are_set_by_buttons_by_the_creator_only(
 ) -> None:
     mum, tom = emulator.add_user("Mum"), emulator.add_user("Tom")
     group = emulator.add_group("Care", members=[mum, tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(emulator, tom, "/remind every day at 09:00 for Mum", chat=group)
-    await press(emulator, tom, consent, text="Yes, show it here")
-    await emulator.wait_for_messages(group.id, count=1)
+    await shared_daily_reminder(emulator, tom, group, "Mum")
     shown = await say(emulator, mum, "/supplies", chat=group)
     assert "not counting" in shown.text
     query = await emulator.press_button(mum, shown, text="2")
@@ -671,10 +673,7 @@ async def test_where_after_taken_shows_in_history_and_the_next_reminder(
 async def test_where_in_a_group_and_after_taken_and_skip(emulator, app, clock) -> None:
     tom = emulator.add_user("Tom")
     group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    consent = await say(emulator, tom, "/remind every day at 09:00 for Dad", chat=group)
-    await press(emulator, tom, consent, text="Yes, show it here")
-    await emulator.wait_for_messages(group.id, count=1)
+    await shared_daily_reminder(emulator, tom, group, "Dad")
     # Yesterday's: a /taken now would be today's 09:00 dose itself, which is then not sent.
     logged = await say(emulator, tom, "/taken yesterday at 9am", chat=group)
     assert "Where did it go?" in logged.text
