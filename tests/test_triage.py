@@ -290,6 +290,28 @@ def test_signs_that_need_their_context(triage, text: str, category: str) -> None
     assert assessment.category.id == category, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "booked the hotel so no one finds me. kill myself tonight lol. I'm not kidding",
+        "haha going to end it all tonight, not even joking this time",
+        "I'm going to kill myself this weekend lol, for real",
+    ],
+)
+def test_a_joke_cue_said_not_to_be_a_joke_counts_for_nothing(triage, text: str) -> None:
+    """ "lol" makes a sign talked about ("this queue is giving me a heart attack lol"), but a
+    person who says they are not joking is taken at their word."""
+    assert triage.by_signs(words(text, triage._content)).level is Level.EMERGENCY, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["this queue is giving me a heart attack lol", "gonna kill myself if I miss the bus lol"],
+)
+def test_a_joke_is_still_talked_about(triage, text: str) -> None:
+    assert triage.by_signs(words(text, triage._content)).level is Level.CAUTION, text
+
+
 def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
     assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
     assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
@@ -354,11 +376,11 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (351 / 360, 0.01, 0.05),
-    "holdout3.jsonl": (354 / 360, 0.01, 0.02),
-    "holdout4.jsonl": (351 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (350 / 360, 0.01, 0.02),
-    "holdout6.jsonl": (350 / 360, 0.01, 0.03),
+    "holdout2.jsonl": (354 / 360, 0.01, 0.05),
+    "holdout3.jsonl": (356 / 360, 0.01, 0.02),
+    "holdout4.jsonl": (353 / 360, 0.01, 0.03),
+    "holdout5.jsonl": (352 / 360, 0.01, 0.02),
+    "holdout6.jsonl": (352 / 360, 0.01, 0.03),
 }
 
 

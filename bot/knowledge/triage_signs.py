@@ -40,6 +40,7 @@ HISTORY_REACH = 12
 _NEGATION_FILLERS = frozenset(
     [
         "have",
+        "even",
         "has",
         "had",
         "having",
@@ -302,8 +303,24 @@ class SignReader:
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
             about_an_animal=in_sentence("ANIMAL") and not in_sentence("CHILD"),
-            figurative=in_sentence("FIGURATIVE") and not now,
+            figurative=self._joking(spans, sentence_of, sentence, tokens) and not now,
         )
+
+    def _joking(
+        self,
+        spans: Mapping[str, list[Span]],
+        sentence_of: list[int],
+        sentence: int,
+        tokens: list[str],
+    ) -> bool:
+        """A joke cue in the sign's sentence ("lol"), unless the person says anywhere that they
+        mean it: "for real", or a joke cue negated ("lol. I'm not joking", "not even kidding")."""
+        jokes = spans.get("FIGURATIVE", ())
+        negations = spans.get("NEG", ())
+        meant = spans.get("SERIOUS") or any(
+            self._negated(tokens, span.start, [span], negations) for span in jokes
+        )
+        return not meant and any(sentence_of[span.start] == sentence for span in jokes)
 
     def _negated(
         self, tokens: list[str], start: int, placed: list[Span], negations: Iterable[Span]
