@@ -312,6 +312,28 @@ def test_a_joke_is_still_talked_about(triage, text: str) -> None:
     assert triage.by_signs(words(text, triage._content)).level is Level.CAUTION, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the dog is fine, it's my dad who's fitting on the floor",
+        "my toddler has swallowed some of the dog's tramadol",
+        "my son has swallowed one of those little round batteries",
+    ],
+)
+def test_a_pet_or_one_of_those_beside_a_person_is_still_the_persons_emergency(
+    triage, text: str
+) -> None:
+    """A pet in the sentence makes a sign about the pet only when no person is there; "one of
+    those" asks a general question only as "is b12 one of those...".
+    """
+    assert triage.by_signs(words(text, triage._content)).level is Level.EMERGENCY, text
+
+
+@pytest.mark.parametrize("text", ["my dog is having a seizure", "our cat ate a lily, is that bad"])
+def test_a_pets_emergency_is_not_the_page_for_people(triage, text: str) -> None:
+    assert triage.assess(text).level is not Level.EMERGENCY, text
+
+
 def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
     assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
     assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
@@ -376,10 +398,10 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (354 / 360, 0.01, 0.05),
+    "holdout2.jsonl": (355 / 360, 0.01, 0.05),
     "holdout3.jsonl": (356 / 360, 0.01, 0.02),
     "holdout4.jsonl": (353 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (352 / 360, 0.01, 0.02),
+    "holdout5.jsonl": (353 / 360, 0.01, 0.02),
     "holdout6.jsonl": (352 / 360, 0.01, 0.03),
 }
 

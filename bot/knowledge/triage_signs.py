@@ -302,7 +302,12 @@ class SignReader:
             past=in_sentence("HISTORY", near=HISTORY_REACH) and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
-            about_an_animal=in_sentence("ANIMAL") and not in_sentence("CHILD"),
+            about_an_animal=in_sentence("ANIMAL")
+            and not any(
+                sentence_of[span.start] == sentence
+                for family in ("CHILD", "HUMAN")
+                for span in spans.get(family, ())
+            ),
             figurative=self._joking(spans, sentence_of, sentence, tokens) and not now,
         )
 
