@@ -403,6 +403,7 @@ HELD_OUT_FLOORS = {
     "holdout4.jsonl": (353 / 360, 0.01, 0.03),
     "holdout5.jsonl": (353 / 360, 0.01, 0.02),
     "holdout6.jsonl": (352 / 360, 0.01, 0.03),
+    "holdout7.jsonl": (352 / 357, 0.01, 0.06),  # over the 5% target: see its README entry
 }
 
 
