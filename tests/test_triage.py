@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,13 @@ from bot.knowledge.catalog import ContentError
 from bot.knowledge.faq import Cautioned, record
 from bot.knowledge.matcher import Fallback
 from bot.knowledge.triage import Level, Triage
-from bot.knowledge.triage_model import MODEL_FILE, TriageModel, training_hash
+from bot.knowledge.triage_model import (
+    DIMENSIONS,
+    MODEL_FILE,
+    Thresholds,
+    TriageModel,
+    training_hash,
+)
 from bot.knowledge.triage_signs import words
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -334,6 +341,19 @@ def test_a_pets_emergency_is_not_the_page_for_people(triage, text: str) -> None:
     assert triage.assess(text).level is not Level.EMERGENCY, text
 
 
+@pytest.mark.parametrize(("bias", "level"), [(-30.0, Level.CAUTION), (-4.0, Level.EMERGENCY)])
+def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
+    catalog, bias: float, level: Level
+) -> None:
+    """The signs' literal words fire on "the box was collapsed in the post": a net all but sure
+    (p <= 1 - SURE) that a message is no emergency turns the sign into the banner, never nothing;
+    a net only doubtful (p = 0.018 here) leaves the emergency page."""
+    net = TriageModel(np.zeros(DIMENSIONS, dtype=np.float32), bias, Thresholds(0.5, 0.1), "")
+    assessment = Triage(catalog.triage, net).assess("my chest hurts since the jab")
+    assert assessment.level is level
+    assert assessment.category.id == "chest-heart"
+
+
 def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
     assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
     assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
@@ -398,12 +418,12 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (355 / 360, 0.01, 0.05),
-    "holdout3.jsonl": (356 / 360, 0.01, 0.02),
+    "holdout2.jsonl": (355 / 360, 0.01, 0.03),
+    "holdout3.jsonl": (357 / 360, 0.01, 0.02),
     "holdout4.jsonl": (353 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (353 / 360, 0.01, 0.02),
-    "holdout6.jsonl": (352 / 360, 0.01, 0.03),
-    "holdout7.jsonl": (352 / 357, 0.01, 0.06),  # over the 5% target: see its README entry
+    "holdout5.jsonl": (352 / 360, 0.01, 0.02),
+    "holdout6.jsonl": (353 / 360, 0.01, 0.03),
+    "holdout7.jsonl": (354 / 357, 0.01, 0.06),  # over the 5% target: see its README entry
 }
 
 

@@ -8,17 +8,29 @@ from bot.knowledge.triage_training import MAX_FALSE_ALARMS, choose_thresholds
 
 
 def test_the_emergency_cut_off_is_the_lowest_within_the_false_alarm_budget() -> None:
-    # 100 ordinary messages rated 0.00-0.99 by the net, one already an emergency by its signs,
-    # and emergencies rated high: the budget decides how far down the cut-off may go.
+    # 100 ordinary messages rated 0.00-0.99 by the net, one (rated 0.05) already an emergency by
+    # its signs, and emergencies rated high: the budget decides how far down the cut-off may go.
     ordinary = np.arange(100) / 100
     probabilities = np.concatenate([ordinary, [0.95, 0.9, 0.6]])
     levels = ["none"] * 100 + ["emergency"] * 3
-    signed = ["emergency"] + ["none"] * 99 + ["none"] * 3
+    signed = ["none"] * 5 + ["emergency"] + ["none"] * 94 + ["none"] * 3
     cut = choose_thresholds(probabilities, levels, signed).emergency
-    alarms = 1 + sum(p >= cut for p in ordinary[1:])
+    others = np.delete(ordinary, 5)
+    alarms = 1 + sum(p >= cut for p in others)
     assert alarms / 100 <= MAX_FALSE_ALARMS
     lower = max(p for p in ordinary if p < cut)
-    assert (1 + sum(p >= lower for p in ordinary[1:])) / 100 > MAX_FALSE_ALARMS
+    assert (1 + sum(p >= lower for p in others)) / 100 > MAX_FALSE_ALARMS
+
+
+def test_a_sign_the_net_overrules_is_no_false_alarm() -> None:
+    """A sign said plainly in an ordinary message that the net rates all but certainly no
+    emergency (triage.SURE) gets the banner, not the page: it does not spend the budget."""
+    ordinary = np.arange(100) / 100
+    levels = ["none"] * 100
+    overruled = choose_thresholds(ordinary, levels, ["emergency"] + ["none"] * 99).emergency
+    standing = choose_thresholds(ordinary, levels, ["none"] * 5 + ["emergency"] + ["none"] * 94)
+    assert overruled == choose_thresholds(ordinary, levels, ["none"] * 100).emergency
+    assert standing.emergency > overruled
 
 
 def test_the_cut_off_never_falls_below_even_odds() -> None:

@@ -61,7 +61,8 @@ def main() -> int:
         decided = []
         for i in rows:
             needed = max(cut.emergency, SURE) if by_signs[i].talked_about else cut.emergency
-            if signed[i] == "emergency" or probabilities[i] >= needed:
+            stands = signed[i] == "emergency" and probabilities[i] > 1 - SURE
+            if stands or probabilities[i] >= needed:
                 decided.append("emergency")
             elif signed[i] == "caution" or (probabilities[i] >= cut.caution and known[i]):
                 decided.append("caution")

@@ -6,7 +6,8 @@ Missing an emergency is the worst thing this bot can do, so two nets are combine
   families): a sign said plainly is an emergency; said as a negation, a past event, a general
   question or a "what if", or a weak sign without an acute cue, it is caution, never nothing.
 - a learned net (triage_model.py): a classifier trained on our own labelled exemplars, with
-  cut-offs chosen by cross-validation, catches wording the signs miss.
+  cut-offs chosen by cross-validation, catches wording the signs miss, and turns a sign whose
+  literal words fire on an ordinary message into caution when it is all but certain.
 
 Emergency -> urgent-care guidance only. Caution -> a safety banner above the usual answer.
 `benchmarks/triage.py` prints both nets' figures, per category, on sets they were not fitted to.
@@ -14,7 +15,7 @@ Emergency -> urgent-care guidance only. Caution -> a safety banner above the usu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.knowledge.catalog import TriageCategory, TriageContent
@@ -59,9 +60,14 @@ class Triage:
         tokens = words(text, self._content)
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
-        if by_signs.level is Level.EMERGENCY:
-            return by_signs
         probability = self._probability(tokens, reading)
+        if by_signs.level is Level.EMERGENCY:
+            # A sign said plainly is an emergency unless the net is all but certain it is not,
+            # as a sign talked about is caution unless the net is all but certain it is one:
+            # "the box was collapsed in the post", "what a stroke of luck". It keeps the banner.
+            if probability > 1 - SURE:
+                return replace(by_signs, probability=probability)
+            return replace(by_signs, level=Level.CAUTION, probability=probability)
         cut = self._model.thresholds
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
