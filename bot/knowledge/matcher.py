@@ -71,7 +71,7 @@ class Thresholds:
     trust: float = 1.01  # above 1: never
     # The classifier's probability from which its own first choices are offered when the words
     # score too low to offer anything: it learned wordings the topics' questions do not share.
-    lead: float = 0.5
+    lead: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
