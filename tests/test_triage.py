@@ -418,12 +418,12 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (355 / 360, 0.01, 0.03),
+    "holdout2.jsonl": (354 / 360, 0.01, 0.03),
     "holdout3.jsonl": (357 / 360, 0.01, 0.02),
-    "holdout4.jsonl": (353 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (352 / 360, 0.01, 0.02),
-    "holdout6.jsonl": (353 / 360, 0.01, 0.03),
-    "holdout7.jsonl": (354 / 357, 0.01, 0.06),  # over the 5% target: see its README entry
+    "holdout4.jsonl": (354 / 360, 0.01, 0.03),
+    "holdout5.jsonl": (354 / 360, 0.01, 0.02),
+    "holdout6.jsonl": (353 / 360, 0.01, 0.04),
+    "holdout7.jsonl": (353 / 357, 0.01, 0.05),
     "holdout8.jsonl": (341 / 345, 0.01, 0.04),
 }
 
