@@ -95,6 +95,13 @@ def test_a_triage_sign_naming_an_unknown_family_is_refused(content_copy: Path) -
         load_catalog(content_copy)
 
 
+def test_a_happening_now_cue_naming_an_unknown_family_is_refused(content_copy: Path) -> None:
+    path = content_copy / "triage.yaml"
+    path.write_text(path.read_text().replace("now: [NOW, PLAN_TIME]", "now: [NOW, PLAN_TIMES]", 1))
+    with pytest.raises(ContentError, match=r"triage.yaml: categories\[\d+\].now: unknown family"):
+        load_catalog(content_copy)
+
+
 def test_an_unquoted_yes_or_no_in_triage_is_refused(content_copy: Path) -> None:
     """YAML reads a bare no as false: the family would silently lose the word."""
     path = content_copy / "triage.yaml"

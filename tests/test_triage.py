@@ -313,6 +313,20 @@ def test_a_joke_cue_said_not_to_be_a_joke_counts_for_nothing(triage, text: str) 
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "only upside of killing myself this weekend is no more jabs lol",
+        "I almost did it on Sunday, tonight I'll finish it",
+        "gonna top myself later, sorry everyone",
+    ],
+)
+def test_a_time_set_for_ending_a_life_is_a_plan_whatever_else_is_said(triage, text) -> None:
+    """For self-harm a time ("tonight", "this weekend") says it is happening, as "right now"
+    does: a joke cue or a "nearly" before it does not make it talk."""
+    assert triage.by_signs(words(text, triage._content)).level is Level.EMERGENCY, text
+
+
+@pytest.mark.parametrize(
+    "text",
     ["this queue is giving me a heart attack lol", "gonna kill myself if I miss the bus lol"],
 )
 def test_a_joke_is_still_talked_about(triage, text: str) -> None:

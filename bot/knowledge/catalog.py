@@ -67,6 +67,9 @@ class TriageCategory:
     weak: tuple[tuple[str, ...], ...]  # signs that need an acute cue to count as emergencies
     promoted_by: tuple[str, ...] = ("ACUTE",)  # the cue families that make a weak sign count
     window: int | None = None  # how close a sign's terms must be, if not the file's default
+    # The cue families that say a sign is happening now, overruling a joke, a "what if" or a
+    # general question; self-harm adds a time set for it ("tonight", "this weekend").
+    now: tuple[str, ...] = ("NOW",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +343,9 @@ def _load_triage(path: Path) -> TriageContent:
             raise ContentError(path, f"families.{cue}", "is missing; triage needs it")
     categories = []
     for entry in fields.mappings("categories"):
-        entry.reject_unknown({"id", "level", "advice", "strong", "weak", "promoted_by", "window"})
+        entry.reject_unknown(
+            {"id", "level", "advice", "strong", "weak", "promoted_by", "window", "now"}
+        )
         level = entry.text("level")
         if level not in TRIAGE_LEVELS:
             raise ContentError(path, f"{entry.where}.level", f"must be one of {TRIAGE_LEVELS}")
@@ -348,9 +353,11 @@ def _load_triage(path: Path) -> TriageContent:
         if not signs["strong"]:
             raise ContentError(path, f"{entry.where}.strong", "needs at least one sign")
         promoted_by = entry.texts("promoted_by") or ("ACUTE",)
-        for cue in promoted_by:
-            if cue not in family_words:
-                raise ContentError(path, f"{entry.where}.promoted_by", f"unknown family {cue!r}")
+        now = entry.texts("now") or ("NOW",)
+        for key, cues in (("promoted_by", promoted_by), ("now", now)):
+            for cue in cues:
+                if cue not in family_words:
+                    raise ContentError(path, f"{entry.where}.{key}", f"unknown family {cue!r}")
         window = _count(entry, "window") if "window" in entry.data else None
         categories.append(
             TriageCategory(
@@ -360,6 +367,7 @@ def _load_triage(path: Path) -> TriageContent:
                 **signs,
                 promoted_by=promoted_by,
                 window=window,
+                now=now,
             )
         )
     if not categories:

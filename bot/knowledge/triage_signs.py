@@ -291,7 +291,7 @@ class SignReader:
                 for span in spans.get(family, ())
             )
 
-        now = in_sentence("NOW")
+        now = any(in_sentence(cue) for cue in category.now)
         return Found(
             category=category,
             strong=strong,
