@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.faq import record
+from bot.knowledge.matcher import MAX_OFFERED
 
 OUTCOMES = {"answer", "clarify", "fallback", "urgent"}
 
@@ -16,7 +17,7 @@ def _valid(faq, text: str) -> dict:
     assert said["outcome"] in OUTCOMES
     assert (said["topic"] is not None) == (said["outcome"] == "answer")
     assert isinstance(said["score"], float)
-    assert len(said["candidates"]) <= 3
+    assert len(said["candidates"]) <= MAX_OFFERED
     json.dumps(said)
     return said
 

@@ -40,15 +40,19 @@ def test_close_siblings_are_answered_with_the_others_as_buttons() -> None:
 
 def test_a_did_you_mean_takes_turns_between_the_words_and_the_classifiers_choices() -> None:
     """The classifier ranks the right topic among its first three more often than the words do,
-    so its choices are offered beside the best-scoring topics, never more than three."""
+    so its choices are offered beside the best-scoring topics, never more than four."""
     scores = {"frequency": 80, "maintenance-dose": 75, "children": 74, "storage": 20}
     classifier = Signals(
         dict(scores), "storage", 0.4, ours=True, runners_up=("frequency", "travel")
     )
-    assert decide(classifier, T) == Clarify(80, ("frequency", "storage", "maintenance-dose"))
+    assert decide(classifier, T) == Clarify(
+        80, ("frequency", "storage", "maintenance-dose", "children")
+    )
     # Agreeing on the first, the classifier's turn passes to its runner-up.
     agreeing = Signals(dict(scores), "frequency", 0.4, ours=True, runners_up=("storage",))
-    assert decide(agreeing, T) == Clarify(80, ("frequency", "maintenance-dose", "storage"))
+    assert decide(agreeing, T) == Clarify(
+        80, ("frequency", "maintenance-dose", "storage", "children")
+    )
 
 
 def test_the_classifier_vetoes_a_direct_answer_it_disagrees_with() -> None:
@@ -117,9 +121,11 @@ def test_words_too_far_but_a_sure_classifier_offers_its_own_choices() -> None:
     assert decide(off_topic, T) == Fallback(0.0, (), Reason.OFF_TOPIC)
 
 
-def test_clarify_offers_at_most_three() -> None:
+def test_clarify_offers_at_most_three_close_topics_and_four_with_the_classifiers() -> None:
     scores = {f"t{i}": 70 - i for i in range(6)}
     assert len(decide(signals(scores), T).candidates) == 3
+    both = Signals(scores, "t5", 0.4, True, ("t4", "t3"))
+    assert decide(both, T).candidates == ("t0", "t5", "t1", "t4")
 
 
 def test_every_canonical_question_is_answered_with_its_topic(faq, catalog) -> None:

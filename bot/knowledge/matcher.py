@@ -49,6 +49,10 @@ from bot.knowledge.small_talk import SmallTalk
 
 Scorer = Callable[..., float]
 MAX_CANDIDATES = 3
+# A "did you mean" that takes turns between the best-scoring topics and the classifier's offers up
+# to four: with three, the right topic was among them less often (cross-validated 93.4% right or
+# offered instead of 95.0%; on fresh.jsonl, never tuned on, 92.5% instead of 93.5%).
+MAX_OFFERED = 4
 SHORTLIST = 5  # topics whose questions are fuzzy-scored, from the top of the profile...
 SHORTLIST_OTHERS = 3  # ...and from the top of the classifier and of meaning
 MAX_SENTENCES = 4  # sentences of a long story scored on their own, beside the whole
@@ -543,7 +547,7 @@ def _with_classifiers_choices(close: tuple[str, ...], signals: Signals) -> tuple
     taking_turns = itertools.chain.from_iterable(
         itertools.zip_longest(close, (signals.pick, *signals.runners_up))
     )
-    return tuple(dict.fromkeys(t for t in taking_turns if t is not None))[:MAX_CANDIDATES]
+    return tuple(dict.fromkeys(t for t in taking_turns if t is not None))[:MAX_OFFERED]
 
 
 def _parts(text: str) -> list[str]:
