@@ -439,6 +439,8 @@ HELD_OUT_FLOORS = {
     "holdout6.jsonl": (353 / 360, 0.01, 0.04),
     "holdout7.jsonl": (353 / 357, 0.01, 0.05),
     "holdout8.jsonl": (341 / 345, 0.01, 0.04),
+    "holdout9.jsonl": (343 / 348, 0.01, 0.02),
+    "holdout10.jsonl": (419 / 447, 0.03, 0.03),  # self-harm 149/170: the weakest
 }
 
 
