@@ -18,7 +18,7 @@ from bot.knowledge.faq import record
 
 DATA = Path(__file__).parent / "data"
 SETS = (DATA / "dev.jsonl", DATA / "dev2.jsonl")
-FLOORS = {"right": 59.0, "right_or_offered": 94.5}  # today's 59.2 and 95.0
+FLOORS = {"right": 59.0, "right_or_offered": 95.0}  # today's 59.2 and 95.3
 CEILINGS = {"wrong": 2.5, "off_topic_answered": 3.0}  # today's 1.9 and 1.9
 
 
@@ -53,8 +53,8 @@ def test_no_one_option_clarify_and_every_urgent_item_caught(faq) -> None:
 
 
 # tests/data/fresh.jsonl: questions and near-misses by writers who never saw the check sets, never
-# tuned on; the shipped setting's figures there (today's 54.9, 93.5, 2.4, 3.7).
-FRESH_FLOORS = {"right": 54.5, "right_or_offered": 93.0}
+# tuned on; the shipped setting's figures there (today's 54.9, 95.1, 2.4, 3.7).
+FRESH_FLOORS = {"right": 54.5, "right_or_offered": 94.5}
 FRESH_CEILINGS = {"wrong": 2.5, "off_topic_answered": 4.0}
 
 

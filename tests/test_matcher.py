@@ -85,6 +85,16 @@ def test_a_single_close_topic_is_answered_never_offered_alone() -> None:
     assert with_runner_up == Clarify(50, ("frequency", "children"))
 
 
+def test_a_lone_close_topic_the_classifier_doubts_is_offered_beside_its_choices() -> None:
+    """One topic close, the classifier unsure of it but leaning (at least `lead`) to others it
+    ranks: a "did you mean" with both, rather than "I don't have that"; below `lead`, nothing."""
+    leaning = Signals({"frequency": 50, "children": 20}, "missed-dose", 0.3, True, ("storage",))
+    assert decide(leaning, T) == Clarify(50, ("frequency", "missed-dose", "storage"))
+    assert decide(replace(leaning, probability=0.1), T) == Fallback(
+        50, ("frequency", "children"), Reason.NOT_COVERED
+    )
+
+
 @pytest.mark.parametrize(
     "scores",
     [

@@ -537,6 +537,10 @@ def _close_call(
         return Answer(topic=best_topic, score=score, candidates=(best_topic, *runner_ups))
     else:
         pair = (best_topic, runner_ups[0]) if runner_ups else None
+    if pair is None and signals.pick is not None and signals.probability >= thresholds.lead:
+        # Nothing to pair the lone topic with, but the classifier leans somewhere: its choices.
+        offered = _with_classifiers_choices((best_topic,), signals)
+        pair = offered if len(offered) >= 2 else None
     return Clarify(score=score, candidates=pair) if pair else None
 
 
