@@ -441,6 +441,8 @@ HELD_OUT_FLOORS = {
     "holdout8.jsonl": (341 / 345, 0.01, 0.04),
     "holdout9.jsonl": (343 / 348, 0.01, 0.02),
     "holdout10.jsonl": (419 / 447, 0.03, 0.03),  # self-harm 149/170: the weakest
+    # suicide and overdose only: self-harm 261/299, and the most false alarms (7.6%)
+    "holdout11.jsonl": (370 / 419, 0.05, 0.08),
 }
 
 
@@ -455,8 +457,8 @@ def test_figures_on_the_held_out_sets_hold(triage, name: str) -> None:
     # a missed emergency mostly still gets the banner with the numbers
     assert emergencies.count(Level.NONE) / len(emergencies) <= nothing_ceiling
     assert ordinary.count(Level.EMERGENCY) / len(ordinary) <= false_alarm_ceiling
-    categories = {row["category"] for row, level in levels if level is Level.EMERGENCY}
-    assert categories >= set(EMERGENCIES)
+    caught = {row["category"] for row, level in levels if level is Level.EMERGENCY}
+    assert caught >= {row["category"] for row in rows if row["level"] == "emergency"}
 
 
 def test_figures_on_the_shared_check_sets_hold(triage) -> None:
