@@ -368,6 +368,27 @@ def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
     assert assessment.category.id == "chest-heart"
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("the dog is at my sister's now and the letters are on the table", Level.EMERGENCY),
+        ("I'm not suicidal, just exhausted by the jabs", Level.CAUTION),
+    ],
+)
+def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
+    catalog, text: str, level: Level
+) -> None:
+    """A stub self-harm net sure of every message, a general net sure of none: the message is a
+    self-harm emergency, unless a sign says it is talked about ("not suicidal"), which only an
+    all but certain net overrules (here 0.95 < SURE)."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    sure = (zeros, 2.9)  # p = 0.95
+    net = TriageModel(zeros, -30.0, Thresholds(0.5, 0.99, self_harm=0.6), "", sure)
+    assessment = Triage(catalog.triage, net).assess(text)
+    assert assessment.level is level
+    assert assessment.category.id == "self-harm"
+
+
 def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
     assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
     assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
@@ -432,17 +453,17 @@ def _rows(path: Path) -> list[dict]:
 # Per held-out set: emergency recall, emergencies given no banner at all, ordinary messages sent
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
-    "holdout2.jsonl": (354 / 360, 0.01, 0.03),
-    "holdout3.jsonl": (357 / 360, 0.01, 0.02),
+    "holdout2.jsonl": (355 / 360, 0.01, 0.03),
+    "holdout3.jsonl": (358 / 360, 0.01, 0.02),
     "holdout4.jsonl": (354 / 360, 0.01, 0.03),
-    "holdout5.jsonl": (354 / 360, 0.01, 0.02),
-    "holdout6.jsonl": (353 / 360, 0.01, 0.04),
-    "holdout7.jsonl": (353 / 357, 0.01, 0.05),
-    "holdout8.jsonl": (341 / 345, 0.01, 0.04),
+    "holdout5.jsonl": (355 / 360, 0.01, 0.02),
+    "holdout6.jsonl": (354 / 360, 0.01, 0.04),
+    "holdout7.jsonl": (353 / 357, 0.01, 0.06),
+    "holdout8.jsonl": (341 / 345, 0.01, 0.05),
     "holdout9.jsonl": (343 / 348, 0.01, 0.02),
-    "holdout10.jsonl": (419 / 447, 0.03, 0.03),  # self-harm 149/170: the weakest
-    # suicide and overdose only: self-harm 261/299, and the most false alarms (7.6%)
-    "holdout11.jsonl": (370 / 419, 0.05, 0.08),
+    "holdout10.jsonl": (423 / 447, 0.03, 0.03),  # self-harm 153/170: the weakest
+    # suicide and overdose only: self-harm 276/299, and the most false alarms (8.4%)
+    "holdout11.jsonl": (385 / 419, 0.04, 0.09),
 }
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.knowledge.triage_training import MAX_FALSE_ALARMS, choose_thresholds
+from bot.knowledge.triage_training import (
+    MAX_ADDED_BY_SELF_HARM,
+    MAX_FALSE_ALARMS,
+    choose_thresholds,
+    self_harm_cut,
+)
 
 
 def test_the_emergency_cut_off_is_the_lowest_within_the_false_alarm_budget() -> None:
@@ -39,3 +44,17 @@ def test_the_cut_off_never_falls_below_even_odds() -> None:
     probabilities = np.array([0.01, 0.02, 0.3, 0.9])
     cut = choose_thresholds(probabilities, ["none", "none", "emergency", "emergency"], ["none"] * 4)
     assert cut.emergency == 0.5
+
+
+def test_the_self_harm_cut_off_counts_only_what_the_general_net_does_not_already_flag() -> None:
+    """1,000 ordinary messages rated 0.000-0.999 by the self-harm net: its cut-off is the lowest
+    that adds at most the budget beyond those already given the emergency page, never below 0.5."""
+    ordinary = np.arange(1000) / 1000
+    levels = ["none"] * 1000
+    alone = self_harm_cut(ordinary, levels, [False] * 1000)
+    added = sum(p >= alone for p in ordinary) / 1000
+    assert added <= MAX_ADDED_BY_SELF_HARM < sum(p >= alone - 0.001 for p in ordinary) / 1000
+    # the ten highest already flagged by the general net cost the self-harm net nothing
+    flagged = [p >= 0.99 for p in ordinary]
+    assert self_harm_cut(ordinary, levels, flagged) < alone
+    assert self_harm_cut(np.zeros(1000), levels, [False] * 1000) == 0.5

@@ -52,10 +52,11 @@ def main() -> int:
     cut = model.thresholds
     print(
         f"trained on {len(examples)} labelled examples and {len(asked)} FAQ phrasings; "
-        f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}; "
+        f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}, "
+        f"self-harm net {cut.self_harm:.3f}; "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
-    print("cross-validated (5 folds) on the labelled sets, decided as triage.py decides:")
+    print("cross-validated (5 folds) on the labelled sets, the general net with the signs:")
     for level in ("emergency", "caution", "none"):
         rows = [i for i, e in enumerate(examples) if e.level == level]
         decided = []

@@ -7,7 +7,8 @@ Missing an emergency is the worst thing this bot can do, so two nets are combine
   question or a "what if", or a weak sign without an acute cue, it is caution, never nothing.
 - a learned net (triage_model.py): a classifier trained on our own labelled exemplars, with
   cut-offs chosen by cross-validation, catches wording the signs miss, and turns a sign whose
-  literal words fire on an ordinary message into caution when it is all but certain.
+  literal words fire on an ordinary message into caution when it is all but certain; beside it
+  a net trained on self-harm alone calls the suicidal messages the general one misses.
 
 Emergency -> urgent-care guidance only. Caution -> a safety banner above the usual answer.
 `benchmarks/triage.py` prints both nets' figures, per category, on sets they were not fitted to.
@@ -60,12 +61,12 @@ class Triage:
         tokens = words(text, self._content)
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
-        probability = self._probability(tokens, reading)
+        probability, self_harm = self._probabilities(tokens, reading)
         if by_signs.level is Level.EMERGENCY:
             # A sign said plainly is an emergency unless the net is all but certain it is not,
             # as a sign talked about is caution unless the net is all but certain it is one:
             # "the box was collapsed in the post", "what a stroke of luck". It keeps the banner.
-            if probability > 1 - SURE:
+            if probability > 1 - SURE or self_harm >= self._model.thresholds.self_harm:
                 return replace(by_signs, probability=probability)
             return replace(by_signs, level=Level.CAUTION, probability=probability)
         cut = self._model.thresholds
@@ -77,6 +78,8 @@ class Triage:
             if named.level != Level.EMERGENCY:
                 named = self._content.general
             return Assessment(Level.EMERGENCY, named, probability)
+        if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
+            return Assessment(Level.EMERGENCY, self._content.category("self-harm"), probability)
         # The net alone adds the banner only where the taxonomy knows a word of the message:
         # on "gdpr" or "/history" its probability is only the bias of a model with no evidence.
         if by_signs.level is Level.CAUTION or (probability >= cut.caution and reading.families):
@@ -114,15 +117,15 @@ class Triage:
             return Urgent(assessment.category)
         return None
 
-    def _probability(self, tokens: list[str], reading: Reading) -> float:
-        probability = self._model.probability(tokens, reading)
+    def _probabilities(self, tokens: list[str], reading: Reading) -> tuple[float, float]:
+        """The general net's and the self-harm net's, each at its highest over a story's parts."""
+        both = [self._model.probabilities(tokens, reading)]
         if len(tokens) > STORY_WORDS:
-            sentences = _sentences(tokens)
-            probability = max(
-                probability,
-                *(self._model.probability(part, self._reader.read(part)) for part in sentences),
-            )
-        return probability
+            both += [
+                self._model.probabilities(part, self._reader.read(part))
+                for part in _sentences(tokens)
+            ]
+        return max(general for general, _ in both), max(self_harm for _, self_harm in both)
 
 
 def _happening(found: Found, families: frozenset[str]) -> bool:

@@ -35,6 +35,10 @@ FOLDS = 5
 # added by the net alone: a cut-off of 0.85 let emergencies the net rated 0.5-0.85 go by.)
 MAX_FALSE_ALARMS = 0.025
 MAX_CAUTION_ON_ORDINARY = 0.05
+# The self-harm net's cut-off: the lowest at which, out of fold, it adds the emergency page to at
+# most this share of the labelled ordinary messages beyond what the signs and the general net
+# already call one (the general net's old budget for what it alone added).
+MAX_ADDED_BY_SELF_HARM = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,4 +171,39 @@ def train_model(
         probabilities[: len(labelled)], [e.level for e in labelled], signed
     )
     weights, bias = fit(rows, labels)
-    return TriageModel(weights, bias, thresholds, trained_on), probabilities
+    # The self-harm net: self-harm emergencies against every message that is no emergency.
+    own = [i for i, e in enumerate(examples) if e.level != "emergency" or e.category == "self-harm"]
+    own_rows = [rows[i] for i in own]
+    own_oof = out_of_fold(own_rows, labels[own], folds([examples[i] for i in own]))
+    self_harm = np.zeros(len(examples))
+    self_harm[own] = own_oof
+    already = [
+        (signed[i] == "emergency" and probabilities[i] > 1 - SURE)
+        or probabilities[i] >= thresholds.emergency
+        for i in range(len(labelled))
+    ]
+    cut = self_harm_cut(self_harm[: len(labelled)], [e.level for e in labelled], already)
+    model = TriageModel(
+        weights,
+        bias,
+        Thresholds(thresholds.emergency, thresholds.caution, cut),
+        trained_on,
+        fit(own_rows, labels[own]),
+    )
+    return model, probabilities
+
+
+def self_harm_cut(
+    probabilities: np.ndarray, levels: Sequence[str], already: Sequence[bool]
+) -> float:
+    """The lowest cut-off (at least even odds) within the self-harm net's false-alarm budget."""
+    ordinary = [i for i, level in enumerate(levels) if level == "none"]
+
+    def added(cut: float) -> float:
+        flagged = [i for i in ordinary if probabilities[i] >= cut and not already[i]]
+        return len(flagged) / max(1, len(ordinary))
+
+    candidates = sorted({round(float(p), 4) for p in probabilities} | {0.5, 0.99})
+    return max(
+        0.5, min((c for c in candidates if added(c) <= MAX_ADDED_BY_SELF_HARM), default=0.99)
+    )
