@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.matcher import Reason
+from bot.knowledge.faq import Urgent
+from bot.knowledge.matcher import Fallback, Reason
+from bot.knowledge.matching_content import SMALL_TALK_KINDS
 
 DATA = Path(__file__).parent / "data"
 OTHER_LANGUAGES = [
@@ -42,3 +44,17 @@ def test_small_talk_replies_are_short_and_kind(renderer) -> None:
         assert not reply.choices
     assert "/topics" in renderer.fallback(Reason.HELP).html
     assert "English" in renderer.fallback(Reason.OTHER_LANGUAGE).html
+
+
+@pytest.mark.parametrize("text", ["goodbye", "bye", "thanks, bye", "good night"])
+def test_a_farewell_is_small_talk_not_the_emergency_page(faq, text: str) -> None:
+    """Farewells are what suicidal messages say too, so the learned nets weigh them; a message
+    that is nothing but a farewell the bot knows as small talk gets its short reply."""
+    decision = faq.decide(text)
+    assert isinstance(decision, Fallback), decision
+    assert decision.reason.value in SMALL_TALK_KINDS
+
+
+def test_the_learned_nets_still_answer_a_farewell_with_a_plan(faq) -> None:
+    decision = faq.decide("the dog is at my sister's and the letters are written. goodbye")
+    assert isinstance(decision, Urgent)

@@ -41,6 +41,7 @@ class Assessment:
     category: TriageCategory | None
     probability: float  # the learned net's P(emergency now)
     talked_about: bool = False  # a sign said as a negation, past event, question or "what if"
+    learned: bool = False  # an emergency the learned nets called, with no sign said plainly
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,10 @@ class Triage:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
-            return Assessment(Level.EMERGENCY, named, probability)
+            return Assessment(Level.EMERGENCY, named, probability, learned=True)
         if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
-            return Assessment(Level.EMERGENCY, self._content.category("self-harm"), probability)
+            self_harm_category = self._content.category("self-harm")
+            return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
         # The net alone adds the banner only where the taxonomy knows a word of the message:
         # on "gdpr" or "/history" its probability is only the bias of a model with no evidence.
         if by_signs.level is Level.CAUTION or (probability >= cut.caution and reading.families):
