@@ -45,12 +45,14 @@ class FAQ:
     def decide(self, text: str) -> Decision:
         """Urgent if triage says so, else the matcher's decision, with a banner on caution."""
         assessment = self.triage.assess(text)
+        emergency = assessment.level is Level.EMERGENCY and assessment.category is not None
+        if emergency and not assessment.learned:
+            return Urgent(assessment.category)
         matched = self.matcher.match(text)
         small_talk = isinstance(matched, Fallback) and matched.reason.value in SMALL_TALK_KINDS
         # The learned nets may not answer a message that is all small talk ("goodbye") with the
-        # emergency page; a sign of the taxonomy said plainly still does.
-        emergency = assessment.level is Level.EMERGENCY and assessment.category is not None
-        if emergency and not (assessment.learned and small_talk):
+        # emergency page; a sign of the taxonomy said plainly still does (above).
+        if emergency and not small_talk:
             return Urgent(assessment.category)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
             return Cautioned(matched, assessment.category)

@@ -162,10 +162,6 @@ class TriageModel:
             trained_on=np.str_(self.trained_on),
         )
 
-    def probability(self, tokens: list[str], reading: Reading) -> float:
-        """P(emergency now) for one message."""
-        return self.probabilities(tokens, reading)[0]
-
     def probabilities(self, tokens: list[str], reading: Reading) -> tuple[float, float]:
         """P(emergency now) by the general net, and P(a self-harm emergency) by its own net."""
         features = feature_indices(tokens, reading)
