@@ -160,7 +160,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 @pytest.fixture
 def clock() -> Clock:
-    """The Stores' clock: real time. A test module overrides this fixture to move time itself."""
+    """The Stores' clock: real time. A test module overrides this fixture to move time itself,
+    with a tests.clocks.MovedClock."""
     return lambda: datetime.now(UTC)
 
 

@@ -20,23 +20,16 @@ from bot.reminders.dispatcher import (
 )
 from bot.reminders.rules import Rule, first_due
 from bot.reminders.store import open_store
+from tests.clocks import MovedClock
 
 pytest_plugins = ["tests.db_fixtures"]
 pytestmark = pytest.mark.asyncio
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-class Now:
-    def __init__(self) -> None:
-        self.at = T0
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
-def clock() -> Now:  # overrides db_fixtures' real-time clock: the store and dispatcher share it
-    return Now()
+def clock() -> MovedClock:  # overrides db_fixtures' real-time clock: store and dispatcher share it
+    return MovedClock(T0)
 
 
 class Recorder:
@@ -106,7 +99,7 @@ async def test_due_reminders_are_sent_once_and_advanced(store, clock) -> None:
 async def test_after_downtime_one_late_send_and_the_older_ones_missed(store, clock) -> None:
     sender = Recorder()
     await _reminder(store, 1, rule="1d@09:00")
-    clock.at = T0 + timedelta(days=2, hours=3)  # down for two days and three hours
+    clock.now = T0 + timedelta(days=2, hours=3)  # down for two days and three hours
     await _dispatcher(store, sender, clock).tick()
     assert sender.sent == [(1, T0 + timedelta(days=2), True, 2)]
     assert sorted(d.status for d in await store.history(1)) == ["late", "missed", "missed"]
@@ -119,7 +112,7 @@ async def test_blocked_pauses_the_chat(store, clock) -> None:
     report = await _dispatcher(store, sender, clock).tick()
     assert report.paused_chats == {1}
     assert (await store.chat(1)).paused
-    clock.at += timedelta(days=1)
+    clock.now += timedelta(days=1)
     await _dispatcher(store, sender, clock).tick()
     assert len(sender.sent) == 1  # nothing more goes to a chat that blocked us
 
@@ -132,7 +125,7 @@ async def test_one_chat_not_found_is_checked_again_before_the_chat_is_paused(sto
     dispatcher = _dispatcher(store, sender, clock)
     await dispatcher.tick()
     assert not (await store.chat(1)).paused
-    clock.at += timedelta(minutes=10)
+    clock.now += timedelta(minutes=10)
     await dispatcher.tick()
     assert len(sender.sent) == 2
     assert [d.status for d in await store.history(1)] == ["late"]
@@ -144,7 +137,7 @@ async def test_chat_not_found_twice_pauses_the_chat(store, clock) -> None:
     await _reminder(store, 1)
     dispatcher = _dispatcher(store, sender, clock)
     await dispatcher.tick()
-    clock.at += timedelta(minutes=10)
+    clock.now += timedelta(minutes=10)
     await dispatcher.tick()
     assert (await store.chat(1)).paused
 
@@ -159,12 +152,12 @@ async def test_a_paused_chat_is_checked_again_and_resumed_when_it_can_be_reached
     dispatcher = _dispatcher(store, sender, clock)
     await dispatcher.tick()
     assert (await store.chat(1)).paused
-    clock.at += timedelta(hours=6)
+    clock.now += timedelta(hours=6)
     await dispatcher.tick()  # still blocked: stays paused, checked again later
     assert sender.probed == [1]
     assert (await store.chat(1)).paused
     sender.reachable.add(1)  # unblocked, and Telegram's update about it never came
-    clock.at += timedelta(hours=6)
+    clock.now += timedelta(hours=6)
     await dispatcher.tick()
     assert not (await store.chat(1)).paused
     assert sender.sent[-1][0] == 1  # the day's reminder goes out again
@@ -183,7 +176,7 @@ async def test_a_group_that_took_the_bots_right_to_post_is_paused_and_its_creato
     await dispatcher.tick()
     assert (await store.chat(-5)).paused
     assert sender.told == [(7, -5)]  # once, though two of its reminders were due
-    clock.at += timedelta(seconds=31)
+    clock.now += timedelta(seconds=31)
     await dispatcher.tick()
     assert len(sender.sent) == 1
     assert not [r for r in caplog.records if r.exc_info]
@@ -206,7 +199,7 @@ async def test_a_dose_lost_in_a_crash_goes_before_a_backlog_of_new_ones(store, c
     await _reminder(store, 1)
     lost = await store.claim_due(T0, limit=1, grace=timedelta(hours=12), advance=advance)
     assert [c.reminder.chat_id for c in lost] == [1]  # ...and the process dies sending it
-    clock.at = T0 + store.lease
+    clock.now = T0 + store.lease
     for chat in range(2, 8):
         await _reminder(store, chat, rule="1d@09:01")
     sender = Recorder()
@@ -223,7 +216,7 @@ async def test_flood_and_network_errors_retry_later_not_now(store, clock) -> Non
     await dispatcher.tick()
     await dispatcher.tick()
     assert len(sender.sent) == 1
-    clock.at += timedelta(seconds=31)
+    clock.now += timedelta(seconds=31)
     await dispatcher.tick()
     assert len(sender.sent) == 2
     assert [d.status for d in await store.history(1)] == ["sent"]
@@ -238,10 +231,10 @@ async def test_a_send_that_may_have_arrived_goes_again_only_when_its_lease_ends(
     await _reminder(store, 1)
     dispatcher = _dispatcher(store, sender, clock)
     await dispatcher.tick()
-    clock.at += timedelta(seconds=31)
+    clock.now += timedelta(seconds=31)
     await dispatcher.tick()
     assert len(sender.sent) == 1
-    clock.at = T0 + store.lease
+    clock.now = T0 + store.lease
     await dispatcher.tick()
     assert len(sender.sent) == 2
     assert [d.status for d in await store.history(1)] == ["late"]
@@ -256,7 +249,7 @@ async def test_a_refused_send_is_logged_missed_and_the_next_reminder_says_so(sto
     await dispatcher.tick()
     [refused] = await store.history(1)
     assert (refused.status, refused.error) == ("missed", "refused")
-    clock.at += timedelta(days=1)
+    clock.now += timedelta(days=1)
     await dispatcher.tick()
     assert sender.sent[-1] == (1, T0 + timedelta(days=1), False, 1)  # "1 missed since the last"
 
@@ -283,7 +276,7 @@ async def test_a_stop_hands_back_at_once_only_what_it_never_started(store, clock
     following, sender.hold = _dispatcher(store, sender, clock), None
     await following.tick()
     assert len(sender.sent) == 2  # the one never started, at once
-    clock.at = T0 + store.lease
+    clock.now = T0 + store.lease
     await following.tick()
     assert len(sender.sent) == 3  # the one cut short, once its lease is over
     assert sorted(dose.status for dose in await store.history(1)) == ["late", "sent"]
@@ -313,7 +306,7 @@ async def test_an_unmarked_group_dose_gets_one_follow_up(store, clock) -> None:
     await _reminder(store, -9, kind="group")
     dispatcher = _dispatcher(store, sender, clock)
     await dispatcher.tick()
-    clock.at += timedelta(minutes=121)
+    clock.now += timedelta(minutes=121)
     await dispatcher.tick()
     await dispatcher.tick()
     assert sender.followups == [-9]

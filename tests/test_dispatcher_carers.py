@@ -10,7 +10,8 @@ import pytest
 
 from bot.reminders.carers import CARER_FOLLOWUP_MINUTES
 from bot.reminders.dispatcher import Blocked, Delivered, Dispatcher
-from tests.test_dispatcher import Now, Recorder, _reminder
+from tests.clocks import MovedClock
+from tests.test_dispatcher import T0, Recorder, _reminder
 
 pytest_plugins = ["tests.db_fixtures"]
 pytestmark = pytest.mark.asyncio
@@ -18,8 +19,8 @@ PATIENT, CARER, OTHER = 41, 42, 43
 
 
 @pytest.fixture
-def clock() -> Now:
-    return Now()
+def clock() -> MovedClock:
+    return MovedClock(T0)
 
 
 class CarerRecorder(Recorder):
@@ -41,10 +42,10 @@ async def _link(store, carer: int) -> None:
     await store.accept_invite(invite.token, carer, f"Carer {carer}")
 
 
-async def _unmarked_day(dispatcher: Dispatcher, clock: Now) -> None:
+async def _unmarked_day(dispatcher: Dispatcher, clock: MovedClock) -> None:
     """A reminder goes out and nobody marks it until after the follow-up time."""
     await dispatcher.tick()
-    clock.at += timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
+    clock.now += timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
     await dispatcher.tick()
 
 
@@ -69,7 +70,7 @@ async def test_a_marked_dose_alerts_nobody(store, clock) -> None:
     await dispatcher.tick()
     [dose] = await store.history(PATIENT)
     await store.record_action(dose.id, "taken", PATIENT, clock())
-    clock.at += timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
+    clock.now += timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
     await dispatcher.tick()
     assert sender.alerts == []
 
@@ -84,7 +85,7 @@ async def test_a_carer_who_blocked_the_bot_is_paused_and_skipped_after(store, cl
     await _unmarked_day(dispatcher, clock)
     assert (await store.chat(CARER)).paused
     assert not (await store.chat(PATIENT)).paused
-    clock.at += timedelta(days=1) - timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
+    clock.now += timedelta(days=1) - timedelta(minutes=CARER_FOLLOWUP_MINUTES + 1)
     await _unmarked_day(dispatcher, clock)
     assert [carer for carer, _ in sender.alerts] == [CARER, OTHER, OTHER]  # not tried again
     assert len(sender.sent) == 2  # the patient's reminders carried on

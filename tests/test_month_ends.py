@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot.reminders.dispatcher import Delivered, Dispatcher, advance
 from bot.reminders.rules import Parsed, Rule, first_due, next_due, parse
+from tests.clocks import MovedClock
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -153,17 +154,9 @@ def test_a_series_restarted_from_another_day_keeps_that_day() -> None:
 JAN_31 = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.at = JAN_31
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @pytest.fixture
-def clock() -> Clock:  # overrides db_fixtures' real-time clock: the store and dispatcher share it
-    return Clock()
+def clock() -> MovedClock:  # overrides db_fixtures' real-time clock: store and dispatcher share it
+    return MovedClock(JAN_31)
 
 
 class Sender:
@@ -204,10 +197,10 @@ async def test_two_years_of_daily_ticks_and_a_restart_remind_once_a_month(store,
     reminder = await on_the_31st(store)
     dispatcher = Dispatcher(store, sender, clock=clock, chat_spacing=0)
     down = (datetime(2028, 2, 20, tzinfo=UTC), datetime(2028, 3, 3, 12, tzinfo=UTC))
-    while clock.at < datetime(2029, 1, 1, tzinfo=UTC):
-        if not down[0] <= clock.at < down[1]:
+    while clock.now < datetime(2029, 1, 1, tzinfo=UTC):
+        if not down[0] <= clock.now < down[1]:
             await dispatcher.tick()
-        clock.at += timedelta(days=1)
+        clock.now += timedelta(days=1)
     doses = await store.dose_log(1, reminder_id=reminder)
     months = [on_or_last(month_index(date(2027, 1, 1)) + step, 31) for step in range(24)]
     assert [dose.due_at for dose in doses] == [nine(d.year, d.month, d.day) for d in months]
@@ -225,7 +218,7 @@ async def test_down_for_months_the_short_ones_are_logged_missed_and_the_last_sen
     reminder = await on_the_31st(store)
     dispatcher = Dispatcher(store, sender, clock=clock, chat_spacing=0)
     await dispatcher.tick()
-    clock.at = datetime(2027, 4, 30, 10, 0, tzinfo=UTC)  # back an hour after April's was due
+    clock.now = datetime(2027, 4, 30, 10, 0, tzinfo=UTC)  # back an hour after April's was due
     await dispatcher.tick()
     doses = await store.dose_log(1, reminder_id=reminder)
     assert [(d.due_at, d.status) for d in doses] == [
@@ -246,15 +239,15 @@ async def test_a_dose_given_by_hand_answers_the_short_months_reminder(store, clo
     reminder = await on_the_31st(store)
     dispatcher = Dispatcher(store, sender, clock=clock, chat_spacing=0)
     await dispatcher.tick()
-    clock.at = datetime(2027, 2, 26, 10, 0, tzinfo=UTC)
+    clock.now = datetime(2027, 2, 26, 10, 0, tzinfo=UTC)
     ahead = await store.log_given(1, reminder, 1, nine(2027, 2, 26), following=advance)
     assert (ahead.how, ahead.dose.due_at) == ("ahead", nine(2027, 2, 28))
     assert (await store.reminder(reminder)).next_due_at == nine(2027, 3, 31)
     for due in (nine(2027, 2, 28), nine(2027, 3, 31), nine(2027, 4, 30)):
-        clock.at = due
+        clock.now = due
         await dispatcher.tick()
     assert sender.sent == [JAN_31, nine(2027, 3, 31), nine(2027, 4, 30)]
-    clock.at = datetime(2027, 5, 1, 21, 0, tzinfo=UTC)
+    clock.now = datetime(2027, 5, 1, 21, 0, tzinfo=UTC)
     late = await store.log_given(
         1, reminder, 1, datetime(2027, 5, 1, 20, 0, tzinfo=UTC), following=advance
     )

@@ -43,6 +43,7 @@ from bot.reminders.store import (
     make_engine,
     open_store,
 )
+from tests.clocks import MovedClock
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -52,22 +53,9 @@ ALICE, BOB, CAROL = 911_000_001, 911_000_002, 911_000_003  # user ids = their pr
 FAMILY = -100_911_000_004  # a group
 
 
-class StoreClock:
-    """The stores' clock, moved by the test: nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
 @pytest.fixture
-def clock() -> StoreClock:
-    return StoreClock()
+def clock() -> MovedClock:
+    return MovedClock(START)
 
 
 def daily(reminder: ReminderRow, due: datetime) -> datetime:
@@ -248,7 +236,7 @@ async def test_times_come_back_in_utc_whatever_zone_they_went_in_with(store: Sto
 
 
 async def test_a_chat_is_stored_once_and_keeps_its_settings(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     assert await store.chat(ALICE) is None
     first = await store.ensure_chat(ALICE, "private")
@@ -562,7 +550,7 @@ async def test_concurrent_dispatchers_claim_every_due_reminder_exactly_once(
 
 
 async def test_a_sent_dose_keeps_its_message_and_schedules_the_group_follow_up(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     await add(store, FAMILY)
     [claimed] = await claim(store, START)
@@ -575,7 +563,7 @@ async def test_a_sent_dose_keeps_its_message_and_schedules_the_group_follow_up(
 
 
 async def test_a_dose_delivered_over_a_minute_late_is_logged_late(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     await add(store)
     [claimed] = await claim(store, START)
@@ -729,7 +717,7 @@ async def test_a_press_on_a_settled_dose_changes_nothing(store: Store) -> None:
 
 
 async def test_a_snoozed_dose_is_sent_again_once_when_the_snooze_ends(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     reminder = await add(store)
     [claimed] = await claim(store, START)
@@ -757,7 +745,7 @@ async def test_a_snoozed_dose_is_sent_again_once_when_the_snooze_ends(
 
 
 async def test_a_group_follow_up_goes_once_and_only_if_nobody_answered(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     await add(store, FAMILY, due=START)
     await add(store, FAMILY, due=START + timedelta(seconds=1))
@@ -778,7 +766,7 @@ async def test_a_group_follow_up_goes_once_and_only_if_nobody_answered(
 
 
 async def test_the_next_work_after_a_moment_is_the_first_thing_a_tick_would_do_later(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     """What `b12bot chat`'s /wait steps through: due reminders, then their follow-ups."""
     assert await store.next_work_after(START) is None
@@ -795,7 +783,7 @@ async def test_the_next_work_after_a_moment_is_the_first_thing_a_tick_would_do_l
 
 
 async def test_a_snoozed_group_dose_gets_its_follow_up_after_it_is_sent_again(
-    store: Store, clock: StoreClock
+    store: Store, clock: MovedClock
 ) -> None:
     await add(store, FAMILY)
     [claimed] = await claim(store, START)

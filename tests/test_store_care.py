@@ -24,6 +24,7 @@ from bot.reminders.carers import (
 )
 from bot.reminders.store import Base, ReminderRow, Store, make_engine
 from bot.reminders.supplies import running_low
+from tests.clocks import MovedClock
 from tests.tables import NOTHING, counts, naming, table_rows
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -33,17 +34,9 @@ PATIENT, CARER, OTHER = 912_000_001, 912_000_002, 912_000_003
 FAMILY = -100_912_000_004
 
 
-class StoreClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> StoreClock:
-    return StoreClock()
+def clock() -> MovedClock:
+    return MovedClock(START)
 
 
 async def add(store: Store, chat_id: int = PATIENT, creator: int | None = None) -> ReminderRow:
@@ -88,7 +81,7 @@ async def test_an_invite_works_once(store: Store) -> None:
     assert [c.carer_id for c in await store.carers(PATIENT)] == [CARER]
 
 
-async def test_an_invite_expires_after_a_day(store: Store, clock: StoreClock) -> None:
+async def test_an_invite_expires_after_a_day(store: Store, clock: MovedClock) -> None:
     await store.ensure_chat(PATIENT, "private")
     invite = await store.create_invite(PATIENT, "Mum")
     clock.now += INVITE_LIFETIME - timedelta(seconds=1)
