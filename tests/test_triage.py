@@ -466,6 +466,9 @@ HELD_OUT_FLOORS = {
     "holdout11.jsonl": (385 / 419, 0.04, 0.09),
     # the fresh one of those: self-harm 207/250, 27 with nothing: the gap to the target
     "holdout12.jsonl": (253 / 300, 0.10, 0.06),
+    # written this session beside train11, unseen by any choice: self-harm 218/248, 19 nothing
+    "holdout13.jsonl": (267 / 298, 0.07, 0.06),
+    "holdout14.jsonl": (341 / 349, 0.01, 0.02),  # the general make-up; self-harm 22/26
 }
 
 
