@@ -174,7 +174,9 @@ def test_ordinary_questions_raise_nothing(triage, text: str) -> None:
 
 # Everyday words that suicidal and overdose messages use too: the learned net once gave "goodbye"
 # and "my injection is tonight" the emergency page, having seen them mostly in emergencies
-# (train9.jsonl now holds such messages; none of these is in it).
+# (train9.jsonl now holds such messages; none of these is in it). "I will do it tonight" was here
+# until the self-harm net learned train11.jsonl: alone, with no context, it now reads as a plan
+# with a time (recall first; a known cost, in tests/data/triage/README.md).
 EVERYDAY_WORDS = [
     "what time is the match on tonight",
     "the nurse is coming tonight for my jab",
@@ -182,7 +184,6 @@ EVERYDAY_WORDS = [
     "night night, speak tomorrow",
     "can i take all my tablets at the same time as my b12",
     "thank you goodbye",
-    "I will do it tonight",
     "remind me to do dad's jab tonight at 8",
     "that's the last of my loading doses done, finally",
     "my plan is to switch to tablets after christmas",
@@ -461,14 +462,15 @@ HELD_OUT_FLOORS = {
     "holdout7.jsonl": (353 / 357, 0.01, 0.06),
     "holdout8.jsonl": (341 / 345, 0.01, 0.05),
     "holdout9.jsonl": (343 / 348, 0.01, 0.02),
-    "holdout10.jsonl": (423 / 447, 0.03, 0.03),  # self-harm 153/170: the weakest
-    # suicide and overdose only: self-harm 276/299, and the most false alarms (8.4%)
+    "holdout10.jsonl": (428 / 447, 0.03, 0.04),  # self-harm 158/170: the weakest
+    # suicide and overdose only: self-harm 276/299, and the most false alarms (8.6%)
     "holdout11.jsonl": (385 / 419, 0.04, 0.09),
-    # the fresh one of those: self-harm 207/250, 27 with nothing: the gap to the target
-    "holdout12.jsonl": (253 / 300, 0.10, 0.06),
-    # written this session beside train11, unseen by any choice: self-harm 218/248, 19 nothing
-    "holdout13.jsonl": (267 / 298, 0.07, 0.06),
-    "holdout14.jsonl": (341 / 349, 0.01, 0.02),  # the general make-up; self-harm 22/26
+    # another of those: self-harm 219/250, 21 with nothing
+    "holdout12.jsonl": (265 / 300, 0.08, 0.06),
+    # the freshest of those, unseen by any choice: self-harm 225/248, 15 with nothing, and 7.1%
+    # false alarms: the gap to the target
+    "holdout13.jsonl": (274 / 298, 0.06, 0.08),
+    "holdout14.jsonl": (342 / 349, 0.01, 0.02),  # the general make-up; self-harm 23/26
 }
 
 

@@ -154,13 +154,17 @@ def train_model(
     labelled: Sequence[Example],
     signed: Sequence[str],
     trained_on: str,
+    *,
     extra: Sequence[Example] = (),
+    self_harm_only: Sequence[Example] = (),
 ) -> tuple[TriageModel, np.ndarray]:
     """The model trained on every example, and the out-of-fold probabilities its cut-offs rest on.
 
     `extra` examples (plain FAQ questions) are learned from but the cut-offs are chosen on the
     `labelled` sets alone (`signed`: what the signs decided for each): thousands of easy
     questions would otherwise widen the false-alarm budget that the hard ordinary messages need.
+    `self_harm_only` examples are learned by the self-harm net alone: sets weighted to suicide
+    raise the general net's cut-off and cost it emergencies of every other kind.
     """
     examples = [*labelled, *extra]
     featurise = Featuriser(content)
@@ -172,6 +176,9 @@ def train_model(
     )
     weights, bias = fit(rows, labels)
     # The self-harm net: self-harm emergencies against every message that is no emergency.
+    examples = [*examples, *self_harm_only]
+    rows += [featurise(example.text) for example in self_harm_only]
+    labels = np.array([example.level == "emergency" for example in examples], dtype=float)
     own = [i for i, e in enumerate(examples) if e.level != "emergency" or e.category == "self-harm"]
     own_rows = [rows[i] for i in own]
     own_oof = out_of_fold(own_rows, labels[own], folds([examples[i] for i in own]))
