@@ -304,6 +304,7 @@ def test_signs_that_need_their_context(triage, text: str, category: str) -> None
         "booked the hotel so no one finds me. kill myself tonight lol. I'm not kidding",
         "haha going to end it all tonight, not even joking this time",
         "I'm going to kill myself this weekend lol, for real",
+        "i wanna die lol but fr",
     ],
 )
 def test_a_joke_cue_said_not_to_be_a_joke_counts_for_nothing(triage, text: str) -> None:
@@ -349,6 +350,30 @@ def test_a_pet_or_one_of_those_beside_a_person_is_still_the_persons_emergency(
     those" asks a general question only as "is b12 one of those...".
     """
     assert triage.by_signs(words(text, triage._content)).level is Level.EMERGENCY, text
+
+
+def test_a_pet_is_never_the_one_at_risk_of_self_harm(triage, catalog) -> None:
+    """A farewell that arranges for a pet is the person's, not the animal's (`animals: false`)."""
+    tokens = words("please look after my cat when I'm gone", catalog.triage)
+    assessment = triage.by_signs(tokens)
+    assert assessment.level is Level.EMERGENCY
+    assert assessment.category.id == "self-harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm tired of living",
+        "what's the point of carrying on",
+        "I looked up how many tablets it would take",
+    ],
+)
+def test_passive_wishes_and_preparations_are_signs_of_self_harm(triage, catalog, text) -> None:
+    """Passive wishes to be dead and preparations are said as often as a plan, and as urgent."""
+    assessment = triage.by_signs(words(text, catalog.triage))
+    assert assessment.level is not Level.NONE, text
+    assert assessment.category.id == "self-harm", text
+    assert triage.assess(text).level is Level.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text", ["my dog is having a seizure", "our cat ate a lily, is that bad"])
@@ -459,17 +484,17 @@ HELD_OUT_FLOORS = {
     "holdout4.jsonl": (354 / 360, 0.01, 0.03),
     "holdout5.jsonl": (355 / 360, 0.01, 0.02),
     "holdout6.jsonl": (354 / 360, 0.01, 0.04),
-    "holdout7.jsonl": (353 / 357, 0.01, 0.06),
+    "holdout7.jsonl": (353 / 357, 0.01, 0.06),  # 6.0% false alarms
     "holdout8.jsonl": (341 / 345, 0.01, 0.05),
     "holdout9.jsonl": (343 / 348, 0.01, 0.02),
-    "holdout10.jsonl": (428 / 447, 0.03, 0.04),  # self-harm 158/170: the weakest
-    # suicide and overdose only: self-harm 276/299, and the most false alarms (8.6%)
-    "holdout11.jsonl": (385 / 419, 0.04, 0.09),
+    "holdout10.jsonl": (430 / 447, 0.03, 0.04),  # self-harm 160/170: the weakest
+    # suicide and overdose only: self-harm 278/299, and the most false alarms (8.9%)
+    "holdout11.jsonl": (389 / 419, 0.04, 0.09),
     # another of those: self-harm 219/250, 21 with nothing
     "holdout12.jsonl": (265 / 300, 0.08, 0.06),
-    # the freshest of those, unseen by any choice: self-harm 225/248, 15 with nothing, and 7.1%
+    # the freshest of those, unseen by any choice: self-harm 226/248, 14 with nothing, and 7.1%
     # false alarms: the gap to the target
-    "holdout13.jsonl": (274 / 298, 0.06, 0.08),
+    "holdout13.jsonl": (275 / 298, 0.05, 0.08),
     "holdout14.jsonl": (342 / 349, 0.01, 0.02),  # the general make-up; self-harm 23/26
 }
 

@@ -70,6 +70,9 @@ class TriageCategory:
     # The cue families that say a sign is happening now, overruling a joke, a "what if" or a
     # general question; self-harm adds a time set for it ("tonight", "this weekend").
     now: tuple[str, ...] = ("NOW",)
+    # Whether a pet in the sentence makes a sign the animal's ("the dog ate my tablets"): never
+    # for self-harm, where "look after my cat when I'm gone" is a farewell.
+    animals: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +347,7 @@ def _load_triage(path: Path) -> TriageContent:
     categories = []
     for entry in fields.mappings("categories"):
         entry.reject_unknown(
-            {"id", "level", "advice", "strong", "weak", "promoted_by", "window", "now"}
+            {"id", "level", "advice", "strong", "weak", "promoted_by", "window", "now", "animals"}
         )
         level = entry.text("level")
         if level not in TRIAGE_LEVELS:
@@ -368,6 +371,7 @@ def _load_triage(path: Path) -> TriageContent:
                 promoted_by=promoted_by,
                 window=window,
                 now=now,
+                animals=entry.flag("animals", default=True),
             )
         )
     if not categories:

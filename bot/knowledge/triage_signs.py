@@ -302,7 +302,8 @@ class SignReader:
             past=in_sentence("HISTORY", near=HISTORY_REACH) and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now,
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
-            about_an_animal=in_sentence("ANIMAL")
+            about_an_animal=category.animals
+            and in_sentence("ANIMAL")
             and not any(
                 sentence_of[span.start] == sentence
                 for family in ("CHILD", "HUMAN")
