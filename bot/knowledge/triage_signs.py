@@ -73,9 +73,26 @@ _NEGATION_FILLERS = frozenset(
         "with",
         "from",
         "actually",
-        "even",
+        # what a person is not doing about the sign: "not thinking about suicide", "no thoughts
+        # of ending my life", "not going to hurt myself", "don't want to end it"
+        "thinking",
+        "think",
+        "thought",
+        "thoughts",
+        "about",
+        "going",
+        "gonna",
+        "to",
+        "want",
+        "wanting",
+        "wanna",
+        "planning",
+        "plans",
+        "ever",
     ]
 )
+# A negation reaches each of a list: "not depressed or suicidal".
+_ALTERNATIVES = frozenset(["or", "nor"])
 
 
 def words(text: str, content: TriageContent) -> list[str]:
@@ -336,6 +353,8 @@ class SignReader:
             if any(_overlap(negation, span) for span in placed):
                 continue  # part of the sign itself: "not breathing", "can't wake"
             between = tokens[negation.end : start]
+            if len(between) >= 2 and between[-1] in _ALTERNATIVES:
+                between = between[:-2]
             if (
                 negation.end <= start
                 and start - negation.end <= self._content.negation_window
