@@ -365,20 +365,33 @@ def test_a_pet_is_never_the_one_at_risk_of_self_harm(triage, catalog) -> None:
     assert assessment.category.id == "self-harm"
 
 
+def test_looking_up_the_means_is_a_sign_of_self_harm(triage, catalog) -> None:
+    text = "I looked up how many tablets it would take"
+    assessment = triage.by_signs(words(text, catalog.triage))
+    assert assessment.level is Level.EMERGENCY
+    assert assessment.category.id == "self-harm"
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "level"),
     [
-        "I'm tired of living",
-        "what's the point of carrying on",
-        "I looked up how many tablets it would take",
+        ("I'm tired of living", Level.EMERGENCY),
+        ("there's no point in going on", Level.EMERGENCY),
+        ("I'm tired of living with this fatigue", Level.CAUTION),
+        ("what's the point of carrying on with the jabs if my levels are still low", None),
     ],
 )
-def test_passive_wishes_and_preparations_are_signs_of_self_harm(triage, catalog, text) -> None:
-    """Passive wishes to be dead and preparations are said as often as a plan, and as urgent."""
-    assessment = triage.by_signs(words(text, catalog.triage))
-    assert assessment.level is not Level.NONE, text
-    assert assessment.category.id == "self-harm", text
-    assert triage.assess(text).level is Level.EMERGENCY, text
+def test_a_passive_wish_to_be_dead_is_read_in_context(triage, catalog, text, level) -> None:
+    """ "Tired of living" and "no point carrying on" are how people say they want to die, and how
+    they vent about an illness. A weak sign (the banner with the helplines at least), and the
+    nets read the rest: said alone, the emergency page; about the jabs, not."""
+    signs = triage.by_signs(words(text, catalog.triage))
+    assert signs.level is Level.CAUTION, text
+    assert signs.category.id == "self-harm", text
+    if level is None:
+        assert triage.assess(text).level is not Level.EMERGENCY, text
+    else:
+        assert triage.assess(text).level is level, text
 
 
 @pytest.mark.parametrize("text", ["my dog is having a seizure", "our cat ate a lily, is that bad"])
@@ -427,12 +440,23 @@ def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["no, I want to die", "not going to lie, I want to end it all", "no point in going on"],
+    [
+        "no, I want to die",
+        "not going to lie, I want to end it all",
+        "never had it so bad, I want to die",
+    ],
 )
 def test_a_no_that_is_not_about_the_sign_leaves_it_happening(triage, catalog, text) -> None:
     """A negation reaches a sign only over filler words: a "no" that answers, or a new clause,
     does not make a wish to die talked about."""
     assert triage.by_signs(words(text, catalog.triage)).level is Level.EMERGENCY, text
+
+
+def test_one_last_time_is_still_to_come_not_a_past_event(triage, catalog) -> None:
+    tokens = words("gonna go touch grass one last time then unalive", catalog.triage)
+    assert triage.by_signs(tokens).level is Level.EMERGENCY
+    past = words("the last time I felt like killing myself was at uni", catalog.triage)
+    assert triage.by_signs(past).level is Level.CAUTION
 
 
 def test_never_having_had_a_sign_is_still_a_negation(triage, catalog) -> None:
