@@ -433,6 +433,21 @@ def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
     assert assessment.category.id == "self-harm"
 
 
+@pytest.mark.parametrize(("banner_from", "level"), [(0.4, Level.CAUTION), (0.6, Level.NONE)])
+def test_the_self_harm_net_below_its_cut_off_still_adds_the_helplines(
+    catalog, banner_from: float, level: Level
+) -> None:
+    """A self-harm net at 0.5, under its emergency cut-off (0.9) but over its banner cut-off,
+    gives the banner named for self-harm, so the reply carries Samaritans' number."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=banner_from)
+    net = TriageModel(zeros, -30.0, cut, "", (zeros, 0.0))
+    assessment = Triage(catalog.triage, net).assess("sorry for the bother, just tired of it")
+    assert assessment.level is level
+    if level is Level.CAUTION:
+        assert assessment.category.id == "self-harm"
+
+
 def test_an_adrenaline_pen_talked_about_is_not_an_emergency(triage) -> None:
     assert triage.assess("where do I get a spare epipen prescription").level is not Level.EMERGENCY
     assert triage.assess("I've just had to use my epipen on him").level is Level.EMERGENCY
@@ -526,14 +541,14 @@ HELD_OUT_FLOORS = {
     "holdout7.jsonl": (353 / 357, 0.01, 0.06),  # 5.5% false alarms
     "holdout8.jsonl": (341 / 345, 0.01, 0.05),
     "holdout9.jsonl": (343 / 348, 0.01, 0.02),
-    "holdout10.jsonl": (430 / 447, 0.03, 0.04),  # self-harm 160/170: the weakest
+    "holdout10.jsonl": (430 / 447, 0.02, 0.04),  # self-harm 160/170: the weakest
     # suicide and overdose only: self-harm 278/299, and the most false alarms (8.4%)
-    "holdout11.jsonl": (388 / 419, 0.04, 0.09),
-    # another of those: self-harm 219/250, 21 with nothing
-    "holdout12.jsonl": (265 / 300, 0.08, 0.06),
-    # the freshest of those, unseen by any choice: self-harm 225/248, 14 with nothing, and 6.6%
+    "holdout11.jsonl": (388 / 419, 0.03, 0.09),
+    # another of those: self-harm 219/250, 13 with nothing
+    "holdout12.jsonl": (265 / 300, 0.05, 0.06),
+    # the freshest of those, unseen by any choice: self-harm 225/248, 10 with nothing, and 6.6%
     # false alarms: the gap to the target
-    "holdout13.jsonl": (274 / 298, 0.05, 0.07),
+    "holdout13.jsonl": (274 / 298, 0.04, 0.07),
     "holdout14.jsonl": (344 / 349, 0.01, 0.02),  # the general make-up; self-harm 24/26
 }
 

@@ -8,6 +8,7 @@ from bot.knowledge.triage_training import (
     MAX_ADDED_BY_SELF_HARM,
     MAX_FALSE_ALARMS,
     choose_thresholds,
+    lowest_cut,
     self_harm_cut,
 )
 
@@ -58,3 +59,14 @@ def test_the_self_harm_cut_off_counts_only_what_the_general_net_does_not_already
     flagged = [p >= 0.99 for p in ordinary]
     assert self_harm_cut(ordinary, levels, flagged) < alone
     assert self_harm_cut(np.zeros(1000), levels, [False] * 1000) == 0.5
+
+
+def test_the_banner_cut_off_counts_only_ordinary_messages_without_a_banner_yet() -> None:
+    """1,000 ordinary messages rated 0.000-0.999: the lowest cut-off whose new banners stay within
+    the budget; messages that already have one (here the top half) cost nothing."""
+    ordinary = np.arange(1000) / 1000
+    levels = ["none"] * 1000
+    alone = lowest_cut(ordinary, levels, [False] * 1000, 0.01)
+    assert alone == 0.99
+    half = lowest_cut(ordinary, levels, [p >= 0.5 for p in ordinary], 0.01)
+    assert half == 0.49

@@ -69,7 +69,7 @@ def main() -> int:
         f"trained on {len(examples)} labelled examples, {len(self_harm_only)} more for the "
         f"self-harm net and {len(asked)} FAQ phrasings; "
         f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}, "
-        f"self-harm net {cut.self_harm:.3f}; "
+        f"self-harm net {cut.self_harm:.3f} (banner {cut.self_harm_banner:.3f}); "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
     print("cross-validated (5 folds) on the labelled sets, the general net with the signs:")

@@ -82,11 +82,23 @@ class Triage:
         if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category("self-harm")
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
+        level, category = self._banner(by_signs, reading, probability, self_harm)
+        return Assessment(level, category, probability)
+
+    def _banner(
+        self, by_signs: Assessment, reading: Reading, probability: float, self_harm: float
+    ) -> tuple[Level, TriageCategory | None]:
+        """Caution (and the category its banner names) or nothing, for a message that is no
+        emergency: a sign talked about, else either net leaning towards one."""
+        if by_signs.level is Level.CAUTION:
+            return Level.CAUTION, by_signs.category
+        if self_harm >= self._model.thresholds.self_harm_banner:  # the banner has the helplines
+            return Level.CAUTION, self._content.category("self-harm")
         # The net alone adds the banner only where the taxonomy knows a word of the message:
         # on "gdpr" or "/history" its probability is only the bias of a model with no evidence.
-        if by_signs.level is Level.CAUTION or (probability >= cut.caution and reading.families):
-            return Assessment(Level.CAUTION, by_signs.category, probability)
-        return Assessment(Level.NONE, None, probability)
+        if probability >= self._model.thresholds.caution and reading.families:
+            return Level.CAUTION, None
+        return Level.NONE, None
 
     def by_signs(self, tokens: list[str]) -> Assessment:
         """What the signs of triage.yaml alone decide, before the learned net is asked."""

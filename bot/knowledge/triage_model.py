@@ -95,6 +95,7 @@ class Thresholds:
     emergency: float  # the net alone calls an emergency from here
     caution: float  # the net alone adds the safety banner from here
     self_harm: float = 2.0  # the self-harm net calls a self-harm emergency from here (> 1: never)
+    self_harm_banner: float = 2.0  # ...and adds the banner with the helplines from here
 
 
 class TriageModel:
@@ -124,7 +125,8 @@ class TriageModel:
         try:
             with np.load(path) as stored:
                 weights = _dense(stored["indices"], stored["values"])
-                cut = {name: float(stored[name]) for name in ("emergency", "caution", "self_harm")}
+                names = ("emergency", "caution", "self_harm", "self_harm_banner")
+                cut = {name: float(stored[name]) for name in names}
                 self_harm = (
                     _dense(stored["self_harm_indices"], stored["self_harm_values"]),
                     float(stored["self_harm_bias"]),
@@ -156,6 +158,7 @@ class TriageModel:
             emergency=np.float64(self.thresholds.emergency),
             caution=np.float64(self.thresholds.caution),
             self_harm=np.float64(self.thresholds.self_harm),
+            self_harm_banner=np.float64(self.thresholds.self_harm_banner),
             self_harm_indices=self_harm_indices.astype(np.int32),
             self_harm_values=self_harm_weights[self_harm_indices].astype(np.float32),
             self_harm_bias=np.float64(self_harm_bias),

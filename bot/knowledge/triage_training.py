@@ -39,6 +39,10 @@ MAX_CAUTION_ON_ORDINARY = 0.05
 # most this share of the labelled ordinary messages beyond what the signs and the general net
 # already call one (the general net's old budget for what it alone added).
 MAX_ADDED_BY_SELF_HARM = 0.005
+# Below that, the self-harm net adds the banner with the helplines: the lowest cut-off at which,
+# out of fold, it gives one to at most this share of the labelled ordinary messages that would
+# otherwise have none. A missed suicidal message then still shows Samaritans' number.
+MAX_BANNERS_BY_SELF_HARM = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +193,16 @@ def train_model(
         or probabilities[i] >= thresholds.emergency
         for i in range(len(labelled))
     ]
-    cut = self_harm_cut(self_harm[: len(labelled)], [e.level for e in labelled], already)
+    levels = [e.level for e in labelled]
+    cut = self_harm_cut(self_harm[: len(labelled)], levels, already)
+    bannered = [
+        signed[i] != "none" or probabilities[i] >= thresholds.caution for i in range(len(labelled))
+    ]
+    banner = lowest_cut(self_harm[: len(labelled)], levels, bannered, MAX_BANNERS_BY_SELF_HARM)
     model = TriageModel(
         weights,
         bias,
-        Thresholds(thresholds.emergency, thresholds.caution, cut),
+        Thresholds(thresholds.emergency, thresholds.caution, cut, min(banner, cut)),
         trained_on,
         fit(own_rows, labels[own]),
     )
@@ -204,6 +213,14 @@ def self_harm_cut(
     probabilities: np.ndarray, levels: Sequence[str], already: Sequence[bool]
 ) -> float:
     """The lowest cut-off (at least even odds) within the self-harm net's false-alarm budget."""
+    return max(0.5, lowest_cut(probabilities, levels, already, MAX_ADDED_BY_SELF_HARM))
+
+
+def lowest_cut(
+    probabilities: np.ndarray, levels: Sequence[str], already: Sequence[bool], budget: float
+) -> float:
+    """The lowest cut-off at which the ordinary messages newly flagged (at or above it, and not
+    `already` flagged otherwise) are at most `budget` of all the ordinary messages."""
     ordinary = [i for i, level in enumerate(levels) if level == "none"]
 
     def added(cut: float) -> float:
@@ -211,6 +228,4 @@ def self_harm_cut(
         return len(flagged) / max(1, len(ordinary))
 
     candidates = sorted({round(float(p), 4) for p in probabilities} | {0.5, 0.99})
-    return max(
-        0.5, min((c for c in candidates if added(c) <= MAX_ADDED_BY_SELF_HARM), default=0.99)
-    )
+    return min((c for c in candidates if added(c) <= budget), default=0.99)
