@@ -40,18 +40,9 @@ def signs_only(triage: Triage, texts: list[str], content: TriageContent) -> list
 def main() -> int:
     catalog = load_catalog(ROOT / "content")
     content = catalog.triage
-    examples = [
-        example
-        for path in TRAINING_SETS
-        if path.name not in SELF_HARM_ONLY
-        for example in read_examples(path)
-    ]
-    self_harm_only = [
-        example
-        for path in TRAINING_SETS
-        if path.name in SELF_HARM_ONLY
-        for example in read_examples(path)
-    ]
+    sets = {path.name: read_examples(path) for path in TRAINING_SETS}
+    examples = [e for name, rows in sets.items() if name not in SELF_HARM_ONLY for e in rows]
+    self_harm_only = [e for name, rows in sets.items() if name in SELF_HARM_ONLY for e in rows]
     asked = ordinary(load_phrasings(catalog.root, frozenset(catalog.topics)))
     # The signs need no model; a placeholder one that never fires keeps Triage whole.
     never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0), "")

@@ -8,7 +8,8 @@ Missing an emergency is the worst thing this bot can do, so two nets are combine
 - a learned net (triage_model.py): a classifier trained on our own labelled exemplars, with
   cut-offs chosen by cross-validation, catches wording the signs miss, and turns a sign whose
   literal words fire on an ordinary message into caution when it is all but certain; beside it
-  a net trained on self-harm alone calls the suicidal messages the general one misses.
+  a net trained on self-harm alone calls the suicidal messages the general one misses, and
+  below its cut-off adds the banner with the crisis lines.
 
 Emergency -> urgent-care guidance only. Caution -> a safety banner above the usual answer.
 `benchmarks/triage.py` prints both nets' figures, per category, on sets they were not fitted to.
