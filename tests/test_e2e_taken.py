@@ -138,6 +138,27 @@ async def test_taken_after_the_reminder_came_marks_it_and_undo_puts_it_back(
     assert "no answer" in (await say(emulator, sam, "/history")).text
 
 
+async def test_undo_of_a_taken_that_overrode_a_skip_says_skipped_again(
+    emulator, app, clock
+) -> None:
+    """A /taken may answer a dose already skipped; undoing it puts the skip back, and the
+    reminder says so instead of still saying who took it."""
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    await tick(app, clock, hours=1)
+    [reminder] = await emulator.wait_for_messages(sam.id, count=1)
+    await press(emulator, sam, reminder, text="⏭ Skip")
+    assert "skipped by Sam" in reminder.text
+    clock.advance(hours=1)
+    logged = await say(emulator, sam, "/taken")
+    assert await eventually(lambda: "taken by Sam" in reminder.text)
+    await press(emulator, sam, logged, text="↩️ Undo")
+    [dose] = await services(app).store.history(sam.id)
+    assert dose.status == "skipped"
+    assert await eventually(lambda: "taken" not in reminder.text)
+    assert reminder.text == "💉 Injection reminder, due Mon 30 Nov 09:00: skipped."
+    assert reminder.buttons == []
+
+
 async def test_taken_closes_the_reminder_it_answers_with_when_it_was_given(
     emulator, app, clock
 ) -> None:

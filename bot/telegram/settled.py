@@ -6,7 +6,8 @@ an alert in each carer's chat. A Taken, a Skip or a carer's "It's done" on any o
 edits the others to say what the dose became, without buttons, so nobody is left offered an
 answer already given. Of two answers at the same moment only one is recorded (doselog.py); the
 other is told it was already marked, as a press on a message still showing its buttons is. An
-Undo of the /taken that settled it opens the dose again, and these messages with it.
+Undo of the /taken that settled it opens the dose again, and these messages with it, or puts
+back the skip it overrode, which they then say.
 
 Telegram may refuse an edit: a message the person deleted ("message to edit not found"), one
 too old to edit, one already saying this ("message is not modified"), a carer who blocked the
@@ -72,6 +73,17 @@ def marked_line(
         what=what,
         who=who,
         at=local_time(at, reminder.timezone, with_day=other_day),
+    )
+
+
+def restored_line(found: Services, dose: DoseRow, reminder: ReminderRow) -> str:
+    """What a dose's messages say when undoing the /taken that overrode a skip puts the skip
+    back: the skip's who and when were replaced by the /taken's, so only what it is again."""
+    return found.renderer.message(
+        "dose_marked",
+        for_whom=reminder.for_whom,
+        due=local_time(dose.due_at, reminder.timezone),
+        what=dose.status,
     )
 
 

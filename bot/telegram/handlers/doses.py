@@ -25,7 +25,12 @@ from bot.telegram.handlers.reminders import may_manage
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services, services
-from bot.telegram.settled import close_dose_messages, marked_line, reopen_dose_messages
+from bot.telegram.settled import (
+    close_dose_messages,
+    marked_line,
+    reopen_dose_messages,
+    restored_line,
+)
 
 FUTURE_SLACK = dt.timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
 MIDDAY = dt.time(12)  # where a day alone is logged when no reminder gives it a time
@@ -190,12 +195,17 @@ async def on_dose_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def _reopen(context: ContextTypes.DEFAULT_TYPE, dose_id: int) -> None:
-    """The occurrence a /taken marked is open again: its reminder and alerts offer their
-    buttons again (it may have gone back to skipped, which stays closed)."""
+    """The occurrence a /taken marked is as it was: open again, its reminder and alerts offering
+    their buttons again, or skipped again, which they then say instead of who took it."""
     found = services(context)
     dose = await found.store.dose(dose_id)
     reminder = await found.store.reminder(dose.reminder_id) if dose and dose.reminder_id else None
-    if reminder is not None and dose.status not in SETTLED:
+    if reminder is None:
+        return
+    if dose.status in SETTLED:
+        line = restored_line(found, dose, reminder)
+        await close_dose_messages(context.bot, found, dose, reminder, line, done=())
+    else:
         await reopen_dose_messages(context.bot, found, dose, reminder)
 
 
