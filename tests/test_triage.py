@@ -550,6 +550,9 @@ HELD_OUT_FLOORS = {
     # false alarms: the gap to the target
     "holdout13.jsonl": (274 / 298, 0.04, 0.07),
     "holdout14.jsonl": (344 / 349, 0.01, 0.02),  # the general make-up; self-harm 24/26
+    # looked at once, at the end: self-harm 112/120, and 8.5% false alarms among ordinary
+    # messages written around suicidal words
+    "holdout15.jsonl": (289 / 299, 0.02, 0.09),
 }
 
 
