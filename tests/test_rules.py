@@ -764,6 +764,10 @@ SAID = [
     ("every month on the 31st at 9", Rule("month", 1, 9, 0, day=31), date(2026, 11, 30), *NO),
     ("every month on the 30th at 9", Rule("month", 1, 9, 0), date(2026, 11, 30), None, None),
     ("every week at 9 on the 31st", Rule("week", 1, 9, 0), date(2026, 12, 31), None, None),
+    # "the 31st" without "on", when no month follows it ("the 15th of March" is a date)
+    ("monthly the 31st at 9am", Rule("month", 1, 9, 0, day=31), date(2026, 11, 30), *NO),
+    ("every month at 9 the 3rd", Rule("month", 1, 9, 0), date(2026, 12, 3), None, None),
+    ("every 4 weeks at 9 the 15th of march", Rule("week", 4, 9, 0), date(2027, 3, 15), *NO),
     ("every week on monday at 9", Rule("week", 1, 9, 0), date(2026, 11, 23), None, None),
     (
         "every 2 weeks at 9:00 starting next monday",
@@ -811,6 +815,7 @@ def test_the_ways_people_say_when(text, rule, start, name, zone) -> None:
         # A day of the month is kept as said: in a shorter month, which date it starts on
         # depends on how often (monthly: that month's last day), as in a whole line.
         ("on the 31st", Answer(day=31)),
+        ("the 31st", Answer(day=31)),
         ("every month on the 30th", Answer("every month", day=30)),
         ("every day at 9 for Mum in London", Answer("every day", "09:00", others=("name", "zone"))),
     ],

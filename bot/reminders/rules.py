@@ -341,8 +341,11 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 
+# "on the 15th", or "the 15th" alone when it says "th" and no month follows ("the 15th of
+# March" is a date).
 _ON_DAY = re.compile(
-    rf"on the (?P<day>[1-9]|[12][0-9]|3[01]){_ORDINAL}(?: of (?:each|every|the) month)?{_END}",
+    rf"(?:on the|the(?= [0-9]{{1,2}}(?:st|nd|rd|th){_END}(?! (?:of )?(?:{_MONTH})\.?{_END})))"
+    rf" (?P<day>[1-9]|[12][0-9]|3[01]){_ORDINAL}(?: of (?:each|every|the) month)?{_END}",
     re.IGNORECASE,
 )
 _ON_WEEKDAY = re.compile(rf"on(?= (?:(?:next|this) )?(?:{_WEEKDAY}){_END})", re.IGNORECASE)
