@@ -768,6 +768,8 @@ SAID = [
     ("monthly the 31st at 9am", Rule("month", 1, 9, 0, day=31), date(2026, 11, 30), *NO),
     ("every month at 9 the 3rd", Rule("month", 1, 9, 0), date(2026, 12, 3), None, None),
     ("every 4 weeks at 9 the 15th of march", Rule("week", 4, 9, 0), date(2027, 3, 15), *NO),
+    ("every 4 weeks at 9 from the 15th", Rule("week", 4, 9, 0), date(2026, 12, 15), *NO),
+    ("monthly from the 31st at 9", Rule("month", 1, 9, 0, day=31), date(2026, 11, 30), *NO),
     ("every week on monday at 9", Rule("week", 1, 9, 0), date(2026, 11, 23), None, None),
     (
         "every 2 weeks at 9:00 starting next monday",

@@ -619,6 +619,9 @@ def _read_start(line: str, position: int, where: Where) -> _Read:  # noqa: PLR09
         return on_day.end(), _OnTheDay(int(on_day["day"]))
     keyword = _FROM.match(line, position) or _ON_WEEKDAY.match(line, position)
     begin = keyword.end() + 1 if keyword else position  # "tomorrow", "12 Jan": the date alone
+    on_day = _ON_DAY.match(line, begin) if keyword else None  # "from the 15th"
+    if on_day is not None:
+        return on_day.end(), _OnTheDay(int(on_day["day"]))
     found = read_date(line, begin, where, ahead=True)
     if found is None:
         if keyword is None:
