@@ -614,12 +614,9 @@ def _read_start(line: str, position: int, where: Where) -> _Read:  # noqa: PLR09
     """'from 2026-12-01', 'from 1 December', 'from tomorrow', 'starting next monday',
     'on monday', 'on the 15th'..."""
     today = where.today
-    on_day = _ON_DAY.match(line, position)
-    if on_day is not None:
-        return on_day.end(), _OnTheDay(int(on_day["day"]))
     keyword = _FROM.match(line, position) or _ON_WEEKDAY.match(line, position)
     begin = keyword.end() + 1 if keyword else position  # "tomorrow", "12 Jan": the date alone
-    on_day = _ON_DAY.match(line, begin) if keyword else None  # "from the 15th"
+    on_day = _ON_DAY.match(line, begin)  # "on the 15th", "the 15th", "from the 15th"
     if on_day is not None:
         return on_day.end(), _OnTheDay(int(on_day["day"]))
     found = read_date(line, begin, where, ahead=True)
