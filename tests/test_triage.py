@@ -546,8 +546,8 @@ HELD_OUT_FLOORS = {
     "holdout11.jsonl": (388 / 419, 0.03, 0.09),
     # another of those: self-harm 219/250, 13 with nothing
     "holdout12.jsonl": (265 / 300, 0.05, 0.06),
-    # the freshest of those, unseen by any choice: self-harm 225/248, 10 with nothing, and 6.6%
-    # false alarms: the gap to the target
+    # the newest of those, written blind (its totals read after each kept change): self-harm
+    # 225/248, 10 with nothing, and 6.6% false alarms: the gap to the target
     "holdout13.jsonl": (274 / 298, 0.04, 0.07),
     "holdout14.jsonl": (344 / 349, 0.01, 0.02),  # the general make-up; self-harm 24/26
     # looked at once, at the end: self-harm 112/120, and 8.5% false alarms among ordinary
