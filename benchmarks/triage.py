@@ -6,9 +6,8 @@
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
   holdout15 (looked at once) is the newest, so the fairest, then holdout13 (suicide and
-  overdose) and holdout14 (every category): the older ones' totals were read after many
-  changes; holdout10 and 15 are weighted to self-harm and poisoning, the weakest categories;
-  holdout11, 12 and 13 are nothing else.
+  overdose) and holdout14 (every category), whose totals were read after several changes. The
+  older held-out sets became training data (tests/data/triage/README.md).
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);

@@ -28,6 +28,7 @@ from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReade
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
 SURE = 0.99
+FEW_WORDS = 3  # fewer words than this, and no word the taxonomy knows, is no evidence for a net
 
 
 class Level(StrEnum):
@@ -83,21 +84,31 @@ class Triage:
         if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category("self-harm")
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
-        level, category = self._banner(by_signs, reading, probability, self_harm)
+        said = sum(token != SENTENCE_BREAK for token in tokens)
+        level, category = self._banner(by_signs, reading, said, probability, self_harm)
         return Assessment(level, category, probability)
 
     def _banner(
-        self, by_signs: Assessment, reading: Reading, probability: float, self_harm: float
+        self,
+        by_signs: Assessment,
+        reading: Reading,
+        said: int,
+        probability: float,
+        self_harm: float,
     ) -> tuple[Level, TriageCategory | None]:
         """Caution (and the category its banner names) or nothing, for a message that is no
         emergency: a sign talked about, else either net leaning towards one."""
         if by_signs.level is Level.CAUTION:
             return Level.CAUTION, by_signs.category
-        if self_harm >= self._model.thresholds.self_harm_banner:  # the banner has the helplines
-            return Level.CAUTION, self._content.category("self-harm")
-        # The net alone adds the banner only where the taxonomy knows a word of the message:
-        # on "gdpr" or "/history" its probability is only the bias of a model with no evidence.
-        if probability >= self._model.thresholds.caution and reading.families:
+        # A net alone adds the banner only where it has something to go on: a word the taxonomy
+        # knows, or for the self-harm net, which learned indirect wording ("sorry for the bother,
+        # just tired of it"), a few words. On "gdpr" or "/history" a net's probability is only
+        # what it leans to with no evidence.
+        cut = self._model.thresholds
+        known = bool(reading.families)
+        if self_harm >= cut.self_harm_banner and (known or said >= FEW_WORDS):
+            return Level.CAUTION, self._content.category("self-harm")  # it has the helplines
+        if probability >= cut.caution and known:
             return Level.CAUTION, None
         return Level.NONE, None
 
