@@ -102,6 +102,15 @@ def test_a_happening_now_cue_naming_an_unknown_family_is_refused(content_copy: P
         load_catalog(content_copy)
 
 
+def test_triage_without_the_self_harm_category_is_refused(content_copy: Path) -> None:
+    """The self-harm net names its emergencies and banners by it: without it, a reply would fail
+    where it matters most, not at start-up."""
+    path = content_copy / "triage.yaml"
+    path.write_text(path.read_text().replace("- id: self-harm", "- id: self-hurt", 1))
+    with pytest.raises(ContentError, match=r"triage.yaml: categories: needs .*'self-harm'"):
+        load_catalog(content_copy)
+
+
 def test_an_unquoted_yes_or_no_in_triage_is_refused(content_copy: Path) -> None:
     """YAML reads a bare no as false: the family would silently lose the word."""
     path = content_copy / "triage.yaml"

@@ -312,6 +312,9 @@ def _load_vocabulary(path: Path) -> Vocabulary:
 
 
 TRIAGE_LEVELS = ("emergency", "caution")
+# The category the self-harm net names its emergencies and banners by: its advice carries the
+# crisis lines, so triage.yaml must have it.
+SELF_HARM = "self-harm"
 # Families the triage code itself reads, so triage.yaml cannot lose one by accident.
 TRIAGE_CUES = (
     "NEG",
@@ -374,8 +377,10 @@ def _load_triage(path: Path) -> TriageContent:
                 animals=entry.flag("animals", default=True),
             )
         )
-    if not categories:
-        raise ContentError(path, "categories", "needs at least one category")
+    if not any(c.id == SELF_HARM and c.level == "emergency" for c in categories):
+        raise ContentError(
+            path, "categories", f"needs the emergency category {SELF_HARM!r}; triage names by it"
+        )
     modifiers = Fields(path, fields.data.get("modifiers") or {}, "modifiers")
     general = Fields(path, fields.data.get("general"), "general")
     general.reject_unknown({"advice"})

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.knowledge.catalog import TriageCategory, TriageContent
+from bot.knowledge.catalog import SELF_HARM, TriageCategory, TriageContent
 from bot.knowledge.triage_model import TriageModel
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
 
@@ -82,7 +82,7 @@ class Triage:
                 named = self._content.general
             return Assessment(Level.EMERGENCY, named, probability, learned=True)
         if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
-            self_harm_category = self._content.category("self-harm")
+            self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
         said = sum(token != SENTENCE_BREAK for token in tokens)
         level, category = self._banner(by_signs, reading, said, probability, self_harm)
@@ -107,7 +107,7 @@ class Triage:
         cut = self._model.thresholds
         known = bool(reading.families)
         if self_harm >= cut.self_harm_banner and (known or said >= FEW_WORDS):
-            return Level.CAUTION, self._content.category("self-harm")  # it has the helplines
+            return Level.CAUTION, self._content.category(SELF_HARM)  # it has the helplines
         if probability >= cut.caution and known:
             return Level.CAUTION, None
         return Level.NONE, None

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.knowledge.adam import Adam
-from bot.knowledge.catalog import TriageContent
+from bot.knowledge.catalog import SELF_HARM, TriageContent
 from bot.knowledge.matching_content import Phrasings
 from bot.knowledge.triage import SURE
 from bot.knowledge.triage_model import DIMENSIONS, Thresholds, TriageModel, feature_indices
@@ -183,7 +183,7 @@ def train_model(
     examples = [*examples, *self_harm_only]
     rows += [featurise(example.text) for example in self_harm_only]
     labels = np.array([example.level == "emergency" for example in examples], dtype=float)
-    own = [i for i, e in enumerate(examples) if e.level != "emergency" or e.category == "self-harm"]
+    own = [i for i, e in enumerate(examples) if e.level != "emergency" or e.category == SELF_HARM]
     own_rows = [rows[i] for i in own]
     own_oof = out_of_fold(own_rows, labels[own], folds([examples[i] for i in own]))
     self_harm = np.zeros(len(examples))
