@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from bot.reminders.store import (
     Base,
     Claim,
     DoseRow,
+    DuplicateReminder,
     ReminderRow,
     Store,
     TooManyReminders,
@@ -372,6 +373,25 @@ async def test_a_chat_holds_at_most_fifty_active_reminders(store: Store) -> None
     with pytest.raises(TooManyReminders):
         await store.set_active(made[0].id, True)
     await add(store, BOB)  # another chat has its own fifty
+
+
+def weekly_at_nine(rows: Sequence[ReminderRow]) -> ReminderRow | None:
+    return next((row for row in rows if row.rule == "1w@09:00"), None)
+
+
+async def test_two_identical_adds_at_once_store_one(store: Store) -> None:
+    """The duplicate check runs with the chat locked: updates are handled concurrently, and two
+    'yes' presses for the same line must not both find the chat without it."""
+    await store.ensure_chat(FAMILY, "group")
+    added = await asyncio.gather(
+        *(add(store, FAMILY, same_as=weekly_at_nine) for _ in range(5)), return_exceptions=True
+    )
+    saved = [result for result in added if isinstance(result, ReminderRow)]
+    refused = [result for result in added if isinstance(result, DuplicateReminder)]
+    assert len(saved) == 1
+    assert len(refused) == 4
+    assert {result.same.id for result in refused} == {saved[0].id}
+    assert [row.id for row in await store.reminders(FAMILY)] == [saved[0].id]
 
 
 async def test_follow_ups_are_on_in_groups_and_off_in_private_unless_chosen(store: Store) -> None:

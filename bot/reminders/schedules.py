@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Final, Literal
 
@@ -20,6 +21,14 @@ MAX_ACTIVE_PER_CHAT: Final = 50  # far above any real schedule; keeps one chat f
 
 class TooManyReminders(ValueError):
     """The chat already has MAX_ACTIVE_PER_CHAT active reminders."""
+
+
+class DuplicateReminder(ValueError):
+    """The chat already has the reminder being added: `same` is the one there."""
+
+    def __init__(self, same: ReminderRow) -> None:
+        super().__init__(f"the chat already has this reminder (id {same.id})")
+        self.same = same
 
 
 def sendable_reminders() -> Select[tuple[Reminder]]:
@@ -58,8 +67,13 @@ class ReminderQueries(Queries):
         next_due_at: datetime,
         for_whom: str | None = None,
         followup_minutes: int | Literal["default"] | None = "default",
+        same_as: Callable[[Sequence[ReminderRow]], ReminderRow | None] | None = None,
     ) -> ReminderRow:
         """Store a new, active reminder whose first occurrence is `next_due_at`.
+
+        `same_as` finds, among the chat's reminders, one the new one would repeat: then nothing
+        is stored and DuplicateReminder says which. It is asked with the chat's row locked, so
+        two identical adds at once (updates are handled concurrently) cannot both pass it.
 
         `followup_minutes="default"` means a follow-up after 120 minutes in groups (someone else
         may need to check) and none in private chats. A private chat whose person has carers
@@ -75,6 +89,13 @@ class ReminderQueries(Queries):
             chat = await session.get(Chat, chat_id, with_for_update=True)
             if chat is None:
                 raise LookupError(f"chat {chat_id} is not stored: call ensure_chat first")
+            if same_as is not None:
+                found = await session.scalars(
+                    select(Reminder).where(Reminder.chat_id == chat_id).order_by(Reminder.id)
+                )
+                same = same_as([to_row(ReminderRow, reminder) for reminder in found])
+                if same is not None:
+                    raise DuplicateReminder(same)
             await _check_room(session, chat_id)
             if followup_minutes == "default":
                 followup_minutes = GROUP_FOLLOWUP_MINUTES if chat.kind == "group" else None

@@ -43,6 +43,7 @@ from bot.reminders.rows import ChatRow, Claim, DoseRow, ReminderRow
 from bot.reminders.schedules import (
     GROUP_FOLLOWUP_MINUTES,
     MAX_ACTIVE_PER_CHAT,
+    DuplicateReminder,
     ReminderQueries,
     TooManyReminders,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Claim",
     "Clock",
     "DoseRow",
+    "DuplicateReminder",
     "Reminder",
     "ReminderRow",
     "Store",

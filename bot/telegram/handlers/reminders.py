@@ -10,6 +10,7 @@ started.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
@@ -30,7 +31,12 @@ from bot.reminders.rules import (
     resolve_zone,
     snoozed,
 )
-from bot.reminders.store import MAX_ACTIVE_PER_CHAT, ReminderRow, TooManyReminders
+from bot.reminders.store import (
+    MAX_ACTIVE_PER_CHAT,
+    DuplicateReminder,
+    ReminderRow,
+    TooManyReminders,
+)
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import (
     Confirm,
@@ -228,9 +234,9 @@ async def remind_line(
         context.chat_data[PENDING_REMIND] = text
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
-    if await _refused_as_duplicate(update, found, parsed, zone):
-        return
     if _is_group(update):
+        if await _refused_as_duplicate(update, found, parsed, zone):  # before asking consent
+            return
         prompt = await _reply(
             update,
             found.renderer.message(
@@ -250,11 +256,17 @@ async def remind_line(
 
 async def _refused_as_duplicate(update: Update, found: Services, parsed: Parsed, zone: str) -> bool:
     """Say so and return True if the chat already has this reminder: one injection would remind
-    twice. Asked again at a group's yes, since another prompt may have saved it meanwhile."""
+    twice. A group is told before it is asked for consent; the store refuses a duplicate again at
+    the save, with the chat locked, since another prompt may have saved it meanwhile."""
     rows = await found.store.reminders(update.effective_chat.id)
     same = duplicate_of(parsed, zone, rows)
     if same is None:
         return False
+    await _say_duplicate(update, found, same)
+    return True
+
+
+async def _say_duplicate(update: Update, found: Services, same: ReminderRow) -> None:
     await _reply(
         update,
         found.renderer.message(
@@ -265,7 +277,6 @@ async def _refused_as_duplicate(update: Update, found: Services, parsed: Parsed,
             paused=not same.active,
         ),
     )
-    return True
 
 
 async def _save(
@@ -287,7 +298,11 @@ async def _save(
             start_date=parsed.start,
             next_due_at=due,
             followup_minutes=_followup(parsed, group),
+            same_as=partial(duplicate_of, parsed, zone),
         )
+    except DuplicateReminder as refused:
+        await _say_duplicate(update, found, refused.same)
+        return
     except TooManyReminders:
         await update.effective_message.reply_html(
             found.renderer.message("reminders_full", limit=MAX_ACTIVE_PER_CHAT)
@@ -576,7 +591,7 @@ async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) 
     await query.edit_message_reply_markup(None)
     if not yes:
         await update.effective_message.reply_html("OK, nothing was saved.")
-    elif not await _refused_as_duplicate(update, found, parsed, zone):
+    else:
         await _save(update, found, parsed, zone, creator_id)
 
 
