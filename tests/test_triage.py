@@ -423,11 +423,28 @@ def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
     catalog, text: str, level: Level
 ) -> None:
     """A stub self-harm net sure of every message, a general net sure of none: the message is a
-    self-harm emergency, unless a sign says it is talked about ("not suicidal"), which only an
-    all but certain net overrules (here 0.95 < SURE)."""
+    self-harm emergency, unless a sign says it is talked about ("not suicidal"), which the net
+    overrules only from its own cut-off for that (here never)."""
     zeros = np.zeros(DIMENSIONS, dtype=np.float32)
     sure = (zeros, 2.9)  # p = 0.95
     net = TriageModel(zeros, -30.0, Thresholds(0.5, 0.99, self_harm=0.6), "", sure)
+    assessment = Triage(catalog.triage, net).assess(text)
+    assert assessment.level is level
+    assert assessment.category.id == "self-harm"
+
+
+@pytest.mark.parametrize(("talked_from", "level"), [(0.9, Level.EMERGENCY), (0.97, Level.CAUTION)])
+def test_the_self_harm_net_overrules_a_talked_about_sign_from_its_own_cut_off(
+    catalog, talked_from: float, level: Level
+) -> None:
+    """A suicidal message often reads as a question: a self-harm net at 0.95 calls it an
+    emergency when its talked-about cut-off is under that, and when over, the banner with the
+    helplines (the sign talked about is collapse: "not wake up")."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.5, self_harm_talked=talked_from)
+    net = TriageModel(zeros, -30.0, cut, "", (zeros, 2.9))  # p = 0.95
+    text = "how many of my tablets would I need to take to not wake up"
+    assert Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).talked_about
     assessment = Triage(catalog.triage, net).assess(text)
     assert assessment.level is level
     assert assessment.category.id == "self-harm"
@@ -544,12 +561,12 @@ def _rows(path: Path) -> list[dict]:
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
     # suicide and overdose only, written blind (its totals read after each kept change): self-harm
-    # 233/248, and 6.1% false alarms: the gap to the target
-    "holdout13.jsonl": (282 / 298, 0.03, 0.07),
+    # 234/248, and 6.1% false alarms: the gap to the target
+    "holdout13.jsonl": (283 / 298, 0.03, 0.07),
     "holdout14.jsonl": (346 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
-    # self-harm 112/120, and 7.5% false alarms among ordinary messages written around suicidal
+    # self-harm 113/120, and 7.5% false alarms among ordinary messages written around suicidal
     # words
-    "holdout15.jsonl": (288 / 299, 0.01, 0.08),
+    "holdout15.jsonl": (289 / 299, 0.01, 0.08),
 }
 
 

@@ -55,7 +55,13 @@ def main() -> int:
     known = [bool(reader.read(words(e.text, content)).families) for e in examples]
     trained_on = training_hash(*TRAINING_SETS, TRIAGE_YAML, PHRASINGS)
     model, probabilities = train_model(
-        content, examples, signed, trained_on, extra=asked, self_harm_only=self_harm_only
+        content,
+        examples,
+        signed,
+        trained_on,
+        extra=asked,
+        self_harm_only=self_harm_only,
+        talked_about=[assessment.talked_about for assessment in by_signs],
     )
     model.save(MODEL_FILE)
     cut = model.thresholds
@@ -63,7 +69,8 @@ def main() -> int:
         f"trained on {len(examples)} labelled examples, {len(self_harm_only)} more for the "
         f"self-harm net and {len(asked)} FAQ phrasings; "
         f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}, "
-        f"self-harm net {cut.self_harm:.3f} (banner {cut.self_harm_banner:.3f}); "
+        f"self-harm net {cut.self_harm:.3f} (banner {cut.self_harm_banner:.3f}, where a sign "
+        f"is talked about {cut.self_harm_talked:.3f}); "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
     print("cross-validated (5 folds) on the labelled sets, the general net with the signs:")

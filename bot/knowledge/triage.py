@@ -81,7 +81,7 @@ class Triage:
             if named.level != Level.EMERGENCY:
                 named = self._content.general
             return Assessment(Level.EMERGENCY, named, probability, learned=True)
-        if self_harm >= (max(cut.self_harm, SURE) if by_signs.talked_about else cut.self_harm):
+        if self_harm >= (cut.self_harm_talked if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
         said = sum(token != SENTENCE_BREAK for token in tokens)
@@ -98,13 +98,19 @@ class Triage:
     ) -> tuple[Level, TriageCategory | None]:
         """Caution (and the category its banner names) or nothing, for a message that is no
         emergency: a sign talked about, else either net leaning towards one."""
+        cut = self._model.thresholds
         if by_signs.level is Level.CAUTION:
-            return Level.CAUTION, by_signs.category
+            named = by_signs.category
+            # Every emergency talked about gets the same banner: where the self-harm net leans to
+            # its kind, the banner named for it adds the helplines ("how many of my tablets would
+            # it take to not wake up" talks about collapse). Same-day advice is kept.
+            if named and named.level == Level.EMERGENCY and self_harm >= cut.self_harm_banner:
+                named = self._content.category(SELF_HARM)
+            return Level.CAUTION, named
         # A net alone adds the banner only where it has something to go on: a word the taxonomy
         # knows, or for the self-harm net, which learned indirect wording ("sorry for the bother,
         # just tired of it"), a few words. On "gdpr" or "/history" a net's probability is only
         # what it leans to with no evidence.
-        cut = self._model.thresholds
         known = bool(reading.families)
         if self_harm >= cut.self_harm_banner and (known or said >= FEW_WORDS):
             return Level.CAUTION, self._content.category(SELF_HARM)  # it has the helplines

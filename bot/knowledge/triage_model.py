@@ -96,6 +96,9 @@ class Thresholds:
     caution: float  # the net alone adds the safety banner from here
     self_harm: float = 2.0  # the self-harm net calls a self-harm emergency from here (> 1: never)
     self_harm_banner: float = 2.0  # ...and adds the banner with the helplines from here
+    # ...and calls a self-harm emergency from here where a sign is said as talked about ("how many
+    # of my tablets would I need to not wake up" reads as a question): > 1, never
+    self_harm_talked: float = 2.0
 
 
 class TriageModel:
@@ -125,7 +128,13 @@ class TriageModel:
         try:
             with np.load(path) as stored:
                 weights = _dense(stored["indices"], stored["values"])
-                names = ("emergency", "caution", "self_harm", "self_harm_banner")
+                names = (
+                    "emergency",
+                    "caution",
+                    "self_harm",
+                    "self_harm_banner",
+                    "self_harm_talked",
+                )
                 cut = {name: float(stored[name]) for name in names}
                 self_harm = (
                     _dense(stored["self_harm_indices"], stored["self_harm_values"]),
@@ -159,6 +168,7 @@ class TriageModel:
             caution=np.float64(self.thresholds.caution),
             self_harm=np.float64(self.thresholds.self_harm),
             self_harm_banner=np.float64(self.thresholds.self_harm_banner),
+            self_harm_talked=np.float64(self.thresholds.self_harm_talked),
             self_harm_indices=self_harm_indices.astype(np.int32),
             self_harm_values=self_harm_weights[self_harm_indices].astype(np.float32),
             self_harm_bias=np.float64(self_harm_bias),
