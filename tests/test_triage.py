@@ -564,9 +564,9 @@ HELD_OUT_FLOORS = {
     # 234/248, and 6.1% false alarms: the gap to the target
     "holdout13.jsonl": (283 / 298, 0.03, 0.07),
     "holdout14.jsonl": (346 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
-    # self-harm 113/120, and 7.5% false alarms among ordinary messages written around suicidal
+    # self-harm 114/120, and 7.5% false alarms among ordinary messages written around suicidal
     # words
-    "holdout15.jsonl": (289 / 299, 0.01, 0.08),
+    "holdout15.jsonl": (291 / 299, 0.01, 0.08),
 }
 
 
