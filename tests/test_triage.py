@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.catalog import ContentError
-from bot.knowledge.faq import Cautioned, record
-from bot.knowledge.matcher import Fallback
+from bot.knowledge.faq import FAQ, Cautioned, record
+from bot.knowledge.matcher import Answer, Fallback, Reason
+from bot.knowledge.render import Renderer
 from bot.knowledge.triage import Level, Triage
 from bot.knowledge.triage_model import (
     DIMENSIONS,
@@ -463,6 +464,35 @@ def test_the_self_harm_net_below_its_cut_off_still_adds_the_helplines(
     assert assessment.level is level
     if level is Level.CAUTION:
         assert assessment.category.id == "self-harm"
+
+
+@pytest.fixture(scope="module")
+def leaning_faq(catalog) -> FAQ:
+    """A FAQ whose self-harm net leans to every message (0.5): over its banner cut-off, under
+    its emergency one; the general net is sure of nothing."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.4)
+    return FAQ(catalog, triage_model=TriageModel(zeros, -30.0, cut, "", (zeros, 0.0)))
+
+
+def test_feelings_under_the_helplines_get_kind_words_not_topics(leaning_faq, catalog) -> None:
+    """Offering topics the words barely reach ("privacy", "reminders") under Samaritans' number
+    reads as not listening."""
+    decision = leaning_faq.decide("honestly just so done")
+    assert isinstance(decision, Cautioned)
+    assert decision.category.id == "self-harm"
+    assert decision.decision.reason is Reason.HARD_TIMES
+    reply = Renderer(catalog).reply(decision)
+    assert "Samaritans" in reply.html
+    assert "only a B12 assistant" in reply.html
+    assert not reply.choices
+
+
+def test_a_question_under_the_helplines_is_still_answered(leaning_faq) -> None:
+    decision = leaning_faq.decide("how often do I need my b12 injection, honestly so done with it")
+    assert isinstance(decision, Cautioned)
+    assert isinstance(decision.decision, Answer)
+    assert decision.decision.topic == "frequency"
 
 
 @pytest.mark.parametrize("text", ["history", "/history", "gdpr please"])

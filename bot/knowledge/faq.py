@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.catalog import Catalog, TriageCategory, load_catalog
-from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Thresholds
+from bot.knowledge.catalog import SELF_HARM, Catalog, TriageCategory, load_catalog
+from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Reason, Thresholds
 from bot.knowledge.matching_content import SMALL_TALK_KINDS
 from bot.knowledge.triage import Level, Triage, Urgent
 from bot.knowledge.triage_model import TriageModel
@@ -55,8 +55,22 @@ class FAQ:
         if emergency and not small_talk:
             return Urgent(assessment.category)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
+            if (
+                assessment.category
+                and assessment.category.id == SELF_HARM
+                and self._unsure(matched)
+            ):
+                # "honestly just so done": topics the words barely reach would read as not
+                # listening; under the helplines, a few kind words instead.
+                matched = Fallback(score=matched.score, reason=Reason.HARD_TIMES)
             return Cautioned(matched, assessment.category)
         return matched
+
+    def _unsure(self, matched: Matched) -> bool:
+        """No topic the words reach: a fallback, or topics offered on the classifier's lean."""
+        return isinstance(matched, Fallback) or (
+            isinstance(matched, Clarify) and matched.score < self.matcher.thresholds.clarify
+        )
 
 
 def record(text: str, decision: Decision) -> dict[str, object]:

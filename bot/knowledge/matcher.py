@@ -111,6 +111,8 @@ class Reason(StrEnum):
     OFF_TOPIC = "off_topic"  # not about B12 injections (another medicine, a pet, a poem)
     NOT_COVERED = "not_covered"  # about B12, but no topic covers it
     OTHER_LANGUAGE = "other_language"
+    # How the person feels, not a question (FAQ.decide: the self-harm banner above it, no topic)
+    HARD_TIMES = "hard_times"
     HELLO = "hello"
     THANKS = "thanks"
     OK = "ok"

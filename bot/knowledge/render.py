@@ -133,6 +133,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "guided_problem": {"message": "“25:00” is not a time of day."},
     "guided_cancelled": {"ended": True},
     "small_talk_hello": {},
+    "hard_times": {},
     "small_talk_thanks": {},
     "small_talk_ok": {},
     "other_language": {},
@@ -297,8 +298,8 @@ class Renderer:
             return Reply(Kind.FALLBACK, self.message("help"))
         if reason in (Reason.HELLO, Reason.THANKS, Reason.OK):
             return Reply(Kind.FALLBACK, self.message(f"small_talk_{reason.value}"))
-        if reason is Reason.OTHER_LANGUAGE:
-            return Reply(Kind.FALLBACK, self.message("other_language"))
+        if reason in (Reason.OTHER_LANGUAGE, Reason.HARD_TIMES):
+            return Reply(Kind.FALLBACK, self.message(reason.value))
         not_covered = reason is Reason.NOT_COVERED and bool(candidates)
         html = _tidy(self._layouts[Kind.FALLBACK].render(not_covered=not_covered))
         if not_covered:
