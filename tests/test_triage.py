@@ -591,12 +591,12 @@ def _rows(path: Path) -> list[dict]:
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
     # suicide and overdose only, written blind (its totals read after each kept change): self-harm
-    # 234/248, and 6.1% false alarms: the gap to the target
-    "holdout13.jsonl": (283 / 298, 0.03, 0.07),
-    "holdout14.jsonl": (346 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
-    # self-harm 114/120, and 7.5% false alarms among ordinary messages written around suicidal
+    # 235/248, and 6.6% false alarms: the gap to the target
+    "holdout13.jsonl": (284 / 298, 0.02, 0.07),
+    "holdout14.jsonl": (347 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
+    # self-harm 114/120, and 6.8% false alarms among ordinary messages written around suicidal
     # words
-    "holdout15.jsonl": (291 / 299, 0.01, 0.08),
+    "holdout15.jsonl": (291 / 299, 0.01, 0.07),
 }
 
 
