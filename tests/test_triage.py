@@ -466,6 +466,33 @@ def test_the_self_harm_net_below_its_cut_off_still_adds_the_helplines(
         assert assessment.category.id == "self-harm"
 
 
+@pytest.mark.parametrize(
+    ("general", "self_harm", "level"),
+    [
+        (0.3, 0.05, Level.CAUTION),  # both nets doubt it: a figure of speech
+        (0.3, 0.2, Level.EMERGENCY),  # the self-harm net over its doubt cut-off
+        (0.6, 0.05, Level.EMERGENCY),  # the general net calls it (an overdose, say)
+        (0.005, 0.2, Level.CAUTION),  # the general net all but certain it is none, as ever
+    ],
+)
+def test_the_self_harm_net_may_doubt_a_self_harm_sign_the_general_net_does_not_call(
+    catalog, general: float, self_harm: float, level: Level
+) -> None:
+    """A self-harm sign said plainly; overruled (banner with the helplines) when the self-harm
+    net is under its doubt cut-off (0.1 here) and the general net under its emergency one."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.5, self_harm_overrule=0.1)
+    logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731 - the bias that gives p
+    net = TriageModel(zeros, logit(general), cut, "", (zeros, logit(self_harm)))
+    text = "this queue is killing me, I want to die"
+    assert (
+        Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).level is Level.EMERGENCY
+    )
+    assessment = Triage(catalog.triage, net).assess(text)
+    assert assessment.level is level
+    assert assessment.category.id == "self-harm"
+
+
 @pytest.fixture(scope="module")
 def leaning_faq(catalog) -> FAQ:
     """A FAQ whose self-harm net leans to every message (0.5): over its banner cut-off, under
@@ -591,12 +618,12 @@ def _rows(path: Path) -> list[dict]:
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
     # suicide and overdose only, written blind (its totals read after each kept change): self-harm
-    # 235/248, and 6.6% false alarms: the gap to the target
-    "holdout13.jsonl": (284 / 298, 0.02, 0.07),
+    # 235/248, and 3.0% false alarms
+    "holdout13.jsonl": (284 / 298, 0.02, 0.04),
     "holdout14.jsonl": (347 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
-    # self-harm 114/120, and 6.8% false alarms among ordinary messages written around suicidal
-    # words
-    "holdout15.jsonl": (291 / 299, 0.01, 0.07),
+    # self-harm 114/120, and 5.8% false alarms among ordinary messages written around suicidal
+    # words: the gap to the target
+    "holdout15.jsonl": (291 / 299, 0.01, 0.06),
 }
 
 

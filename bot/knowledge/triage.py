@@ -65,14 +65,23 @@ class Triage:
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
         probability, self_harm = self._probabilities(tokens, reading)
+        cut = self._model.thresholds
         if by_signs.level is Level.EMERGENCY:
             # A sign said plainly is an emergency unless the net is all but certain it is not,
             # as a sign talked about is caution unless the net is all but certain it is one:
             # "the box was collapsed in the post", "what a stroke of luck". It keeps the banner.
-            if probability > 1 - SURE or self_harm >= self._model.thresholds.self_harm:
+            # A self-harm sign is judged by the self-harm net too, which learned how people say
+            # it ("this queue is killing me, I want to die" is a figure of speech), unless the
+            # general net calls an emergency: the self-harm net never learned overdoses.
+            doubted = probability <= 1 - SURE or (
+                by_signs.category is not None
+                and by_signs.category.id == SELF_HARM
+                and self_harm < cut.self_harm_overrule
+                and probability < cut.emergency
+            )
+            if not doubted or self_harm >= cut.self_harm:
                 return replace(by_signs, probability=probability)
             return replace(by_signs, level=Level.CAUTION, probability=probability)
-        cut = self._model.thresholds
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
         needed = max(cut.emergency, SURE) if by_signs.talked_about else cut.emergency

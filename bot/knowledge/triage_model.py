@@ -14,7 +14,7 @@ import hashlib
 import math
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,6 +99,9 @@ class Thresholds:
     # ...and calls a self-harm emergency from here where a sign is said as talked about ("how many
     # of my tablets would I need to not wake up" reads as a question): > 1, never
     self_harm_talked: float = 2.0
+    # A self-harm sign said plainly is overruled (caution, with the helplines) when the self-harm
+    # net is under this: "this queue is killing me, I want to die" (0: never)
+    self_harm_overrule: float = 0.0
 
 
 class TriageModel:
@@ -128,14 +131,7 @@ class TriageModel:
         try:
             with np.load(path) as stored:
                 weights = _dense(stored["indices"], stored["values"])
-                names = (
-                    "emergency",
-                    "caution",
-                    "self_harm",
-                    "self_harm_banner",
-                    "self_harm_talked",
-                )
-                cut = {name: float(stored[name]) for name in names}
+                cut = {field.name: float(stored[field.name]) for field in fields(Thresholds)}
                 self_harm = (
                     _dense(stored["self_harm_indices"], stored["self_harm_values"]),
                     float(stored["self_harm_bias"]),
@@ -164,11 +160,10 @@ class TriageModel:
             indices=indices.astype(np.int32),
             values=self._weights[indices],
             bias=np.float64(self._bias),
-            emergency=np.float64(self.thresholds.emergency),
-            caution=np.float64(self.thresholds.caution),
-            self_harm=np.float64(self.thresholds.self_harm),
-            self_harm_banner=np.float64(self.thresholds.self_harm_banner),
-            self_harm_talked=np.float64(self.thresholds.self_harm_talked),
+            **{
+                field.name: np.float64(getattr(self.thresholds, field.name))
+                for field in fields(Thresholds)
+            },
             self_harm_indices=self_harm_indices.astype(np.int32),
             self_harm_values=self_harm_weights[self_harm_indices].astype(np.float32),
             self_harm_bias=np.float64(self_harm_bias),
