@@ -470,7 +470,7 @@ def test_the_self_harm_net_below_its_cut_off_still_adds_the_helplines(
     ("general", "self_harm", "level"),
     [
         (0.3, 0.05, Level.CAUTION),  # both nets doubt it: a figure of speech
-        (0.3, 0.2, Level.EMERGENCY),  # the self-harm net over its doubt cut-off
+        (0.3, 0.2, Level.EMERGENCY),  # the self-harm net over its banner cut-off
         (0.6, 0.05, Level.EMERGENCY),  # the general net calls it (an overdose, say)
         (0.005, 0.2, Level.CAUTION),  # the general net all but certain it is none, as ever
     ],
@@ -479,9 +479,9 @@ def test_the_self_harm_net_may_doubt_a_self_harm_sign_the_general_net_does_not_c
     catalog, general: float, self_harm: float, level: Level
 ) -> None:
     """A self-harm sign said plainly; overruled (banner with the helplines) when the self-harm
-    net is under its doubt cut-off (0.1 here) and the general net under its emergency one."""
+    net is under its banner cut-off (0.1 here) and the general net under its emergency one."""
     zeros = np.zeros(DIMENSIONS, dtype=np.float32)
-    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.5, self_harm_overrule=0.1)
+    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.1)
     logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731 - the bias that gives p
     net = TriageModel(zeros, logit(general), cut, "", (zeros, logit(self_harm)))
     text = "this queue is killing me, I want to die"

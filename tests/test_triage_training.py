@@ -7,12 +7,9 @@ import numpy as np
 from bot.knowledge.triage_training import (
     MAX_ADDED_BY_SELF_HARM,
     MAX_FALSE_ALARMS,
-    MAX_SELF_HARM_SIGNS_OVERRULED,
     MAX_TALKED_ABOUT_BY_SELF_HARM,
-    Example,
     choose_thresholds,
     lowest_cut,
-    overrule_cut,
     self_harm_cut,
     talked_about_cut,
 )
@@ -87,15 +84,3 @@ def test_the_talked_about_cut_off_counts_only_talked_about_messages_that_are_no_
     assert sum(p >= cut for p in rated[:1000]) / 1000 <= MAX_TALKED_ABOUT_BY_SELF_HARM
     assert sum(p >= cut - 0.001 for p in rated[:1000]) / 1000 > MAX_TALKED_ABOUT_BY_SELF_HARM
     assert talked_about_cut(rated, levels, [False] * 2000) > 1  # no examples: never
-
-
-def test_the_overrule_cut_off_lets_the_budget_of_self_harm_emergencies_fall_under_it() -> None:
-    """1,000 self-harm emergencies with a plain sign rated 0.000-0.999: exactly the budget's
-    share is under the cut-off. A poisoning with the same sign does not count: the self-harm
-    net never learned it (its 0 here would otherwise set the cut-off)."""
-    rated = np.concatenate([np.arange(1000) / 1000, np.zeros(10)])
-    labelled = [Example("", "emergency", "self-harm")] * 1000
-    labelled += [Example("", "emergency", "poisoning")] * 10
-    cut = overrule_cut(rated, labelled, [True] * 1010)
-    assert sum(p < cut for p in rated[:1000]) == int(MAX_SELF_HARM_SIGNS_OVERRULED * 1000)
-    assert overrule_cut(rated, labelled, [False] * 1010) == 0.0  # no signs: never

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.knowledge.catalog import SELF_HARM, TriageContent, load_catalog
+from bot.knowledge.catalog import TriageContent, load_catalog
 from bot.knowledge.matching_content import PHRASINGS_FILE, load_phrasings
-from bot.knowledge.triage import SURE, Assessment, Level, Triage
+from bot.knowledge.triage import SURE, Assessment, Triage
 from bot.knowledge.triage_model import MODEL_FILE, Thresholds, TriageModel, training_hash
 from bot.knowledge.triage_signs import SignReader, words
 from bot.knowledge.triage_training import ordinary, read_examples, train_model
@@ -62,10 +62,6 @@ def main() -> int:
         extra=asked,
         self_harm_only=self_harm_only,
         talked_about=[assessment.talked_about for assessment in by_signs],
-        self_harm_signed=[
-            a.level is Level.EMERGENCY and a.category is not None and a.category.id == SELF_HARM
-            for a in by_signs
-        ],
     )
     model.save(MODEL_FILE)
     cut = model.thresholds
@@ -74,8 +70,7 @@ def main() -> int:
         f"self-harm net and {len(asked)} FAQ phrasings; "
         f"cut-offs: emergency {cut.emergency:.3f}, caution {cut.caution:.3f}, "
         f"self-harm net {cut.self_harm:.3f} (banner {cut.self_harm_banner:.3f}, where a sign "
-        f"is talked about {cut.self_harm_talked:.3f}, doubting a self-harm sign under "
-        f"{cut.self_harm_overrule:.3f}); "
+        f"is talked about {cut.self_harm_talked:.3f}); "
         f"written to {MODEL_FILE.relative_to(ROOT)}"
     )
     print("cross-validated (5 folds) on the labelled sets, the general net with the signs:")

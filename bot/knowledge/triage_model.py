@@ -99,9 +99,6 @@ class Thresholds:
     # ...and calls a self-harm emergency from here where a sign is said as talked about ("how many
     # of my tablets would I need to not wake up" reads as a question): > 1, never
     self_harm_talked: float = 2.0
-    # A self-harm sign said plainly is overruled (caution, with the helplines) when the self-harm
-    # net is under this: "this queue is killing me, I want to die" (0: never)
-    self_harm_overrule: float = 0.0
 
 
 class TriageModel:

@@ -51,11 +51,6 @@ MAX_BANNERS_BY_SELF_HARM = 0.01
 # 5 of the 16 such emergencies of the training sets out of fold, at 0.9 10, for 3 of 1,113
 # talked-about cautions and none of 231 ordinary messages.
 MAX_TALKED_ABOUT_BY_SELF_HARM = 0.005
-# A self-harm sign said plainly is overruled when the self-harm net is under the cut-off at which,
-# out of fold, at most this share of the self-harm emergencies with such a sign would be: they
-# keep the banner with the helplines. Out of fold on the training sets, 2 of 1,092 such
-# emergencies fell under 0.1, against 55 of the 93 ordinary messages and 35 of the 47 cautions.
-MAX_SELF_HARM_SIGNS_OVERRULED = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +170,6 @@ def train_model(
     extra: Sequence[Example] = (),
     self_harm_only: Sequence[Example] = (),
     talked_about: Sequence[bool] = (),
-    self_harm_signed: Sequence[bool] = (),
 ) -> tuple[TriageModel, np.ndarray]:
     """The model trained on every example, and the out-of-fold probabilities its cut-offs rest on.
 
@@ -185,8 +179,7 @@ def train_model(
     `self_harm_only` examples are learned by the self-harm net alone: sets weighted to suicide
     raise the general net's cut-off and cost it emergencies of every other kind.
     `talked_about` says, per labelled example, whether the signs read a sign in it as talked
-    about; without it the self-harm net never overrules them. `self_harm_signed` says whether
-    they read a self-harm sign said plainly; without it the self-harm net never doubts one.
+    about; without it the self-harm net never overrules them.
     """
     examples = [*labelled, *extra]
     featurise = Featuriser(content)
@@ -218,7 +211,6 @@ def train_model(
     ]
     banner = lowest_cut(self_harm[: len(labelled)], levels, bannered, MAX_BANNERS_BY_SELF_HARM)
     talked = talked_about_cut(self_harm[: len(labelled)], levels, talked_about)
-    overrule = overrule_cut(self_harm[: len(labelled)], labelled, self_harm_signed)
     model = TriageModel(
         weights,
         bias,
@@ -228,7 +220,6 @@ def train_model(
             cut,
             min(banner, cut),
             max(talked, cut),
-            min(overrule, banner, cut),
         ),
         trained_on,
         fit(own_rows, labels[own]),
@@ -248,26 +239,6 @@ def talked_about_cut(
         for level, said in zip(levels, talked_about, strict=True)
     ]
     return lowest_cut(probabilities, counted, [False] * len(levels), MAX_TALKED_ABOUT_BY_SELF_HARM)
-
-
-def overrule_cut(
-    probabilities: np.ndarray, labelled: Sequence[Example], self_harm_signed: Sequence[bool]
-) -> float:
-    """Under this, the self-harm net overrules a self-harm sign said plainly (0: never).
-
-    Only self-harm emergencies count: the self-harm net never learned the others (a poisoning
-    that says "I want to die"), which is why it overrules a sign only where the general net
-    does not call an emergency either.
-    """
-    emergencies = sorted(
-        float(p)
-        for p, example, signed in zip(probabilities, labelled, self_harm_signed, strict=True)
-        if signed and example.level == "emergency" and example.category == SELF_HARM
-    )
-    if not emergencies:
-        return 0.0
-    # The (k+1)-th lowest: exactly the k lowest fall under it, within the budget.
-    return emergencies[int(MAX_SELF_HARM_SIGNS_OVERRULED * len(emergencies))]
 
 
 def self_harm_cut(
