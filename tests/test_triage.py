@@ -624,6 +624,13 @@ HELD_OUT_FLOORS = {
     # self-harm 114/120, and 5.8% false alarms among ordinary messages written around suicidal
     # words: the gap to the target
     "holdout15.jsonl": (291 / 299, 0.01, 0.06),
+    # Looked at once, at the end of the session that wrote them (tests/data/triage/README.md).
+    # every category; 13.3% false alarms: far over the target
+    "holdout16.jsonl": (300 / 303, 0.01, 0.14),
+    "holdout17.jsonl": (277 / 290, 0.01, 0.05),  # suicide and overdose: self-harm 191/200
+    # long stories: every emergency caught, and 24% false alarms, the worst of any set
+    "holdout18.jsonl": (339 / 339, 0.01, 0.25),
+    "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
 }
 
 
