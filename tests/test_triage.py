@@ -631,6 +631,8 @@ HELD_OUT_FLOORS = {
     # long stories: every emergency caught, and 24% false alarms, the worst of any set
     "holdout18.jsonl": (339 / 339, 0.01, 0.25),
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
+    # more long stories, 450 of them ordinary: a third of those get the page
+    "holdout20.jsonl": (197 / 200, 0.01, 0.34),
 }
 
 
