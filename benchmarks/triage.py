@@ -6,8 +6,8 @@
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
   holdout16-20 (each looked at once) are the newest, so the fairest: every category, suicide
-  and overdose, long stories (18 and 20), ages and slang; holdout13-15's totals were read after several
-  changes. The older held-out sets became training data (tests/data/triage/README.md).
+  and overdose, long stories (18 and 20), ages and slang; holdout13-15's totals were read after
+  several changes. The older held-out sets became training data (tests/data/triage/README.md).
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);
