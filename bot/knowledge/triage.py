@@ -71,9 +71,9 @@ class Triage:
             # as a sign talked about is caution unless the net is all but certain it is one:
             # "the box was collapsed in the post", "what a stroke of luck". It keeps the banner.
             # A self-harm sign is judged by the self-harm net too, which learned how people say
-            # it: where it would not even add its banner ("this queue is killing me, I want to
-            # die"), the sign gets the banner, unless the general net calls an emergency: the
-            # self-harm net never learned overdoses.
+            # it: where it would not even add its banner ("I could kill myself for forgetting the
+            # jab again"), the sign gets the banner, unless the general net calls an emergency:
+            # the self-harm net never learned overdoses.
             doubted = probability <= 1 - SURE or (
                 by_signs.category is not None
                 and by_signs.category.id == SELF_HARM
