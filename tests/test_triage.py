@@ -400,6 +400,17 @@ def test_a_pets_emergency_is_not_the_page_for_people(triage, text: str) -> None:
     assert triage.assess(text).level is not Level.EMERGENCY, text
 
 
+def stub_nets(cut: Thresholds, *, general: float = 0.0, self_harm: float = 0.0) -> TriageModel:
+    """Both nets giving every message these probabilities (0: all but never)."""
+    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
+    return TriageModel(zeros, _bias(general), cut, "", (zeros, _bias(self_harm)))
+
+
+def _bias(probability: float) -> float:
+    """The bias that gives a net with no weights this probability."""
+    return -30.0 if probability <= 0 else float(np.log(probability / (1 - probability)))
+
+
 @pytest.mark.parametrize(("bias", "level"), [(-30.0, Level.CAUTION), (-4.0, Level.EMERGENCY)])
 def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
     catalog, bias: float, level: Level
@@ -426,9 +437,7 @@ def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
     """A stub self-harm net sure of every message, a general net sure of none: the message is a
     self-harm emergency, unless a sign says it is talked about ("not suicidal"), which the net
     overrules only from its own cut-off for that (here never)."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
-    sure = (zeros, 2.9)  # p = 0.95
-    net = TriageModel(zeros, -30.0, Thresholds(0.5, 0.99, self_harm=0.6), "", sure)
+    net = stub_nets(Thresholds(0.5, 0.99, self_harm=0.6), self_harm=0.95)
     assessment = Triage(catalog.triage, net).assess(text)
     assert assessment.level is level
     assert assessment.category.id == "self-harm"
@@ -441,9 +450,8 @@ def test_the_self_harm_net_overrules_a_talked_about_sign_from_its_own_cut_off(
     """A suicidal message often reads as a question: a self-harm net at 0.95 calls it an
     emergency when its talked-about cut-off is under that, and when over, the banner with the
     helplines (the sign talked about is collapse: "not wake up")."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
     cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.5, self_harm_talked=talked_from)
-    net = TriageModel(zeros, -30.0, cut, "", (zeros, 2.9))  # p = 0.95
+    net = stub_nets(cut, self_harm=0.95)
     text = "how many of my tablets would I need to take to not wake up"
     assert Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).talked_about
     assessment = Triage(catalog.triage, net).assess(text)
@@ -457,9 +465,9 @@ def test_the_self_harm_net_below_its_cut_off_still_adds_the_helplines(
 ) -> None:
     """A self-harm net at 0.5, under its emergency cut-off (0.9) but over its banner cut-off,
     gives the banner named for self-harm, so the reply carries Samaritans' number."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
-    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=banner_from)
-    net = TriageModel(zeros, -30.0, cut, "", (zeros, 0.0))
+    net = stub_nets(
+        Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=banner_from), self_harm=0.5
+    )
     assessment = Triage(catalog.triage, net).assess("sorry for the bother, just tired of it")
     assert assessment.level is level
     if level is Level.CAUTION:
@@ -480,10 +488,8 @@ def test_the_self_harm_net_may_doubt_a_self_harm_sign_the_general_net_does_not_c
 ) -> None:
     """A self-harm sign said plainly; overruled (banner with the helplines) when the self-harm
     net is under its banner cut-off (0.1 here) and the general net under its emergency one."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
     cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.1)
-    logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731 - the bias that gives p
-    net = TriageModel(zeros, logit(general), cut, "", (zeros, logit(self_harm)))
+    net = stub_nets(cut, general=general, self_harm=self_harm)
     text = "this queue is killing me, I want to die"
     assert (
         Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).level is Level.EMERGENCY
@@ -497,9 +503,8 @@ def test_the_self_harm_net_may_doubt_a_self_harm_sign_the_general_net_does_not_c
 def leaning_faq(catalog) -> FAQ:
     """A FAQ whose self-harm net leans to every message (0.5): over its banner cut-off, under
     its emergency one; the general net is sure of nothing."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
     cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.4)
-    return FAQ(catalog, triage_model=TriageModel(zeros, -30.0, cut, "", (zeros, 0.0)))
+    return FAQ(catalog, triage_model=stub_nets(cut, self_harm=0.5))
 
 
 def test_feelings_under_the_helplines_get_kind_words_not_topics(leaning_faq, catalog) -> None:
@@ -526,9 +531,7 @@ def test_a_question_under_the_helplines_is_still_answered(leaning_faq) -> None:
 def test_the_self_harm_net_adds_no_banner_with_nothing_to_go_on(catalog, text: str) -> None:
     """A word or two the taxonomy does not know is no evidence: a net that leans to self-harm
     on everything (0.5 here, over its banner cut-off) adds no banner to them."""
-    zeros = np.zeros(DIMENSIONS, dtype=np.float32)
-    cut = Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.4)
-    net = TriageModel(zeros, -30.0, cut, "", (zeros, 0.0))
+    net = stub_nets(Thresholds(0.5, 0.99, self_harm=0.9, self_harm_banner=0.4), self_harm=0.5)
     assert Triage(catalog.triage, net).assess(text).level is Level.NONE
 
 
