@@ -10,6 +10,8 @@
   several changes. The older held-out sets became training data (tests/data/triage/README.md).
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
+- tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE (how sure
+  a sentence read alone must be to call an emergency) was chosen; `--misses` lists their misses.
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);
   `--misses` lists their misses, the only ones worth reading.
 """
@@ -115,8 +117,9 @@ def main() -> int:
     for path in HELD_OUT:
         labelled_set(triage, path, show_misses=False)
     eval_sets(triage)
-    for path in sorted((DATA / "triage").glob("train*.jsonl")):
-        labelled_set(triage, path, show_misses=show)
+    for pattern in ("stories*.jsonl", "train*.jsonl"):
+        for path in sorted((DATA / "triage").glob(pattern)):
+            labelled_set(triage, path, show_misses=show)
     speed(triage)
     return 0
 

@@ -18,15 +18,16 @@ from bot.knowledge.catalog import ContentError
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Fallback, Reason
 from bot.knowledge.render import Renderer
-from bot.knowledge.triage import Level, Triage
+from bot.knowledge.triage import STORY_SURE, STORY_WORDS, Level, Triage
 from bot.knowledge.triage_model import (
     DIMENSIONS,
     MODEL_FILE,
     Thresholds,
     TriageModel,
+    feature_indices,
     training_hash,
 )
-from bot.knowledge.triage_signs import words
+from bot.knowledge.triage_signs import SignReader, words
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parent.parent
@@ -411,6 +412,41 @@ def _bias(probability: float) -> float:
     return -30.0 if probability <= 0 else float(np.log(probability / (1 - probability)))
 
 
+def word_nets(catalog, cut: Thresholds, leaning: dict[str, float]) -> TriageModel:
+    """A general net whose score is the sum of these words' weights (bias -9), and a self-harm
+    net that never fires: a made-up word's letters are shared with no other word."""
+    weights = np.zeros(DIMENSIONS, dtype=np.float32)
+    for word, weight in leaning.items():
+        features = feature_indices([word], SignReader(catalog.triage).read([word]))
+        weights[features] = weight / len(features)
+    return TriageModel(weights, -9.0, cut, "", (np.zeros(DIMENSIONS, dtype=np.float32), -30.0))
+
+
+# A story of over STORY_WORDS words whose second sentence alone leans to an emergency, while the
+# whole story says it is over ("zqxv" and "vjwk" stand for such words).
+STORY = (
+    "My mum has had her jab every twelve weeks for years and the nurse at the surgery is lovely. "
+    "Then zqxv happened. Anyway that is all vjwk and she is doing her crossword again. "
+    "Can she have the next one a week early because we are going away to the coast?"
+)
+
+
+@pytest.mark.parametrize(
+    ("alone", "level"), [(STORY_SURE - 0.1, Level.CAUTION), ((1 + STORY_SURE) / 2, Level.EMERGENCY)]
+)
+def test_a_sentence_of_a_story_alone_calls_an_emergency_only_when_all_but_certain(
+    catalog, alone: float, level: Level
+) -> None:
+    """Read alone, a sentence has lost what the story around it says: it calls an emergency only
+    from STORY_SURE, and below still adds the banner; the whole story (here p ~ 0) decides."""
+    lean = float(np.log(alone / (1 - alone))) + 9.0
+    net = word_nets(catalog, Thresholds(0.5, 0.1), {"zqxv": lean, "vjwk": -30.0})
+    assert len(words(STORY, catalog.triage)) > STORY_WORDS
+    assert Triage(catalog.triage, net).assess(STORY).level is level
+    # the same words in a short message are read whole, at the usual cut-off
+    assert Triage(catalog.triage, net).assess("Then zqxv happened.").level is Level.EMERGENCY
+
+
 @pytest.mark.parametrize(("bias", "level"), [(-30.0, Level.CAUTION), (-4.0, Level.EMERGENCY)])
 def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
     catalog, bias: float, level: Level
@@ -621,21 +657,24 @@ def _rows(path: Path) -> list[dict]:
 # the emergency page (benchmarks/triage.py). Floors are today's figures, or the targets where met.
 HELD_OUT_FLOORS = {
     # suicide and overdose only, written blind (its totals read after each kept change): self-harm
-    # 235/248, and 3.0% false alarms
-    "holdout13.jsonl": (284 / 298, 0.02, 0.04),
+    # 234/248, and 3.0% false alarms
+    "holdout13.jsonl": (283 / 298, 0.02, 0.04),
     "holdout14.jsonl": (347 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
     # self-harm 114/120, and 5.8% false alarms among ordinary messages written around suicidal
     # words: the gap to the target
     "holdout15.jsonl": (291 / 299, 0.01, 0.06),
     # Looked at once, at the end of the session that wrote them (tests/data/triage/README.md).
-    # every category; 13.3% false alarms: far over the target
-    "holdout16.jsonl": (300 / 303, 0.01, 0.14),
+    # every category; 5.4% false alarms (13.3% before sentences of a story needed STORY_SURE)
+    "holdout16.jsonl": (300 / 303, 0.01, 0.06),
     "holdout17.jsonl": (277 / 290, 0.01, 0.05),  # suicide and overdose: self-harm 191/200
-    # long stories: every emergency caught, and 24% false alarms, the worst of any set
-    "holdout18.jsonl": (339 / 339, 0.01, 0.25),
+    # long stories: 3.5% false alarms (24% before STORY_SURE), and 3 emergencies with the banner
+    "holdout18.jsonl": (336 / 339, 0.01, 0.04),
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
-    # more long stories, 450 of them ordinary: a third of those get the page
-    "holdout20.jsonl": (197 / 200, 0.01, 0.34),
+    # more long stories, 450 of them ordinary: 9.8% get the page (a third before STORY_SURE)
+    "holdout20.jsonl": (197 / 200, 0.01, 0.10),
+    # the long stories STORY_SURE was chosen on (never trained on): 24.6% and 14.6%
+    "stories1.jsonl": (179 / 180, 0.01, 0.25),
+    "stories2.jsonl": (180 / 180, 0.01, 0.15),
 }
 
 

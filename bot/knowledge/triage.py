@@ -24,9 +24,17 @@ from bot.knowledge.catalog import SELF_HARM, TriageCategory, TriageContent
 from bot.knowledge.triage_model import TriageModel
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
 
-# A message longer than this is a story: the learned net reads it sentence by sentence too, so an
+# A message longer than this is a story: the learned nets read it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
+# A sentence read alone has lost what the story around it says: "he's at uni and I can't make
+# him", of a son who won't do his jabs, reads like "I can't wake him". Alone it calls an emergency
+# only from this probability; below, it adds the banner. Chosen on two sets of 800 long stories
+# by writers who read no project file (tests/data/triage/stories*.jsonl): with any sentence
+# over the usual cut-off calling one, 519 of their 959 ordinary stories got the emergency page;
+# at 0.9, 188; at 0.99, 59. Over every held-out set and both story sets, 0.9 called 2781 of 2837
+# emergencies (5 fewer than before) and 0.99 2775, each given the banner instead: recall first.
+STORY_SURE = 0.9
 SURE = 0.99
 FEW_WORDS = 3  # fewer words than this, and no word the taxonomy knows, is no evidence for a net
 
@@ -64,7 +72,8 @@ class Triage:
         tokens = words(text, self._content)
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
-        probability, self_harm = self._probabilities(tokens, reading)
+        leaning = self._leaning(tokens, reading)
+        probability, self_harm = leaning.called
         cut = self._model.thresholds
         if by_signs.level is Level.EMERGENCY:
             # A sign said plainly is an emergency unless the net is all but certain it is not,
@@ -73,7 +82,8 @@ class Triage:
             # A self-harm sign is judged by the self-harm net too, which learned how people say
             # it: where it would not even add its banner ("I could kill myself for forgetting the
             # jab again"), the sign gets the banner, unless the general net calls an emergency:
-            # the self-harm net never learned overdoses.
+            # the self-harm net never learned overdoses. In a story the nets judge the whole (and
+            # any sentence all but certain): a stroke recounted among today's plans is doubted.
             doubted = probability <= 1 - SURE or (
                 by_signs.category is not None
                 and by_signs.category.id == SELF_HARM
@@ -95,7 +105,7 @@ class Triage:
             self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
         said = sum(token != SENTENCE_BREAK for token in tokens)
-        level, category = self._banner(by_signs, reading, said, probability, self_harm)
+        level, category = self._banner(by_signs, reading, said, *leaning.anywhere)
         return Assessment(level, category, probability)
 
     def _banner(
@@ -159,15 +169,37 @@ class Triage:
             return Urgent(assessment.category)
         return None
 
-    def _probabilities(self, tokens: list[str], reading: Reading) -> tuple[float, float]:
-        """The general net's and the self-harm net's, each at its highest over a story's parts."""
-        both = [self._model.probabilities(tokens, reading)]
-        if len(tokens) > STORY_WORDS:
-            both += [
-                self._model.probabilities(part, self._reader.read(part))
-                for part in _sentences(tokens)
-            ]
-        return max(general for general, _ in both), max(self_harm for _, self_harm in both)
+    def _leaning(self, tokens: list[str], reading: Reading) -> Leaning:
+        """Both nets' probabilities for the message, and for a story its sentences too."""
+        whole = self._model.probabilities(tokens, reading)
+        if len(tokens) <= STORY_WORDS:
+            return Leaning(whole, whole)
+        parts = [
+            self._model.probabilities(part, self._reader.read(part)) for part in _sentences(tokens)
+        ]
+        generals = [general for general, _ in parts]
+        self_harms = [self_harm for _, self_harm in parts]
+        return Leaning(
+            called=(
+                _highest(whole[0], generals, STORY_SURE),
+                _highest(whole[1], self_harms, STORY_SURE),
+            ),
+            anywhere=(_highest(whole[0], generals), _highest(whole[1], self_harms)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Leaning:
+    """The general net's and the self-harm net's probabilities, (general, self_harm): those that
+    may call an emergency or doubt a sign, and those that may add the banner."""
+
+    called: tuple[float, float]  # the whole message, or a sentence of a story at STORY_SURE
+    anywhere: tuple[float, float]  # the highest over the message and its sentences
+
+
+def _highest(whole: float, parts: list[float], floor: float = 0.0) -> float:
+    """The whole message's probability, or a sentence's at least `floor` where that is higher."""
+    return max([whole, *(part for part in parts if part >= floor)])
 
 
 def _happening(found: Found, families: frozenset[str]) -> bool:
