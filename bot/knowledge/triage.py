@@ -27,9 +27,9 @@ from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReade
 # A message longer than this is a story: the learned nets read it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
-# A sentence read alone has lost what the story around it says: "he's at uni and I can't make
-# him", of a son who won't do his jabs, reads like "I can't wake him". Alone it calls an emergency
-# only from this probability; below, it adds the banner. Chosen on two sets of 800 long stories
+# A sentence read alone has lost what the story around it says: "I'm also on folic acid and I've
+# just started pregnancy vitamins", in a question about twins, is 0.82 alone and 0.01 in the
+# story. Alone it calls an emergency only from this probability; below, it adds the banner. Chosen on two sets of 800 long stories
 # by writers who read no project file (tests/data/triage/stories*.jsonl): with any sentence
 # over the usual cut-off calling one, 519 of their 959 ordinary stories got the emergency page;
 # at 0.9, 188; at 0.99, 59. Over every held-out set and both story sets, 0.9 called 2781 of 2837
