@@ -5,9 +5,9 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout16-20 (each looked at once) are the newest, so the fairest: every category, suicide
-  and overdose, long stories (18 and 20), ages and slang; holdout13-15's totals were read after
-  several changes. The older held-out sets became training data (tests/data/triage/README.md).
+  holdout21-22 (looked at once) are the newest, so the fairest: long stories, and every
+  category; holdout16-20 (every category, suicide and overdose, long stories, ages and slang)
+  had their totals read two or three times, holdout13-15's after several changes. The older held-out sets became training data (tests/data/triage/README.md).
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
 - tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE (how sure

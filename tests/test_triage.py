@@ -672,6 +672,11 @@ HELD_OUT_FLOORS = {
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
     # more long stories, 450 of them ordinary: 9.8% get the page (a third before STORY_SURE)
     "holdout20.jsonl": (197 / 200, 0.01, 0.10),
+    # Looked at once, at the end of the session that chose STORY_SURE: long stories (20.6% false
+    # alarms; 62% before it) and every category (5.2%; stroke 19/20, poisoning 39/40, self-harm
+    # 67/68, each of the three with the banner)
+    "holdout21.jsonl": (180 / 180, 0.01, 0.21),
+    "holdout22.jsonl": (303 / 306, 0.01, 0.06),
     # the long stories STORY_SURE was chosen on (never trained on): 24.6% and 14.6%
     "stories1.jsonl": (179 / 180, 0.01, 0.25),
     "stories2.jsonl": (180 / 180, 0.01, 0.15),
