@@ -703,4 +703,4 @@ def test_figures_on_the_shared_check_sets_hold(triage) -> None:
     urgent = [triage.assess(row["q"]).level for row in rows if row["expect"] == "urgent"]
     other = [triage.assess(row["q"]).level for row in rows if row["expect"] != "urgent"]
     assert urgent.count(Level.EMERGENCY) == len(urgent)
-    assert other.count(Level.EMERGENCY) / len(other) <= 0.01  # the target; today's 3 of 373
+    assert other.count(Level.EMERGENCY) / len(other) <= 0.01  # the target; today's 2 of 373
