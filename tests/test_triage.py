@@ -18,7 +18,14 @@ from bot.knowledge.catalog import ContentError
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Fallback, Reason
 from bot.knowledge.render import Renderer
-from bot.knowledge.triage import STORY_SURE, STORY_WORDS, Level, Triage
+from bot.knowledge.triage import (
+    STORY_ORDINARY,
+    STORY_SURE,
+    STORY_WORDS,
+    SURE,
+    Level,
+    Triage,
+)
 from bot.knowledge.triage_model import (
     DIMENSIONS,
     MODEL_FILE,
@@ -431,16 +438,29 @@ STORY = (
 )
 
 
+def _logit(probability: float) -> float:
+    return float(np.log(probability / (1 - probability)))
+
+
 @pytest.mark.parametrize(
-    ("alone", "level"), [(STORY_SURE - 0.1, Level.CAUTION), ((1 + STORY_SURE) / 2, Level.EMERGENCY)]
+    ("alone", "whole", "level"),
+    [
+        ((0.5 + STORY_SURE) / 2, 0.05, Level.CAUTION),  # over the usual cut-off, under STORY_SURE
+        ((STORY_SURE + SURE) / 2, 0.05, Level.EMERGENCY),
+        ((STORY_SURE + SURE) / 2, STORY_ORDINARY / 10, Level.CAUTION),  # the story is sure
+        ((SURE + 1) / 2, STORY_ORDINARY / 10, Level.EMERGENCY),
+    ],
 )
 def test_a_sentence_of_a_story_alone_calls_an_emergency_only_when_all_but_certain(
-    catalog, alone: float, level: Level
+    catalog, alone: float, whole: float, level: Level
 ) -> None:
     """Read alone, a sentence has lost what the story around it says: it calls an emergency only
-    from STORY_SURE, and below still adds the banner; the whole story (here p ~ 0) decides."""
-    lean = float(np.log(alone / (1 - alone))) + 9.0
-    net = word_nets(catalog, Thresholds(0.5, 0.1), {"zqxv": lean, "vjwk": -30.0})
+    from STORY_SURE, or from SURE where the whole story is all but certainly no emergency (at most
+    STORY_ORDINARY), and below that still adds the banner."""
+    lean = _logit(alone) + 9.0
+    net = word_nets(
+        catalog, Thresholds(0.5, 0.1), {"zqxv": lean, "vjwk": _logit(whole) - _logit(alone)}
+    )
     assert len(words(STORY, catalog.triage)) > STORY_WORDS
     assert Triage(catalog.triage, net).assess(STORY).level is level
     # the same words in a short message are read whole, at the usual cut-off
@@ -664,22 +684,22 @@ HELD_OUT_FLOORS = {
     # words: the gap to the target
     "holdout15.jsonl": (291 / 299, 0.01, 0.06),
     # Looked at once, at the end of the session that wrote them (tests/data/triage/README.md).
-    # every category; 5.4% false alarms (13.3% before sentences of a story needed STORY_SURE)
-    "holdout16.jsonl": (300 / 303, 0.01, 0.06),
+    # every category; 4.1% false alarms (13.3% before sentences of a story needed STORY_SURE)
+    "holdout16.jsonl": (300 / 303, 0.01, 0.05),
     "holdout17.jsonl": (277 / 290, 0.01, 0.05),  # suicide and overdose: self-harm 191/200
-    # long stories: 3.5% false alarms (24% before STORY_SURE), and 3 emergencies with the banner
-    "holdout18.jsonl": (336 / 339, 0.01, 0.04),
+    # long stories: 2.2% false alarms (24% before STORY_SURE), and 3 emergencies with the banner
+    "holdout18.jsonl": (336 / 339, 0.01, 0.03),
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
-    # more long stories, 450 of them ordinary: 9.8% get the page (a third before STORY_SURE)
-    "holdout20.jsonl": (197 / 200, 0.01, 0.10),
-    # Looked at once, at the end of the session that chose STORY_SURE: long stories (20.6% false
-    # alarms; 62% before it) and every category (5.2%; stroke 19/20, poisoning 39/40, self-harm
-    # 67/68, each of the three with the banner)
-    "holdout21.jsonl": (180 / 180, 0.01, 0.21),
-    "holdout22.jsonl": (303 / 306, 0.01, 0.06),
-    # the long stories STORY_SURE was chosen on (never trained on): 24.6% and 14.6%
-    "stories1.jsonl": (179 / 180, 0.01, 0.25),
-    "stories2.jsonl": (180 / 180, 0.01, 0.15),
+    # more long stories, 450 of them ordinary: 6.9% get the page (a third before STORY_SURE)
+    "holdout20.jsonl": (197 / 200, 0.01, 0.07),
+    # Written blind in the session that chose STORY_SURE, looked at twice: long stories (12.3%
+    # false alarms; 62% before it) and every category (4.9%; stroke 19/20, poisoning 39/40,
+    # self-harm 67/68, each of the three with the banner)
+    "holdout21.jsonl": (180 / 180, 0.01, 0.13),
+    "holdout22.jsonl": (303 / 306, 0.01, 0.05),
+    # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
+    "stories1.jsonl": (179 / 180, 0.01, 0.15),
+    "stories2.jsonl": (180 / 180, 0.01, 0.08),
 }
 
 

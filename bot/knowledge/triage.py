@@ -29,12 +29,17 @@ from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReade
 STORY_WORDS = 40
 # A sentence read alone has lost what the story around it says: "I'm also on folic acid and I've
 # just started pregnancy vitamins", in a question about twins, is 0.82 alone and 0.01 in the
-# story. Alone it calls an emergency only from this probability; below, it adds the banner. Chosen on two sets of 800 long stories
-# by writers who read no project file (tests/data/triage/stories*.jsonl): with any sentence
-# over the usual cut-off calling one, 519 of their 959 ordinary stories got the emergency page;
-# at 0.9, 188; at 0.99, 59. Over every held-out set and both story sets, 0.9 called 2781 of 2837
-# emergencies (5 fewer than before) and 0.99 2775, each given the banner instead: recall first.
+# story. Alone it calls an emergency only from this probability; below, it adds the banner.
+# Chosen on two sets of 800 long stories by writers who read no project file
+# (tests/data/triage/stories*.jsonl): with any sentence over the usual cut-off calling one, 519
+# of their 959 ordinary stories got the emergency page; at 0.9, 188; at 0.99, 59. Over every
+# held-out set and both story sets, 0.9 called 2781 of 2837 emergencies (5 fewer than before)
+# and 0.99 2775, each given the banner instead: recall first.
 STORY_SURE = 0.9
+# ... and where the whole story is at most this, a sentence needs SURE: over holdout13-20 and the
+# story sets it kept every emergency 0.9 kept and cut the ordinary messages given the page from
+# 308 to 205 of 3,606 (at 0.01, 1 - SURE: 178, and one more emergency went to the banner).
+STORY_ORDINARY = 0.001
 SURE = 0.99
 FEW_WORDS = 3  # fewer words than this, and no word the taxonomy knows, is no evidence for a net
 
@@ -179,10 +184,12 @@ class Triage:
         ]
         generals = [general for general, _ in parts]
         self_harms = [self_harm for _, self_harm in parts]
+        # Where the whole story is all but certainly no emergency, a sentence needs more.
+        floors = [SURE if lean <= STORY_ORDINARY else STORY_SURE for lean in whole]
         return Leaning(
             called=(
-                _highest(whole[0], generals, STORY_SURE),
-                _highest(whole[1], self_harms, STORY_SURE),
+                _highest(whole[0], generals, floors[0]),
+                _highest(whole[1], self_harms, floors[1]),
             ),
             anywhere=(_highest(whole[0], generals), _highest(whole[1], self_harms)),
         )
