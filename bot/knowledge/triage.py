@@ -200,7 +200,7 @@ class Leaning:
     """The general net's and the self-harm net's probabilities, (general, self_harm): those that
     may call an emergency or doubt a sign, and those that may add the banner."""
 
-    called: tuple[float, float]  # the whole message, or a sentence of a story at STORY_SURE
+    called: tuple[float, float]  # the whole message, or a sentence of a story at its floor
     anywhere: tuple[float, float]  # the highest over the message and its sentences
 
 
