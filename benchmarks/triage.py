@@ -5,13 +5,15 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout21-22 (looked at once) are the newest, so the fairest: long stories, and every
-  category; holdout16-20 (every category, suicide and overdose, long stories, ages and slang)
-  had their totals read two or three times, holdout13-15's after several changes. The older held-out sets became training data (tests/data/triage/README.md).
+  holdout21-22 are the newest, so the fairest: long stories, and every category (their totals
+  read four times, tests/data/triage/README.md); holdout16-20 (every category, suicide and
+  overdose, long stories, ages and slang) had theirs read up to six times, holdout13-15's after
+  several changes. The older held-out sets became training data.
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent
   recall 100%, non-urgent answered with the emergency page <= 1%).
-- tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE (how sure
-  a sentence read alone must be to call an emergency) was chosen; `--misses` lists their misses.
+- tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE and
+  STORY_ORDINARY (how sure a sentence read alone must be to call an emergency) were chosen;
+  `--misses` lists their misses.
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);
   `--misses` lists their misses, the only ones worth reading.
 """

@@ -423,8 +423,9 @@ def word_nets(catalog, cut: Thresholds, leaning: dict[str, float]) -> TriageMode
     """A general net whose score is the sum of these words' weights (bias -9), and a self-harm
     net that never fires: a made-up word's letters are shared with no other word."""
     weights = np.zeros(DIMENSIONS, dtype=np.float32)
+    reader = SignReader(catalog.triage)
     for word, weight in leaning.items():
-        features = feature_indices([word], SignReader(catalog.triage).read([word]))
+        features = feature_indices([word], reader.read([word]))
         weights[features] = weight / len(features)
     return TriageModel(weights, -9.0, cut, "", (np.zeros(DIMENSIONS, dtype=np.float32), -30.0))
 
@@ -436,10 +437,6 @@ STORY = (
     "Then zqxv happened. Anyway that is all vjwk and she is doing her crossword again. "
     "Can she have the next one a week early because we are going away to the coast?"
 )
-
-
-def _logit(probability: float) -> float:
-    return float(np.log(probability / (1 - probability)))
 
 
 @pytest.mark.parametrize(
@@ -457,9 +454,9 @@ def test_a_sentence_of_a_story_alone_calls_an_emergency_only_when_all_but_certai
     """Read alone, a sentence has lost what the story around it says: it calls an emergency only
     from STORY_SURE, or from SURE where the whole story is all but certainly no emergency (at most
     STORY_ORDINARY), and below that still adds the banner."""
-    lean = _logit(alone) + 9.0
+    lean = _bias(alone) + 9.0
     net = word_nets(
-        catalog, Thresholds(0.5, 0.1), {"zqxv": lean, "vjwk": _logit(whole) - _logit(alone)}
+        catalog, Thresholds(0.5, 0.1), {"zqxv": lean, "vjwk": _bias(whole) - _bias(alone)}
     )
     assert len(words(STORY, catalog.triage)) > STORY_WORDS
     assert Triage(catalog.triage, net).assess(STORY).level is level
