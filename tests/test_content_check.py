@@ -307,6 +307,20 @@ def test_layout_without_clinician_line_is_reported(content: Path) -> None:
     assert any("does not end with the clinician line" in p for p in problems)
 
 
+@pytest.mark.parametrize("layout", ["answer", "clarify", "fallback"])
+def test_a_reply_without_the_emergency_numbers_is_reported(content: Path, layout: str) -> None:
+    """The safety net: a triage miss must still leave the person a number, whatever the reply."""
+    path = content / "templates" / f"{layout}.j2"
+    text = path.read_text()
+    assert '{% include "_safety_net.j2" %}' in text
+    path.write_text(text.replace('{% include "_safety_net.j2" %}', ""))
+    problems = check(load_catalog(content))
+    assert any(
+        f"{layout}.j2: (template): must show the emergency numbers 999, 112 and 911" in p
+        for p in problems
+    )
+
+
 def test_a_message_with_no_sample_values_is_reported(content: Path) -> None:
     """content-check renders every message with samples; one without would first render for a
     person."""
@@ -320,12 +334,9 @@ def test_a_message_with_no_sample_values_is_reported(content: Path) -> None:
 
 def test_clinician_line_on_a_non_medical_topic_is_reported(content: Path) -> None:
     layout = content / "templates" / "answer.j2"
-    always = '{% include "_clinician.j2" %}'
-    layout.write_text(
-        layout.read_text().replace(
-            '{% if topic.medical %}{% include "_clinician.j2" %}{% endif %}', always
-        )
-    )
+    text = layout.read_text()
+    assert "{% if topic.medical -%}" in text
+    layout.write_text(text.replace("{% if topic.medical -%}", "{% if true -%}"))
     problems = check(load_catalog(content))
     assert any(
         "about.yaml: answer: ends with the clinician line, which only medical answers carry" in p

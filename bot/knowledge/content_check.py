@@ -9,6 +9,7 @@ clinician line, or a `medical: false` topic (about the bot, privacy) that carrie
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -144,6 +145,10 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
     problems: list[str] = []
     any_topics = list(catalog.topics)[:3]
     replies = {"clarify": renderer.clarify(any_topics), "fallback": renderer.fallback()}
+    for topic in (t for t in catalog.topics.values() if t.medical):
+        with contextlib.suppress(ContentError):  # a broken answer is reported with its topic
+            replies["answer"] = renderer.answer(topic)
+            break
     replies |= {f"urgent ({rule.id})": renderer.urgent(rule) for rule in catalog.triage.categories}
     for name in sorted(renderer.message_names() - set(MESSAGES)):
         # Without a sample it is never rendered here, so a broken one would reach a person first.
@@ -170,7 +175,8 @@ def _layout_problems(catalog: Catalog, renderer: Renderer) -> list[str]:
             visible_text(renderer.clinician_line)
         ):
             problems.append(f"{template}: (template): does not end with the clinician line")
-        if name.startswith("urgent") and not all(n in text for n in ("999", "112", "911")):
+        # The urgent page gives them first; every other reply carries them too (the safety net).
+        if not all(n in text for n in ("999", "112", "911")):
             problems.append(
                 f"{template}: (template): must show the emergency numbers 999, 112 and 911"
             )
