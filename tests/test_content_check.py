@@ -307,7 +307,22 @@ def test_layout_without_clinician_line_is_reported(content: Path) -> None:
     assert any("does not end with the clinician line" in p for p in problems)
 
 
-@pytest.mark.parametrize("layout", ["answer", "clarify", "fallback"])
+def test_an_answer_without_the_emergency_numbers_is_reported(content: Path) -> None:
+    """The safety net under every answer, medical or not: a triage miss answered from any topic
+    must still leave the person a number."""
+    path = content / "templates" / "answer.j2"
+    text = path.read_text()
+    assert '{% include "_safety_net.j2" %}' in text
+    path.write_text(text.replace('{% include "_safety_net.j2" %}', ""))
+    problems = check(load_catalog(content))
+    for name in ("jab-basics.yaml", "about.yaml"):  # the fixture's medical and other topic
+        assert any(
+            f"{name}: answer: the rendered reply does not show the emergency numbers" in p
+            for p in problems
+        ), name
+
+
+@pytest.mark.parametrize("layout", ["clarify", "fallback"])
 def test_a_reply_without_the_emergency_numbers_is_reported(content: Path, layout: str) -> None:
     """The safety net: a triage miss must still leave the person a number, whatever the reply."""
     path = content / "templates" / f"{layout}.j2"
@@ -335,8 +350,8 @@ def test_a_message_with_no_sample_values_is_reported(content: Path) -> None:
 def test_clinician_line_on_a_non_medical_topic_is_reported(content: Path) -> None:
     layout = content / "templates" / "answer.j2"
     text = layout.read_text()
-    assert "{% if topic.medical -%}" in text
-    layout.write_text(text.replace("{% if topic.medical -%}", "{% if true -%}"))
+    assert "{% if topic.medical %}" in text
+    layout.write_text(text.replace("{% if topic.medical %}", "{% if true %}"))
     problems = check(load_catalog(content))
     assert any(
         "about.yaml: answer: ends with the clinician line, which only medical answers carry" in p
