@@ -308,6 +308,23 @@ async def test_each_consent_prompt_confirms_its_own_request(emulator, app, clock
     assert {(row.for_whom, row.creator_id) for row in rows} == {("Mum", tom.id), ("Dad", ann.id)}
 
 
+async def test_a_consent_prompt_still_works_after_a_restart(emulator, faq, clock, database) -> None:
+    """The request waits in the database, not in the process that asked."""
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
+    async with running(build_application(settings, faq, clock=clock), polling=True):
+        await say(emulator, tom, "/timezone Europe/London", chat=group)
+        consent = await say(emulator, tom, "/remind every 3 months at 10:30 for Mum", chat=group)
+    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+        query = await emulator.press_button(tom, consent, text="Yes, show it here")
+        assert not (await emulator.wait_for_callback_answer(query)).get("text")
+        [saved] = await emulator.wait_for_messages(group.id, count=1)
+        assert "for Mum" in saved.text
+        [row] = await services(app).store.reminders(group.id)
+        assert (row.for_whom, row.creator_id, row.timezone) == ("Mum", tom.id, "Europe/London")
+
+
 async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
     emulator, app, clock
 ) -> None:

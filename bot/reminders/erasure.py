@@ -15,7 +15,9 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.carers import release_followups
+from bot.reminders.consent import PendingShare
 from bot.reminders.database import Queries
+from bot.reminders.guided import GuidedReminder
 from bot.reminders.injection_sites import refresh_last_sites
 from bot.reminders.schema import CarerLink, Chat, Dose, Reminder
 
@@ -26,6 +28,21 @@ async def _delete_doses(session: AsyncSession, *conditions: ColumnElement[bool])
     reminder_ids = list(touched)
     await session.execute(delete(Dose).where(*conditions))
     await refresh_last_sites(session, reminder_ids)
+
+
+async def _delete_unfinished(
+    session: AsyncSession, user_id: int, chat_id: int | None = None
+) -> None:
+    """A person's reminders not yet made: a guided /remind half answered, a group prompt
+    waiting for their yes (in one chat, or in every group)."""
+    for table, person in (
+        (GuidedReminder, GuidedReminder.user_id),
+        (PendingShare, PendingShare.asked_by),
+    ):
+        conditions = [person == user_id]
+        if chat_id is not None:
+            conditions.append(table.chat_id == chat_id)
+        await session.execute(delete(table).where(*conditions))
 
 
 class ErasureQueries(Queries):
@@ -60,6 +77,7 @@ class ErasureQueries(Queries):
             )
             patients = set(followed)
             await session.execute(delete(Reminder).where(Reminder.creator_id == user_id))
+            await _delete_unfinished(session, user_id)
             others_private = select(Chat.chat_id).where(
                 Chat.kind == "private", Chat.chat_id != user_id
             )
@@ -85,5 +103,6 @@ class ErasureQueries(Queries):
             await session.execute(
                 delete(Reminder).where(Reminder.chat_id == chat_id, Reminder.creator_id == user_id)
             )
+            await _delete_unfinished(session, user_id, chat_id)
             await _delete_doses(session, Dose.chat_id == chat_id, Dose.acted_by == user_id)
         await self._flush_erased()

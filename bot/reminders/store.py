@@ -9,7 +9,8 @@ kind of query lives:
 - schedules.py: the reminders themselves.
 - claims.py: claiming doses to send and recording how each send went (the reliability core).
 - doselog.py: button presses, /taken and /history; taken_log.py: which occurrence a /taken
-  answers, and its Undo; guided.py: where each person is in a guided /remind.
+  answers, and its Undo; guided.py: where each person is in a guided /remind; consent.py: group
+  reminders waiting for their creator's yes.
 - feedback.py, erasure.py: FAQ votes; /forget.
 - carers.py, supplies.py, injection_sites.py, records.py: carer links and their alerts, ampoules
   left, where each injection went, the whole log for /export.
@@ -24,6 +25,7 @@ from datetime import timedelta
 from bot.reminders.carers import CarerQueries
 from bot.reminders.chats import ChatQueries
 from bot.reminders.claims import LEASE_EXPIRED, Advance, ClaimQueries
+from bot.reminders.consent import ConsentQueries
 from bot.reminders.database import (
     MIGRATIONS_DIR,
     SEND_LEASE,
@@ -88,6 +90,7 @@ class Store(
     RecordQueries,
     TakenLogQueries,
     GuidedQueries,
+    ConsentQueries,
 ):
     """Every read and write of the reminders database; each method is its own transaction."""
 

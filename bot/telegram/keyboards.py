@@ -81,18 +81,37 @@ class PickZone:
 @dataclass(frozen=True, slots=True)
 class Confirm:
     """Yes or no to a question the bot asked: forget everything (or, a group member, their own
-    part of it), show a reminder to a group, or resume a paused chat's reminders."""
+    part of it), resume a paused chat's reminders, or move them to a new time zone."""
 
     what: str  # one of CONFIRMATIONS
     yes: bool
 
 
-Button = OpenTopic | PickTopic | Feedback | Menu | Home | DoseAction | Manage | PickZone | Confirm
+@dataclass(frozen=True, slots=True)
+class Share:
+    """Yes or no to showing a reminder to a group: the request waiting in the database."""
+
+    request_id: int
+    yes: bool
+
+
+Button = (
+    OpenTopic
+    | PickTopic
+    | Feedback
+    | Menu
+    | Home
+    | DoseAction
+    | Manage
+    | PickZone
+    | Confirm
+    | Share
+)
 HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
 MANAGE_OPS = MANAGE_OPS | {"o": "open", "l": "list", "dy": "delete_yes"}
-CONFIRMATIONS = ("forget", "forget_mine", "share", "resume", "move_zone")
+CONFIRMATIONS = ("forget", "forget_mine", "resume", "move_zone")
 
 
 def encode(button: Button) -> str:
@@ -116,6 +135,8 @@ def encode(button: Button) -> str:
             data = f"z:{zone}"
         case Confirm(what, yes):
             data = f"c:{what}:{'y' if yes else 'n'}"
+        case Share(request_id, yes):
+            data = f"g:{request_id}:{'y' if yes else 'n'}"
     size = len(data.encode())
     if (
         not InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
@@ -158,6 +179,10 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
             what, _, verdict = rest.partition(":")
             if what in CONFIRMATIONS and verdict in {"y", "n"}:
                 return Confirm(what, verdict == "y")
+        case "g":
+            number, _, verdict = rest.partition(":")
+            if _is_id(number) and verdict in {"y", "n"}:
+                return Share(int(number), verdict == "y")
     return None
 
 
@@ -285,6 +310,13 @@ def confirm_keyboard(
     what: str, yes_label: str, no_label: str = "Cancel"
 ) -> InlineKeyboardMarkup | None:
     return _markup([[(yes_label, Confirm(what, True)), (no_label, Confirm(what, False))]])
+
+
+def share_keyboard(request_id: int) -> InlineKeyboardMarkup | None:
+    """Under a group's consent prompt: show the reminder there, or not."""
+    return _markup(
+        [[("Yes, show it here", Share(request_id, True)), ("Cancel", Share(request_id, False))]]
+    )
 
 
 def home_keyboard() -> InlineKeyboardMarkup | None:

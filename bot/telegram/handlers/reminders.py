@@ -17,6 +17,7 @@ from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatID
 from telegram.ext import ContextTypes
 
+from bot.reminders.consent import ShareRequest
 from bot.reminders.doselog import SETTLED, AlreadyMarked
 from bot.reminders.duplicates import duplicate_of
 from bot.reminders.offsets import Fixed, read_abbreviation, read_fixed, zone_label
@@ -43,11 +44,13 @@ from bot.telegram.keyboards import (
     DoseAction,
     Manage,
     PickZone,
+    Share,
     back_keyboard,
     confirm_keyboard,
     delete_keyboard,
     manage_keyboard,
     reminders_keyboard,
+    share_keyboard,
     zone_keyboard,
 )
 from bot.telegram.sender import local_time
@@ -55,9 +58,6 @@ from bot.telegram.services import Services, services
 from bot.telegram.settled import already_marked, close_dose_messages, marked_line
 
 GROUP_FOLLOWUP_MINUTES = 120
-PENDING_SHARES = "pending_shares"  # chat_data key: group reminders waiting for their creator's
-# yes, by the id of the message that asks, so each prompt's Yes saves the line it was sent for
-MAX_PENDING_SHARES = 10  # beyond this, the oldest unanswered prompt expires
 PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
 PENDING_MOVE = "pending_move"  # chat_data key: the new zone, asking whether reminders move to it
@@ -237,19 +237,21 @@ async def remind_line(
     if _is_group(update):
         if await _refused_as_duplicate(update, found, parsed, zone):  # before asking consent
             return
-        prompt = await _reply(
+        # Stored before the prompt is sent, its id on the buttons: a Yes tapped at once finds
+        # it, and a restart before the Yes loses nothing.
+        await found.store.ensure_chat(update.effective_chat.id, "group")
+        request_id = await found.store.ask_to_share(
+            update.effective_chat.id, ShareRequest(_asker(update), parsed, zone)
+        )
+        await _reply(
             update,
             found.renderer.message(
                 "group_consent",
                 description=parsed.rule.describe(parsed.start),
                 for_whom=parsed.for_whom,
             ),
-            confirm_keyboard("share", "Yes, show it here"),
+            share_keyboard(request_id),
         )
-        pending = context.chat_data.setdefault(PENDING_SHARES, {})
-        pending[prompt.message_id] = (parsed, zone, _asker(update))
-        while len(pending) > MAX_PENDING_SHARES:  # oldest first: a dict keeps insertion order
-            del pending[next(iter(pending))]
         return
     await _save(update, found, parsed, zone)
 
@@ -443,8 +445,8 @@ async def on_reminder_button(
         case PickZone(zone):
             await update.callback_query.answer()
             await set_zone(update, context, zone)
-        case Confirm(what="share", yes=yes):
-            await _share(update, context, yes)
+        case Share(request_id=request_id, yes=yes):
+            await _share(update, context, request_id, yes)
         case Confirm(what="forget", yes=yes):
             await _forget(update, context, yes)
         case Confirm(what="forget_mine", yes=yes):
@@ -566,17 +568,18 @@ def first_due_from(row: ReminderRow, now: dt.datetime) -> dt.datetime:
     return first_due(Rule.from_text(row.rule), row.timezone, row.start_date, now)
 
 
-async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+async def _share(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, request_id: int, yes: bool
+) -> None:
     """The answer to a group consent prompt: for the request that prompt was sent for."""
     found = services(context)
     query = update.callback_query
-    pending = context.chat_data.get(PENDING_SHARES, {})
-    prompt_id = update.effective_message.message_id
-    request = pending.get(prompt_id)
+    chat_id = update.effective_chat.id
+    request = await found.store.share_request(chat_id, request_id)
     if request is None:
         await query.answer(EXPIRED_DOSE)
         return
-    parsed, zone, creator_id = request
+    creator_id = request.asked_by
     if creator_id == ChatID.ANONYMOUS_ADMIN:  # asked by an admin as the group: any admin answers
         allowed = await is_admin(update, context)
     else:
@@ -584,7 +587,9 @@ async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) 
     if not allowed:
         await query.answer("Only the person who set this reminder can confirm it.", show_alert=True)
         return
-    if pending.pop(prompt_id, None) is None:  # a second press of this Yes, answered meanwhile
+    if not await found.store.answer_share(
+        chat_id, request_id
+    ):  # a second press, answered meanwhile
         await query.answer(EXPIRED_DOSE)
         return
     await query.answer()
@@ -592,7 +597,7 @@ async def _share(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) 
     if not yes:
         await update.effective_message.reply_html("OK, nothing was saved.")
     else:
-        await _save(update, found, parsed, zone, creator_id)
+        await _save(update, found, request.parsed, request.zone, creator_id)
 
 
 async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
