@@ -628,6 +628,25 @@ async def test_a_member_who_forgets_in_a_group_deletes_only_their_own(emulator, 
     assert await store.chat(group.id) is not None
 
 
+async def test_a_members_forget_still_confirms_after_a_restart(
+    emulator, faq, clock, database
+) -> None:
+    """The button names who asked; nothing waits in memory."""
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[ann])
+    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
+    async with running(build_application(settings, faq, clock=clock), polling=True):
+        await say(emulator, ann, "/timezone Europe/London", chat=group)
+        await _shared(emulator, tom, group, "every day at 09:00 for Dad")
+        confirm = await say(emulator, tom, "/forget", chat=group)
+    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+        query = await emulator.press_button(ann, confirm, text="Yes, delete")
+        assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
+        await press(emulator, tom, confirm, text="Yes, delete")
+        assert "deleted" in confirm.text.lower()
+        assert await services(app).store.reminders(group.id) == []
+
+
 async def test_only_admins_forget_a_whole_group_anonymous_ones_too(emulator, app) -> None:
     tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
     group = emulator.add_group("Care", members=[tom, ann], admins=[ann])

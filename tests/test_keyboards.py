@@ -11,6 +11,7 @@ from bot.telegram.keyboards import (
     MANAGE_OPS,
     Confirm,
     Feedback,
+    ForgetMine,
     Home,
     Manage,
     Menu,
@@ -45,6 +46,8 @@ def _all_buttons(catalog):
     for what in CONFIRMATIONS:
         yield Confirm(what, True)
     yield Share(2**62, True)
+    yield ForgetMine(8_000_000_000, True)
+    yield ForgetMine(1, False)
     yield Share(1, False)
 
 
@@ -84,6 +87,9 @@ def test_no_button_here_is_taken_by_a_handler_registered_before_the_general_one(
         "g:12:maybe",
         "g:twelve:y",
         "c:share:y",  # the consent prompts of before kept their request in memory
+        "c:forget_mine:y",  # as did a member's /forget
+        "o:-5:y",
+        "o:5:yes",
         "x:frequency",
         "t:frequency" + "x" * 80,
         "frequency",

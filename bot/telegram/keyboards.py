@@ -80,10 +80,20 @@ class PickZone:
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """Yes or no to a question the bot asked: forget everything (or, a group member, their own
-    part of it), resume a paused chat's reminders, or move them to a new time zone."""
+    """Yes or no to a question the bot asked: forget everything, resume a paused chat's
+    reminders, or move them to a new time zone."""
 
     what: str  # one of CONFIRMATIONS
+    yes: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetMine:
+    """A group member's yes or no to deleting their own part of the group's data. It names who
+    asked, so only they can confirm it, with nothing held in memory (a restart keeps it working);
+    a forged id lets nobody confirm for anyone else."""
+
+    user_id: int
     yes: bool
 
 
@@ -105,13 +115,14 @@ Button = (
     | Manage
     | PickZone
     | Confirm
+    | ForgetMine
     | Share
 )
 HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
 MANAGE_OPS = MANAGE_OPS | {"o": "open", "l": "list", "dy": "delete_yes"}
-CONFIRMATIONS = ("forget", "forget_mine", "resume", "move_zone")
+CONFIRMATIONS = ("forget", "resume", "move_zone")
 
 
 def encode(button: Button) -> str:
@@ -135,6 +146,8 @@ def encode(button: Button) -> str:
             data = f"z:{zone}"
         case Confirm(what, yes):
             data = f"c:{what}:{'y' if yes else 'n'}"
+        case ForgetMine(user_id, yes):
+            data = f"o:{user_id}:{'y' if yes else 'n'}"
         case Share(request_id, yes):
             data = f"g:{request_id}:{'y' if yes else 'n'}"
     size = len(data.encode())
@@ -179,10 +192,10 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
             what, _, verdict = rest.partition(":")
             if what in CONFIRMATIONS and verdict in {"y", "n"}:
                 return Confirm(what, verdict == "y")
-        case "g":
+        case "g" | "o":
             number, _, verdict = rest.partition(":")
             if _is_id(number) and verdict in {"y", "n"}:
-                return Share(int(number), verdict == "y")
+                return (Share if kind == "g" else ForgetMine)(int(number), verdict == "y")
     return None
 
 
@@ -309,14 +322,23 @@ def zone_keyboard(first: Sequence[tuple[str, str]] = ()) -> InlineKeyboardMarkup
 def confirm_keyboard(
     what: str, yes_label: str, no_label: str = "Cancel"
 ) -> InlineKeyboardMarkup | None:
-    return _markup([[(yes_label, Confirm(what, True)), (no_label, Confirm(what, False))]])
+    return _yes_or_no(yes_label, Confirm(what, True), Confirm(what, False), no_label)
 
 
 def share_keyboard(request_id: int) -> InlineKeyboardMarkup | None:
     """Under a group's consent prompt: show the reminder there, or not."""
-    return _markup(
-        [[("Yes, show it here", Share(request_id, True)), ("Cancel", Share(request_id, False))]]
-    )
+    return _yes_or_no("Yes, show it here", Share(request_id, True), Share(request_id, False))
+
+
+def forget_mine_keyboard(user_id: int) -> InlineKeyboardMarkup | None:
+    """Under a group member's /forget: delete their own part, or not."""
+    return _yes_or_no("Yes, delete", ForgetMine(user_id, True), ForgetMine(user_id, False))
+
+
+def _yes_or_no(
+    yes_label: str, yes: Button, no: Button, no_label: str = "Cancel"
+) -> InlineKeyboardMarkup | None:
+    return _markup([[(yes_label, yes), (no_label, no)]])
 
 
 def home_keyboard() -> InlineKeyboardMarkup | None:

@@ -42,12 +42,14 @@ from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import (
     Confirm,
     DoseAction,
+    ForgetMine,
     Manage,
     PickZone,
     Share,
     back_keyboard,
     confirm_keyboard,
     delete_keyboard,
+    forget_mine_keyboard,
     manage_keyboard,
     reminders_keyboard,
     share_keyboard,
@@ -58,7 +60,6 @@ from bot.telegram.services import Services, services
 from bot.telegram.settled import already_marked, close_dose_messages, marked_line
 
 GROUP_FOLLOWUP_MINUTES = 120
-PENDING_FORGET = "pending_forget"  # chat_data key: members who asked to forget their own part
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
 PENDING_MOVE = "pending_move"  # chat_data key: the new zone, asking whether reminders move to it
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
@@ -419,11 +420,10 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     group = _is_group(update)
     if group and not await is_admin(update, context):
-        context.chat_data.setdefault(PENDING_FORGET, set()).add(update.effective_user.id)
         await _reply(
             update,
             found.renderer.message("forget_mine_confirm"),
-            confirm_keyboard("forget_mine", "Yes, delete"),
+            forget_mine_keyboard(update.effective_user.id),
         )
         return
     await _reply(
@@ -449,8 +449,8 @@ async def on_reminder_button(
             await _share(update, context, request_id, yes)
         case Confirm(what="forget", yes=yes):
             await _forget(update, context, yes)
-        case Confirm(what="forget_mine", yes=yes):
-            await _forget_mine(update, context, yes)
+        case ForgetMine(user_id=user_id, yes=yes):
+            await _forget_mine(update, context, user_id, yes)
         case Confirm(what="resume", yes=yes):
             await _resume_chat(update, context, yes)
         case Confirm(what="move_zone", yes=yes):
@@ -624,16 +624,15 @@ async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool)
     )
 
 
-async def _forget_mine(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
-    """A group member's yes to deleting their own part of the group's data."""
+async def _forget_mine(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, yes: bool
+) -> None:
+    """A group member's yes to deleting their own part of the group's data: theirs alone."""
     found = services(context)
     query = update.callback_query
-    user_id = update.effective_user.id
-    asked = context.chat_data.get(PENDING_FORGET, set())
-    if user_id not in asked:
+    if update.effective_user.id != user_id:
         await query.answer("Only the person who asked can confirm this.", show_alert=True)
         return
-    asked.discard(user_id)
     if not yes:
         await query.answer("Nothing was deleted.")
         await query.edit_message_reply_markup(None)
