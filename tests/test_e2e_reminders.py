@@ -325,6 +325,23 @@ async def test_a_consent_prompt_still_works_after_a_restart(emulator, faq, clock
         assert (row.for_whom, row.creator_id, row.timezone) == ("Mum", tom.id, "Europe/London")
 
 
+async def test_moving_reminders_to_a_new_zone_works_after_a_restart(
+    emulator, faq, clock, database
+) -> None:
+    """The zone rides on the button, so the question outlives the process that asked it."""
+    sam = emulator.add_user("Sam")
+    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
+    async with running(build_application(settings, faq, clock=clock), polling=True):
+        await say(emulator, sam, "/timezone London")
+        await say(emulator, sam, "/remind every day at 09:00")
+        asked = await say(emulator, sam, "/timezone New York")
+    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+        await press(emulator, sam, asked, text="Move to America/New_York")
+        assert "Moved 1 reminder" in asked.text
+        [row] = await services(app).store.reminders(sam.id)
+        assert row.timezone == "America/New_York"
+
+
 async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
     emulator, app, clock
 ) -> None:

@@ -15,6 +15,7 @@ from bot.telegram.keyboards import (
     Home,
     Manage,
     Menu,
+    MoveZone,
     OpenTopic,
     PickTopic,
     PickZone,
@@ -48,6 +49,8 @@ def _all_buttons(catalog):
     yield Share(2**62, True)
     yield ForgetMine(8_000_000_000, True)
     yield ForgetMine(1, False)
+    yield MoveZone("America/Argentina/ComodRivadavia", True)  # among the longest names
+    yield MoveZone("Etc/GMT-5", False)
     yield Share(1, False)
 
 
@@ -90,6 +93,10 @@ def test_no_button_here_is_taken_by_a_handler_registered_before_the_general_one(
         "c:forget_mine:y",  # as did a member's /forget
         "o:-5:y",
         "o:5:yes",
+        "c:move_zone:y",  # the zone used to wait in memory
+        "e:y:Narnia/Cair_Paravel",
+        "e:y:",
+        "e:maybe:Europe/London",
         "x:frequency",
         "t:frequency" + "x" * 80,
         "frequency",

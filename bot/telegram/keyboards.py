@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit
@@ -80,10 +82,20 @@ class PickZone:
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """Yes or no to a question the bot asked: forget everything, resume a paused chat's
-    reminders, or move them to a new time zone."""
+    """Yes or no to a question the bot asked: forget everything, or resume a paused chat's
+    reminders."""
 
     what: str  # one of CONFIRMATIONS
+    yes: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MoveZone:
+    """Move the chat's reminders that are in another zone to this one (the zone just set), or
+    leave them. The zone rides on the button, so nothing waits in memory and an old prompt moves
+    them to the zone it names."""
+
+    zone: str
     yes: bool
 
 
@@ -115,6 +127,7 @@ Button = (
     | Manage
     | PickZone
     | Confirm
+    | MoveZone
     | ForgetMine
     | Share
 )
@@ -122,7 +135,7 @@ HOME_ACTIONS = ("ask", "topics", "reminders")
 DOSE_ACTIONS = {"t": "taken", "k": "skipped", "1h": "1h", "3h": "3h", "tm": "tomorrow"}
 MANAGE_OPS = {"p": "pause", "r": "resume", "d": "delete"}
 MANAGE_OPS = MANAGE_OPS | {"o": "open", "l": "list", "dy": "delete_yes"}
-CONFIRMATIONS = ("forget", "resume", "move_zone")
+CONFIRMATIONS = ("forget", "resume")
 
 
 def encode(button: Button) -> str:
@@ -146,10 +159,12 @@ def encode(button: Button) -> str:
             data = f"z:{zone}"
         case Confirm(what, yes):
             data = f"c:{what}:{'y' if yes else 'n'}"
-        case ForgetMine(user_id, yes):
-            data = f"o:{user_id}:{'y' if yes else 'n'}"
-        case Share(request_id, yes):
-            data = f"g:{request_id}:{'y' if yes else 'n'}"
+        case MoveZone(zone, yes):
+            data = f"e:{'y' if yes else 'n'}:{zone}"
+        case ForgetMine(number, yes) | Share(number, yes):
+            data = (
+                f"{'o' if isinstance(button, ForgetMine) else 'g'}:{number}:{'y' if yes else 'n'}"
+            )
     size = len(data.encode())
     if (
         not InlineKeyboardButtonLimit.MIN_CALLBACK_DATA
@@ -192,11 +207,21 @@ def decode(data: str | None, catalog: Catalog) -> Button | None:  # noqa: PLR091
             what, _, verdict = rest.partition(":")
             if what in CONFIRMATIONS and verdict in {"y", "n"}:
                 return Confirm(what, verdict == "y")
+        case "e":
+            verdict, _, zone = rest.partition(":")
+            if verdict in {"y", "n"} and zone in _zones():
+                return MoveZone(zone, verdict == "y")
         case "g" | "o":
             number, _, verdict = rest.partition(":")
             if _is_id(number) and verdict in {"y", "n"}:
                 return (Share if kind == "g" else ForgetMine)(int(number), verdict == "y")
     return None
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """Every zone a move button may carry: any the system's time zone database knows."""
+    return frozenset(available_timezones())
 
 
 def _key(table: dict[str, str], value: str) -> str:
@@ -328,6 +353,12 @@ def confirm_keyboard(
 def share_keyboard(request_id: int) -> InlineKeyboardMarkup | None:
     """Under a group's consent prompt: show the reminder there, or not."""
     return _yes_or_no("Yes, show it here", Share(request_id, True), Share(request_id, False))
+
+
+def move_zone_keyboard(zone: str, label: str, count: int) -> InlineKeyboardMarkup | None:
+    """Under "N reminders are in another time zone": move them to `zone` (shown as `label`)."""
+    leave = "Leave them" if count > 1 else "Leave it"
+    return _yes_or_no(f"Move to {label}", MoveZone(zone, True), MoveZone(zone, False), leave)
 
 
 def forget_mine_keyboard(user_id: int) -> InlineKeyboardMarkup | None:

@@ -44,6 +44,7 @@ from bot.telegram.keyboards import (
     DoseAction,
     ForgetMine,
     Manage,
+    MoveZone,
     PickZone,
     Share,
     back_keyboard,
@@ -51,6 +52,7 @@ from bot.telegram.keyboards import (
     delete_keyboard,
     forget_mine_keyboard,
     manage_keyboard,
+    move_zone_keyboard,
     reminders_keyboard,
     share_keyboard,
     zone_keyboard,
@@ -61,7 +63,6 @@ from bot.telegram.settled import already_marked, close_dose_messages, marked_lin
 
 GROUP_FOLLOWUP_MINUTES = 120
 PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
-PENDING_MOVE = "pending_move"  # chat_data key: the new zone, asking whether reminders move to it
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 EXPIRED_DOSE = "This reminder is no longer here."
 NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
@@ -152,10 +153,7 @@ async def set_zone(
         await remind_line(update, context, pending, zone)
         return
     elsewhere = [row for row in await found.store.reminders(chat.id) if row.timezone != zone]
-    if elsewhere:
-        context.chat_data[PENDING_MOVE] = zone
     label = fixed.label if fixed else zone_label(zone)
-    leave = "Leave them" if len(elsewhere) > 1 else "Leave it"
     await _reply(
         update,
         found.renderer.message(
@@ -165,23 +163,20 @@ async def set_zone(
             kept_as=zone if fixed and zone != "UTC" and not zone.startswith("Etc/") else None,
             to_move=len(elsewhere),
         ),
-        confirm_keyboard("move_zone", f"Move to {label}", leave) if elsewhere else None,
+        move_zone_keyboard(zone, label, len(elsewhere)) if elsewhere else None,
     )
 
 
-async def _move_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool) -> None:
+async def _move_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, zone: str, yes: bool
+) -> None:
     """The answer to "move existing reminders to the new zone?": same local time, new zone."""
     found = services(context)
     query = update.callback_query
     chat_id = update.effective_chat.id
-    zone = context.chat_data.get(PENDING_MOVE)
-    if zone is None:
-        await query.answer(EXPIRED_DOSE)
-        return
     if _is_group(update) and not await is_admin(update, context):
         await query.answer(NOT_ALLOWED, show_alert=True)
         return
-    context.chat_data.pop(PENDING_MOVE, None)
     rows = [row for row in await found.store.reminders(chat_id) if row.timezone != zone]
     await query.answer()
     if not yes:
@@ -453,8 +448,8 @@ async def on_reminder_button(
             await _forget_mine(update, context, user_id, yes)
         case Confirm(what="resume", yes=yes):
             await _resume_chat(update, context, yes)
-        case Confirm(what="move_zone", yes=yes):
-            await _move_zone(update, context, yes)
+        case MoveZone(zone=zone, yes=yes):
+            await _move_zone(update, context, zone, yes)
         case _:
             await update.callback_query.answer(EXPIRED_DOSE)
 
