@@ -101,7 +101,7 @@ async def test_a_member_forgetting_their_part_takes_their_unfinished_reminders(
     await _unfinished(store)
     await store.forget_member(FAMILY, TOM)
     tables = await table_rows(database_url)
-    left = {(row["chat_id"], row["asked_by"]) for row in tables["pending_shares"]}
+    left = {(row["chat_id"], row["creator_id"]) for row in tables["pending_shares"]}
     assert left == {(FAMILY, ANN), (FRIENDS, TOM)}  # his prompt in another group stays
     assert [r["user_id"] for r in tables["guided_reminders"]] == [ANN]
 

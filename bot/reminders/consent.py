@@ -13,34 +13,25 @@ prompts per group: beyond that the oldest expires.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import BigInteger, ForeignKey, String, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.reminders.database import Queries
 from bot.reminders.rules import Parsed, Rule
-from bot.reminders.schema import Base
+from bot.reminders.schema import Base, ReminderLine
 
 MAX_PENDING_SHARES: Final = 10
 # A family group may answer the next day; a week on, nobody remembers what the prompt was for.
 SHARE_ASKED_FOR: Final = timedelta(days=7)
 
 
-class PendingShare(Base):
+class PendingShare(ReminderLine, Base):
     __tablename__ = "pending_shares"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), index=True
-    )
-    asked_by: Mapped[int] = mapped_column(BigInteger, index=True)
-    for_whom: Mapped[str | None] = mapped_column(String(40))
-    rule: Mapped[str] = mapped_column(String(32))
-    timezone: Mapped[str] = mapped_column(String(64))
-    start_date: Mapped[date]
-    followup_minutes: Mapped[int | None]
     asked_at: Mapped[datetime]
 
 
@@ -67,7 +58,7 @@ class ConsentQueries(Queries):
             )
             row = PendingShare(
                 chat_id=chat_id,
-                asked_by=request.asked_by,
+                creator_id=request.asked_by,
                 for_whom=parsed.for_whom,
                 rule=parsed.rule.to_text(),
                 timezone=request.zone,
@@ -108,7 +99,7 @@ class ConsentQueries(Queries):
                 zone=row.timezone,
                 followup_minutes=row.followup_minutes,
             )
-            return ShareRequest(row.asked_by, parsed, row.timezone)
+            return ShareRequest(row.creator_id, parsed, row.timezone)
 
     async def answer_share(self, chat_id: int, request_id: int) -> bool:
         """Take the request off its prompt; False if another press took it first."""

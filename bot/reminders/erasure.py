@@ -37,7 +37,7 @@ async def _delete_unfinished(
     waiting for their yes (in one chat, or in every group)."""
     for table, person in (
         (GuidedReminder, GuidedReminder.user_id),
-        (PendingShare, PendingShare.asked_by),
+        (PendingShare, PendingShare.creator_id),
     ):
         conditions = [person == user_id]
         if chat_id is not None:

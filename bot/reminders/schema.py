@@ -91,11 +91,10 @@ class Chat(Base):
     recheck_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-class Reminder(Base):
-    __tablename__ = "reminders"
-    __table_args__ = (Index(None, "active", "next_due_at"),)
+class ReminderLine:
+    """What a /remind line sets, in which chat and by whom: the columns of a reminder and of a
+    group's request for one (consent.py), declared once so a request always fits a reminder."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), index=True
     )
@@ -104,9 +103,16 @@ class Reminder(Base):
     rule: Mapped[str] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[date]
+    followup_minutes: Mapped[int | None]
+
+
+class Reminder(ReminderLine, Base):
+    __tablename__ = "reminders"
+    __table_args__ = (Index(None, "active", "next_due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     next_due_at: Mapped[datetime]
     active: Mapped[bool]
-    followup_minutes: Mapped[int | None]
     created_at: Mapped[datetime]
     # Optional supplies: ampoules left (counted down by each Taken) and when to say so.
     supplies_left: Mapped[int | None]

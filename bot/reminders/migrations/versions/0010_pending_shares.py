@@ -26,7 +26,7 @@ def upgrade() -> None:
         "pending_shares",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("asked_by", sa.BigInteger(), nullable=False),
+        sa.Column("creator_id", sa.BigInteger(), nullable=False),
         sa.Column("for_whom", sa.String(length=40), nullable=True),
         sa.Column("rule", sa.String(length=32), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_shares")),
     )
     with op.batch_alter_table("pending_shares") as table:
-        table.create_index(table.f("ix_pending_shares_asked_by"), ["asked_by"], unique=False)
+        table.create_index(table.f("ix_pending_shares_creator_id"), ["creator_id"], unique=False)
         table.create_index(table.f("ix_pending_shares_chat_id"), ["chat_id"], unique=False)
 
 
