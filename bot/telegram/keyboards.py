@@ -5,7 +5,12 @@ and decoded against an allowlist: anything that is not exactly a shape we make, 
 section that exists, decodes to None and is treated as an expired button.
 
 The prefixes k, w, l, v, s, a and x belong to care_keyboards.py (carer links, supplies, injection
-sites, /export), whose handler is tried first: do not reuse them here.
+sites, /export), u and j to dose_keyboards.py and n to guided_keyboards.py, whose handlers are
+tried first: do not reuse them here (a test holds it).
+
+A question the bot asks in a chat keeps its answer's context on the button or in the database,
+never in memory, so a restart between the question and the tap loses nothing: the zone to move
+reminders to, the member whose part a /forget deletes, the id of a group's waiting reminder.
 """
 
 from __future__ import annotations
