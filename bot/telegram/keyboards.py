@@ -8,9 +8,10 @@ The prefixes k, w, l, v, s, a and x belong to care_keyboards.py (carer links, su
 sites, /export), u and j to dose_keyboards.py and n to guided_keyboards.py, whose handlers are
 tried first: do not reuse them here (a test holds it).
 
-A question the bot asks in a chat keeps its answer's context on the button or in the database,
-never in memory, so a restart between the question and the tap loses nothing: the zone to move
-reminders to, the member whose part a /forget deletes, the id of a group's waiting reminder.
+A question the bot asks keeps its answer's context on the button or in the database, not in
+memory, so a restart between the question and the tap loses nothing: the zone to move reminders
+to, the member whose part a /forget deletes, the id of a group's waiting reminder. (One thing
+still waits in chat_data: a /remind line that named no zone, until the zone is picked.)
 """
 
 from __future__ import annotations
