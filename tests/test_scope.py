@@ -1,8 +1,12 @@
 """Other medicines stay out: the lists in content/out_of_scope.yaml and what they may not catch."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.knowledge.catalog import ContentError
+from bot.knowledge.faq import Cautioned
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.matching_content import load_matching_content
 
@@ -34,6 +38,30 @@ def test_an_off_topic_message_gets_the_menu_not_b12_topics(faq, renderer) -> Non
     assert reply.show_menu
     assert not reply.choices
     assert renderer.clinician_line in reply.html
+
+
+# 240 messages by a writer who read no project file (written after out_of_scope.yaml was widened
+# by kind, and measured once): 120 about other medicines, vaccines or animals that never name
+# B12, 120 about the person's own B12 jab beside one of them.
+OTHER_MEDICINES = Path(__file__).parent / "data" / "other_medicines.jsonl"
+
+
+def test_other_medicines_written_blind_are_told_no_and_b12_beside_them_stays_ours(faq) -> None:
+    rows = [json.loads(line) for line in OTHER_MEDICINES.read_text().splitlines()]
+    told_no = answered = 0
+    for row in rows:
+        decision = faq.decide(row["q"])
+        if isinstance(decision, Cautioned):
+            decision = decision.decision
+        screened = isinstance(decision, Fallback) and decision.reason is Reason.OFF_TOPIC
+        if row["ours"] and row["kind"] != "pets_animals":  # a pet's B12 is a vet's question
+            assert not screened, row["q"]
+        elif not row["ours"]:
+            told_no += screened
+            answered += isinstance(decision, Answer)
+    # Measured: 104 told no and 4 answered a B12 topic (the lists before: 90 and 7).
+    assert told_no >= 100
+    assert answered <= 5
 
 
 def test_a_named_diet_is_not_ours_unless_b12_is_named(faq) -> None:
