@@ -134,8 +134,8 @@ class Normaliser:
     def _stems(self, words: Iterable[str]) -> tuple[str, ...]:
         return tuple(self._stem(w) for w in words)
 
-    def _phrase_set(self, phrases: Iterable[str]) -> frozenset[tuple[str, ...]]:
-        return frozenset(tuple(self._expand(tokens(p))) for p in phrases)
+    def _phrase_set(self, phrases: Iterable[str]) -> Phrases:
+        return Phrases(frozenset(tuple(self._expand(tokens(p))) for p in phrases))
 
     def with_known_words(self, known_words: Iterable[str]) -> Normaliser:
         """A normaliser that also corrects misspellings towards these words (the content's vocabulary)."""
@@ -207,17 +207,27 @@ class Normaliser:
         return positions
 
 
-def _covered(words: list[str], phrases: frozenset[tuple[str, ...]]) -> set[int]:
+class Phrases:
+    """Phrases as tuples of stems, with their lengths worked out once: every message is looked
+    up in several sets of hundreds of phrases (other medicines, animals, B12's names)."""
+
+    __slots__ = ("phrases", "sizes")
+
+    def __init__(self, phrases: frozenset[tuple[str, ...]]) -> None:
+        self.phrases = phrases
+        self.sizes = tuple(sorted({len(phrase) for phrase in phrases}))
+
+
+def _covered(words: list[str], phrases: Phrases) -> set[int]:
     """Positions inside each phrase found, and the word right after it ("insulin" -> "jab")."""
     positions: set[int] = set()
-    for size in {len(phrase) for phrase in phrases}:
+    for size in phrases.sizes:
         for start in range(len(words) - size + 1):
-            if tuple(words[start : start + size]) in phrases:
+            if tuple(words[start : start + size]) in phrases.phrases:
                 positions.update(range(start, start + size + 1))
     return positions
 
 
-def _contains_any(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
-    sizes = {len(phrase) for phrase in phrases}
-    grams = {tuple(words[i : i + n]) for n in sizes for i in range(len(words) - n + 1)}
-    return not phrases.isdisjoint(grams)
+def _contains_any(words: list[str], phrases: Phrases) -> bool:
+    grams = {tuple(words[i : i + n]) for n in phrases.sizes for i in range(len(words) - n + 1)}
+    return not phrases.phrases.isdisjoint(grams)
