@@ -245,7 +245,7 @@ class Matcher:
             documents[topic.id] = []
             self._questions[topic.id] = []
             for question in (topic.title, *topic.questions):
-                words = normaliser.words(question).content
+                words = normaliser.content(question)
                 documents[topic.id].append(words)
                 text = " ".join(words)
                 if text and text not in seen:
@@ -254,7 +254,7 @@ class Matcher:
         # How people ask (phrasings.yaml) widens each topic's profile with their words ("shot",
         # "jab", typos); fuzzy scoring stays on the topic's own questions, which read best.
         for topic_id, asked in (content.phrasings.topics if content else {}).items():
-            documents[topic_id] += [normaliser.words(text).content for text in asked]
+            documents[topic_id] += [normaliser.content(text) for text in asked]
         self._profiles = _Profiles(documents)
         self._several = {t: [q for q in qs if " " in q] for t, qs in self._questions.items()}
         self._single = {t: [q for q in qs if " " not in q] for t, qs in self._questions.items()}
@@ -291,7 +291,9 @@ class Matcher:
         found = []
         for part in _parts(text):
             words = (
-                whole.content if whole is not None and part is text else self.words(part).content
+                whole.content
+                if whole is not None and part is text
+                else self._normaliser.content(part)
             )
             if words:
                 found.append(self._part(part, words, weights))

@@ -185,11 +185,11 @@ class Normaliser:
 
     def words(self, text: str) -> Words:
         """The canonical stems of a message, spelling corrected towards the content's vocabulary."""
-        expanded = self._expand([self._correct(w) for w in tokens(text)])
+        expanded = self._expanded(text)
         others = _covered(expanded, self._other) | self._named_by_ending(expanded)
         first_injected = min(_covered(expanded, self._injected), default=len(expanded))
         return Words(
-            content=tuple(w for w in expanded if w not in self._stopwords),
+            content=self._content(expanded),
             mentions_b12=_contains_any(expanded, self._b12),
             mentions_other_subject=bool(others),
             mentions_never_b12=_contains_any(expanded, self._never),
@@ -197,6 +197,17 @@ class Normaliser:
                 w == JAB and i not in others and i < first_injected for i, w in enumerate(expanded)
             ),
         )
+
+    def content(self, text: str) -> tuple[str, ...]:
+        """`words(text).content` without asking what the words name: for the thousands of topic
+        questions and phrasings read at start-up, where only the stems count."""
+        return self._content(self._expanded(text))
+
+    def _expanded(self, text: str) -> list[str]:
+        return self._expand([self._correct(w) for w in tokens(text)])
+
+    def _content(self, expanded: list[str]) -> tuple[str, ...]:
+        return tuple(w for w in expanded if w not in self._stopwords)
 
     def _named_by_ending(self, words: list[str]) -> set[int]:
         """Positions of words that end like a medicine's name ("-cillin"), and the word after."""

@@ -131,8 +131,8 @@ def build(
     # topic a low probability, which is what the veto and the offer floor read.
     asked += [(text, len(topic_ids)) for text in phrasings.off_topic]
     asked_vectors = embedder.embed_many([text for text, _ in asked]) if asked else vectors[:0]
-    bags = [normaliser.words(text).content for text in texts]
-    asked_bags = [normaliser.words(text).content for text, _ in asked]
+    bags = [normaliser.content(text) for text in texts]
+    asked_bags = [normaliser.content(text) for text, _ in asked]
     vocabulary: dict[str, int] = {}
     for bag in bags + asked_bags:
         for word in bag:
