@@ -53,9 +53,10 @@ def test_no_one_option_clarify_and_every_urgent_item_caught(faq) -> None:
 
 
 # tests/data/fresh.jsonl: questions and near-misses by writers who never saw the check sets, never
-# tuned on; the shipped setting's figures there (today's 54.9, 95.1, 2.4, 3.7).
+# tuned on; the shipped setting's figures there (today's 54.9, 95.1, 2.4, 2.0; off-topic answered
+# was 3.7 before out_of_scope.yaml was widened by kind).
 FRESH_FLOORS = {"right": 54.5, "right_or_offered": 94.5}
-FRESH_CEILINGS = {"wrong": 2.5, "off_topic_answered": 4.0}
+FRESH_CEILINGS = {"wrong": 2.5, "off_topic_answered": 2.5}
 
 
 def test_the_fresh_set_holds_todays_figures(faq) -> None:
