@@ -582,9 +582,8 @@ async def _share(
     if not allowed:
         await query.answer("Only the person who set this reminder can confirm it.", show_alert=True)
         return
-    if not await found.store.answer_share(
-        chat_id, request_id
-    ):  # a second press, answered meanwhile
+    # A second press of this Yes, answered meanwhile, finds the request gone.
+    if not await found.store.answer_share(chat_id, request_id):
         await query.answer(EXPIRED_DOSE)
         return
     await query.answer()
