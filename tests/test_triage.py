@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.knowledge.catalog import ContentError
 from bot.knowledge.faq import FAQ, Cautioned, record
-from bot.knowledge.matcher import Answer, Fallback, Reason
+from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.render import Renderer
 from bot.knowledge.triage import (
     STORY_ORDINARY,
@@ -280,6 +280,31 @@ def test_a_self_harm_banner_carries_the_helplines(catalog, renderer) -> None:
     banner = renderer.reply(Cautioned(Fallback(score=0.0), self_harm)).html
     assert "116 123" in banner
     assert "999" in banner
+
+
+@pytest.mark.parametrize(
+    "matched",
+    [
+        Answer("side-effects", 1.0, ("side-effects",)),
+        Clarify(0.5, ("frequency", "missed-dose")),
+        Fallback(0.0),
+        Fallback(0.0, ("other-medicines",), Reason.NOT_COVERED),
+    ],
+)
+def test_a_cautioned_reply_gives_the_numbers_once_in_the_banner_on_top(
+    catalog, renderer, matched
+) -> None:
+    """The banner already names 999/112/911: the safety-net line under the answer, clarify or
+    fallback would say them a second time, a longer reply with nothing new in it."""
+    chest = next(c for c in catalog.triage.categories if c.id == "chest-heart")
+    plain = renderer.reply(matched).html
+    shown = renderer.reply(Cautioned(matched, chest)).html
+    assert shown.startswith("⚠️")
+    assert "🚑" in plain
+    assert "🚑" not in shown
+    for number in ("999", "112", "911"):  # an answer's own text may name them too
+        assert shown.count(number) == plain.count(number), (number, shown)
+    assert shown.endswith(renderer.clinician_line)
 
 
 def test_a_question_before_but_does_not_reach_what_follows(triage) -> None:

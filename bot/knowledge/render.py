@@ -231,6 +231,7 @@ class Renderer:
         self._answers = {topic.id: self._compile_answer(topic) for topic in catalog.topics.values()}
         self.clinician_line = self._template("_clinician.j2").render().strip()
         self._caution = self._template("_caution.j2")
+        self._safety_net = self._template("_safety_net.j2").render().strip()
         self._messages = self._template("messages.j2")
 
     def _template(self, name: str) -> jinja2.Template:
@@ -334,7 +335,9 @@ class Renderer:
             case Cautioned(decision=matched, category=category):
                 reply = self.reply(matched)
                 banner = self._caution.render(category=category).strip()
-                return dataclasses.replace(reply, html=f"{banner}\n\n{reply.html}")
+                # The banner on top already gives the numbers: the net line below would repeat them.
+                html = _tidy(reply.html.replace(self._safety_net, ""))
+                return dataclasses.replace(reply, html=f"{banner}\n\n{html}")
             case Urgent(category=category):
                 return self.urgent(category)
             case Answer(topic=topic, candidates=candidates):
