@@ -342,6 +342,24 @@ async def test_moving_reminders_to_a_new_zone_works_after_a_restart(
         assert row.timezone == "America/New_York"
 
 
+async def test_a_remind_waiting_for_the_zone_is_saved_after_a_restart(
+    emulator, faq, clock, database
+) -> None:
+    """The line waits in the database: the zone picked after a restart still saves it."""
+    sam = emulator.add_user("Sam")
+    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
+    async with running(build_application(settings, faq, clock=clock), polling=True):
+        ask = await say(emulator, sam, "/remind every day at 21:15")
+        assert "time zone" in ask.text
+    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+        query = await emulator.press_button(sam, ask, index=0)  # the UK comes first
+        await emulator.wait_for_callback_answer(query)
+        [saved] = await emulator.wait_for_messages(sam.id, count=1)
+        assert "every day at 21:15" in saved.text
+        [row] = await services(app).store.reminders(sam.id)
+        assert row.timezone == "Europe/London"
+
+
 async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
     emulator, app, clock
 ) -> None:

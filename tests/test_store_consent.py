@@ -1,8 +1,10 @@
-"""A group's consent prompts in the database, on SQLite and PostgreSQL.
+"""Reminders not yet made, in the database, on SQLite and PostgreSQL: a group's consent
+prompts and a /remind line waiting for the chat's time zone.
 
 The Yes under a prompt saves the line it was asked for, once, even after a restart; prompts
-expire after SHARE_ASKED_FOR or beyond MAX_PENDING_SHARES per group; and /forget takes a
-person's unanswered prompts (and a half-answered guided /remind) with the rest of their data.
+expire after SHARE_ASKED_FOR or beyond MAX_PENDING_SHARES per group. A waiting line is handed
+back once, within WAITING_FOR. /forget takes a person's unanswered prompts, waiting lines (and a
+half-answered guided /remind) with the rest of their data.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from bot.reminders.consent import MAX_PENDING_SHARES, SHARE_ASKED_FOR, ShareRequ
 from bot.reminders.guided import Guide
 from bot.reminders.rules import Parsed, Rule
 from bot.reminders.store import Store
+from bot.reminders.waiting_lines import MAX_LINE, WAITING_FOR
 from tests.clocks import MovedClock
 from tests.tables import NOTHING, counts, naming, table_rows
 
@@ -86,13 +89,40 @@ async def test_a_prompt_expires(store: Store, clock: MovedClock, database_url: s
     assert counts(await table_rows(database_url))["pending_shares"] == 1
 
 
+async def test_a_line_waiting_for_the_zone_is_given_back_once(store: Store, open_stores) -> None:
+    await store.ensure_chat(TOM, "private")
+    await store.ensure_chat(ANN, "private")
+    assert await store.keep_waiting_line(TOM, TOM, "every day at 9pm")
+    assert await store.keep_waiting_line(TOM, TOM, "every 3 months at 10:30")  # the newest
+    assert await store.keep_waiting_line(ANN, ANN, "every week at 8am")
+    again = await open_stores()  # the bot after a restart
+    assert await again.take_waiting_line(TOM) == "every 3 months at 10:30"
+    assert await again.take_waiting_line(TOM) is None  # saved once
+    assert await store.take_waiting_line(ANN) == "every week at 8am"
+    assert await store.take_waiting_line(FAMILY) is None  # a chat never stored
+
+
+async def test_a_line_waits_an_hour_and_no_line_is_overlong(
+    store: Store, clock: MovedClock, database_url: str
+) -> None:
+    await store.ensure_chat(TOM, "private")
+    assert not await store.keep_waiting_line(TOM, TOM, "x" * (MAX_LINE + 1))
+    assert await store.keep_waiting_line(TOM, TOM, "every day at 9pm from tomorrow")
+    clock.advance(WAITING_FOR + timedelta(seconds=1))  # "tomorrow" would mean another day now
+    assert await store.take_waiting_line(TOM) is None
+    assert counts(await table_rows(database_url))["waiting_lines"] == 0
+
+
 async def _unfinished(store: Store) -> None:
-    """Tom has a prompt waiting in two groups and a guided /remind half done in one; Ann too."""
+    """Tom has a prompt waiting in two groups and a guided /remind half done in one; Ann too.
+    A line waits for Family's zone, Tom's; another for Friends', Ann's."""
     await asked(store, FAMILY)
     await asked(store, FRIENDS)
     await asked(store, FAMILY, asked_by=ANN)
     for person in (TOM, ANN):
         await store.save_guide(FAMILY, person, Guide("t", frequency="every 3 months"))
+    await store.keep_waiting_line(FAMILY, TOM, "every 3 months at 10:30 for Mum")
+    await store.keep_waiting_line(FRIENDS, ANN, "every week at 8am")
 
 
 async def test_a_member_forgetting_their_part_takes_their_unfinished_reminders(
@@ -104,6 +134,7 @@ async def test_a_member_forgetting_their_part_takes_their_unfinished_reminders(
     left = {(row["chat_id"], row["creator_id"]) for row in tables["pending_shares"]}
     assert left == {(FAMILY, ANN), (FRIENDS, TOM)}  # his prompt in another group stays
     assert [r["user_id"] for r in tables["guided_reminders"]] == [ANN]
+    assert [r["user_id"] for r in tables["waiting_lines"]] == [ANN]
 
 
 async def test_forget_takes_a_persons_unfinished_reminders_in_every_group(
@@ -113,4 +144,10 @@ async def test_forget_takes_a_persons_unfinished_reminders_in_every_group(
     await store.forget_user(TOM)
     tables = await table_rows(database_url)
     assert naming(tables, TOM) == []
-    assert counts(tables) == {**NOTHING, "chats": 2, "pending_shares": 1, "guided_reminders": 1}
+    assert counts(tables) == {
+        **NOTHING,
+        "chats": 2,
+        "pending_shares": 1,
+        "guided_reminders": 1,
+        "waiting_lines": 1,
+    }

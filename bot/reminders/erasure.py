@@ -20,6 +20,7 @@ from bot.reminders.database import Queries
 from bot.reminders.guided import GuidedReminder
 from bot.reminders.injection_sites import refresh_last_sites
 from bot.reminders.schema import CarerLink, Chat, Dose, Reminder
+from bot.reminders.waiting_lines import WaitingLine
 
 
 async def _delete_doses(session: AsyncSession, *conditions: ColumnElement[bool]) -> None:
@@ -34,10 +35,11 @@ async def _delete_unfinished(
     session: AsyncSession, user_id: int, chat_id: int | None = None
 ) -> None:
     """A person's reminders not yet made: a guided /remind half answered, a group prompt
-    waiting for their yes (in one chat, or in every group)."""
+    waiting for their yes, a line waiting for the zone (in one chat, or in every chat)."""
     for table, person in (
         (GuidedReminder, GuidedReminder.user_id),
         (PendingShare, PendingShare.creator_id),
+        (WaitingLine, WaitingLine.user_id),
     ):
         conditions = [person == user_id]
         if chat_id is not None:

@@ -10,7 +10,8 @@ kind of query lives:
 - claims.py: claiming doses to send and recording how each send went (the reliability core).
 - doselog.py: button presses, /taken and /history; taken_log.py: which occurrence a /taken
   answers, and its Undo; guided.py: where each person is in a guided /remind; consent.py: group
-  reminders waiting for their creator's yes.
+  reminders waiting for their creator's yes; waiting_lines.py: a /remind line waiting for the
+  chat's time zone.
 - feedback.py, erasure.py: FAQ votes; /forget.
 - carers.py, supplies.py, injection_sites.py, records.py: carer links and their alerts, ampoules
   left, where each injection went, the whole log for /export.
@@ -52,6 +53,7 @@ from bot.reminders.schedules import (
 from bot.reminders.schema import Base, Chat, Reminder
 from bot.reminders.supplies import SupplyQueries
 from bot.reminders.taken_log import TakenLogQueries
+from bot.reminders.waiting_lines import WaitingLineQueries
 
 __all__ = [
     "GROUP_FOLLOWUP_MINUTES",
@@ -91,6 +93,7 @@ class Store(
     TakenLogQueries,
     GuidedQueries,
     ConsentQueries,
+    WaitingLineQueries,
 ):
     """Every read and write of the reminders database; each method is its own transaction."""
 

@@ -32,6 +32,7 @@ from bot.reminders.rules import (
     resolve_zone,
     snoozed,
 )
+from bot.reminders.schema import ChatKind
 from bot.reminders.store import (
     MAX_ACTIVE_PER_CHAT,
     DuplicateReminder,
@@ -62,7 +63,6 @@ from bot.telegram.services import Services, services
 from bot.telegram.settled import already_marked, close_dose_messages, marked_line
 
 GROUP_FOLLOWUP_MINUTES = 120
-PENDING_REMIND = "pending_remind"  # chat_data key: /remind text waiting for a time zone
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 EXPIRED_DOSE = "This reminder is no longer here."
 NOT_ALLOWED = "Only the person who set this reminder or a group admin can change it."
@@ -73,6 +73,10 @@ def _is_group(update: Update) -> bool:
         update.effective_chat.GROUP,
         update.effective_chat.SUPERGROUP,
     }
+
+
+def _kind(update: Update) -> ChatKind:
+    return "group" if _is_group(update) else "private"
 
 
 async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -146,11 +150,11 @@ async def set_zone(
     if _is_group(update) and not await is_admin(update, context):
         await _reply(update, found.renderer.message("not_allowed"))
         return
-    await found.store.ensure_chat(chat.id, "group" if _is_group(update) else "private")
+    await found.store.ensure_chat(chat.id, _kind(update))
     await found.store.set_timezone(chat.id, zone)
-    pending = context.chat_data.pop(PENDING_REMIND, None)
-    if pending is not None:
-        await remind_line(update, context, pending, zone)
+    waiting = await found.store.take_waiting_line(chat.id)
+    if waiting is not None:
+        await remind_line(update, context, waiting, zone)
         return
     elsewhere = [row for row in await found.store.reminders(chat.id) if row.timezone != zone]
     label = fixed.label if fixed else zone_label(zone)
@@ -227,7 +231,8 @@ async def remind_line(
         return
     zone = parsed.zone or zone
     if zone is None:
-        context.chat_data[PENDING_REMIND] = text
+        await found.store.ensure_chat(update.effective_chat.id, _kind(update))
+        await found.store.keep_waiting_line(update.effective_chat.id, _asker(update), text)
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
     if _is_group(update):
@@ -282,7 +287,7 @@ async def _save(
 ) -> None:
     chat = update.effective_chat
     group = _is_group(update)
-    await found.store.ensure_chat(chat.id, "group" if group else "private")
+    await found.store.ensure_chat(chat.id, _kind(update))
     now = found.clock()
     due = first_due(parsed.rule, zone, parsed.start, now)
     passed = passed_on_start(parsed.rule, zone, parsed.start, now)
