@@ -5,8 +5,10 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout21-22 are the newest, so the fairest: long stories, and every category (their totals
-  read four times, tests/data/triage/README.md); holdout16-20 (every category, suicide and
+  holdout23-24 are the newest, so the fairest: every category, and suicide and overdose as
+  contrasts (their totals read before any choice of the session that added them);
+  holdout21-22 (long stories, and every category) had their totals read four
+  times (tests/data/triage/README.md); holdout16-20 (every category, suicide and
   overdose, long stories, ages and slang) had theirs read up to six times, holdout13-15's after
   several changes. The older held-out sets became training data.
 - ../shared/eval/dev.jsonl + dev2.jsonl (tests/data copies): never trained on (targets: urgent

@@ -719,6 +719,12 @@ HELD_OUT_FLOORS = {
     # self-harm 67/68, each of the three with the banner)
     "holdout21.jsonl": (180 / 180, 0.01, 0.13),
     "holdout22.jsonl": (303 / 306, 0.01, 0.05),
+    # Written blind at the start of the session that added them and measured with the model of
+    # 97d1db8, before any choice: every category (bleeding 22/24, nerve-sight 24/26, poisoning
+    # 47/49, infection 24/25, the rest 100%; 1.4% false alarms), and suicide and overdose as
+    # contrasts (self-harm 256/258, poisoning 152/160; 9.3% false alarms, the gap to the target)
+    "holdout23.jsonl": (363 / 370, 0.01, 0.02),
+    "holdout24.jsonl": (408 / 418, 0.01, 0.10),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
     "stories2.jsonl": (180 / 180, 0.01, 0.08),
