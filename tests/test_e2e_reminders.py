@@ -360,6 +360,26 @@ async def test_a_remind_waiting_for_the_zone_is_saved_after_a_restart(
         assert row.timezone == "Europe/London"
 
 
+async def test_a_members_line_waiting_for_the_groups_zone_stays_theirs(emulator, app) -> None:
+    """Only an admin may pick a group's zone; the line it was waiting for is still Ann's, so
+    the consent prompt is hers to answer and the reminder is hers."""
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[tom])
+    ask = await say(emulator, ann, "/remind every 3 months at 10:30 for Mum", chat=group)
+    assert "time zone" in ask.text
+    query = await emulator.press_button(tom, ask, index=0)  # the UK comes first
+    await emulator.wait_for_callback_answer(query)
+    [consent] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Mum" in consent.text
+    refused = await emulator.press_button(tom, consent, text="Yes, show it here")
+    assert "Only the person" in (await emulator.wait_for_callback_answer(refused))["text"]
+    await press(emulator, ann, consent, text="Yes, show it here")
+    [saved] = await emulator.wait_for_messages(group.id, count=1)
+    assert "Reminder set" in saved.text
+    [row] = await services(app).store.reminders(group.id)
+    assert (row.creator_id, row.for_whom, row.timezone) == (ann.id, "Mum", "Europe/London")
+
+
 async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
     emulator, app, clock
 ) -> None:

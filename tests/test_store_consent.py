@@ -17,7 +17,7 @@ from bot.reminders.consent import MAX_PENDING_SHARES, SHARE_ASKED_FOR, ShareRequ
 from bot.reminders.guided import Guide
 from bot.reminders.rules import Parsed, Rule
 from bot.reminders.store import Store
-from bot.reminders.waiting_lines import MAX_LINE, WAITING_FOR
+from bot.reminders.waiting_lines import MAX_LINE, WAITING_FOR, Waiting
 from tests.clocks import MovedClock
 from tests.tables import NOTHING, counts, naming, table_rows
 
@@ -96,9 +96,9 @@ async def test_a_line_waiting_for_the_zone_is_given_back_once(store: Store, open
     assert await store.keep_waiting_line(TOM, TOM, "every 3 months at 10:30")  # the newest
     assert await store.keep_waiting_line(ANN, ANN, "every week at 8am")
     again = await open_stores()  # the bot after a restart
-    assert await again.take_waiting_line(TOM) == "every 3 months at 10:30"
+    assert await again.take_waiting_line(TOM) == Waiting(TOM, "every 3 months at 10:30")
     assert await again.take_waiting_line(TOM) is None  # saved once
-    assert await store.take_waiting_line(ANN) == "every week at 8am"
+    assert await store.take_waiting_line(ANN) == Waiting(ANN, "every week at 8am")
     assert await store.take_waiting_line(FAMILY) is None  # a chat never stored
 
 

@@ -11,6 +11,7 @@ stores, never a message's free text; /forget deletes it with the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -35,6 +36,14 @@ class WaitingLine(Base):
     said_at: Mapped[datetime]
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A line and who said it: in a group, theirs is the reminder, so theirs is the yes."""
+
+    said_by: int
+    line: str
+
+
 class WaitingLineQueries(Queries):
     """Keep a chat's /remind line until its zone is set, then hand it back once."""
 
@@ -51,13 +60,13 @@ class WaitingLineQueries(Queries):
             row.user_id, row.line, row.said_at = user_id, line, self._clock()
             return True
 
-    async def take_waiting_line(self, chat_id: int) -> str | None:
+    async def take_waiting_line(self, chat_id: int) -> Waiting | None:
         """The line waiting in the chat, taken off so it is saved once; None if there is none
         or it has waited longer than WAITING_FOR."""
         async with self._writing.begin() as session:
             row = await session.get(WaitingLine, chat_id, with_for_update=True)
             if row is None:
                 return None
-            line, said_at = row.line, row.said_at
+            waiting, said_at = Waiting(row.user_id, row.line), row.said_at
             await session.execute(delete(WaitingLine).where(WaitingLine.chat_id == chat_id))
-            return line if self._clock() - said_at <= WAITING_FOR else None
+            return waiting if self._clock() - said_at <= WAITING_FOR else None

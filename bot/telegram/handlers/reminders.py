@@ -153,8 +153,8 @@ async def set_zone(
     await found.store.ensure_chat(chat.id, _kind(update))
     await found.store.set_timezone(chat.id, zone)
     waiting = await found.store.take_waiting_line(chat.id)
-    if waiting is not None:
-        await remind_line(update, context, waiting, zone)
+    if waiting is not None:  # an admin may pick a group's zone; the line stays its sayer's
+        await remind_line(update, context, waiting.line, zone, said_by=waiting.said_by)
         return
     elsewhere = [row for row in await found.store.reminders(chat.id) if row.timezone != zone]
     label = fixed.label if fixed else zone_label(zone)
@@ -215,9 +215,16 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def remind_line(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, zone: str | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    zone: str | None,
+    *,
+    said_by: int | None = None,
 ) -> None:
-    """Read a /remind line (typed, or built by the guide) and save it, asking what is missing."""
+    """Read a /remind line (typed, or built by the guide) and save it, asking what is missing.
+    `said_by`: who typed it, when that is not who sent this update (a line waiting for the zone)."""
+    said_by = _asker(update) if said_by is None else said_by
     found = services(context)
     today = found.clock().astimezone(ZoneInfo(zone)).date() if zone else found.clock().date()
     parsed = parse(text, today=today, month_first=month_first(zone))
@@ -232,7 +239,7 @@ async def remind_line(
     zone = parsed.zone or zone
     if zone is None:
         await found.store.ensure_chat(update.effective_chat.id, _kind(update))
-        await found.store.keep_waiting_line(update.effective_chat.id, _asker(update), text)
+        await found.store.keep_waiting_line(update.effective_chat.id, said_by, text)
         await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
         return
     if _is_group(update):
@@ -242,7 +249,7 @@ async def remind_line(
         # it, and a restart before the Yes loses nothing.
         await found.store.ensure_chat(update.effective_chat.id, "group")
         request_id = await found.store.ask_to_share(
-            update.effective_chat.id, ShareRequest(_asker(update), parsed, zone)
+            update.effective_chat.id, ShareRequest(said_by, parsed, zone)
         )
         await _reply(
             update,
