@@ -40,13 +40,15 @@ def database(tmp_path) -> str:
 
 
 @pytest.fixture
-async def app(emulator, faq, clock, database):
-    application = build_application(
-        offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}"),
-        faq,
-        clock=clock,
-    )
-    async with running(application, polling=True):
+def start(emulator, faq, clock, database):
+    """Start the bot on this test's database: once, or again for a restart."""
+    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
+    return lambda: running(build_application(settings, faq, clock=clock), polling=True)
+
+
+@pytest.fixture
+async def app(start):
+    async with start() as application:
         yield application
 
 
@@ -308,15 +310,14 @@ async def test_each_consent_prompt_confirms_its_own_request(emulator, app, clock
     assert {(row.for_whom, row.creator_id) for row in rows} == {("Mum", tom.id), ("Dad", ann.id)}
 
 
-async def test_a_consent_prompt_still_works_after_a_restart(emulator, faq, clock, database) -> None:
+async def test_a_consent_prompt_still_works_after_a_restart(emulator, start) -> None:
     """The request waits in the database, not in the process that asked."""
     tom = emulator.add_user("Tom")
     group = emulator.add_group("Care", members=[tom], admins=[tom])
-    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
-    async with running(build_application(settings, faq, clock=clock), polling=True):
+    async with start():
         await say(emulator, tom, "/timezone Europe/London", chat=group)
         consent = await say(emulator, tom, "/remind every 3 months at 10:30 for Mum", chat=group)
-    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+    async with start() as app:
         query = await emulator.press_button(tom, consent, text="Yes, show it here")
         assert not (await emulator.wait_for_callback_answer(query)).get("text")
         [saved] = await emulator.wait_for_messages(group.id, count=1)
@@ -325,33 +326,27 @@ async def test_a_consent_prompt_still_works_after_a_restart(emulator, faq, clock
         assert (row.for_whom, row.creator_id, row.timezone) == ("Mum", tom.id, "Europe/London")
 
 
-async def test_moving_reminders_to_a_new_zone_works_after_a_restart(
-    emulator, faq, clock, database
-) -> None:
+async def test_moving_reminders_to_a_new_zone_works_after_a_restart(emulator, start) -> None:
     """The zone rides on the button, so the question outlives the process that asked it."""
     sam = emulator.add_user("Sam")
-    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
-    async with running(build_application(settings, faq, clock=clock), polling=True):
+    async with start():
         await say(emulator, sam, "/timezone London")
         await say(emulator, sam, "/remind every day at 09:00")
         asked = await say(emulator, sam, "/timezone New York")
-    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+    async with start() as app:
         await press(emulator, sam, asked, text="Move to America/New_York")
         assert "Moved 1 reminder" in asked.text
         [row] = await services(app).store.reminders(sam.id)
         assert row.timezone == "America/New_York"
 
 
-async def test_a_remind_waiting_for_the_zone_is_saved_after_a_restart(
-    emulator, faq, clock, database
-) -> None:
+async def test_a_remind_waiting_for_the_zone_is_saved_after_a_restart(emulator, start) -> None:
     """The line waits in the database: the zone picked after a restart still saves it."""
     sam = emulator.add_user("Sam")
-    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
-    async with running(build_application(settings, faq, clock=clock), polling=True):
+    async with start():
         ask = await say(emulator, sam, "/remind every day at 21:15")
         assert "time zone" in ask.text
-    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+    async with start() as app:
         query = await emulator.press_button(sam, ask, index=0)  # the UK comes first
         await emulator.wait_for_callback_answer(query)
         [saved] = await emulator.wait_for_messages(sam.id, count=1)
@@ -683,18 +678,15 @@ async def test_a_member_who_forgets_in_a_group_deletes_only_their_own(emulator, 
     assert await store.chat(group.id) is not None
 
 
-async def test_a_members_forget_still_confirms_after_a_restart(
-    emulator, faq, clock, database
-) -> None:
+async def test_a_members_forget_still_confirms_after_a_restart(emulator, start) -> None:
     """The button names who asked; nothing waits in memory."""
     tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
     group = emulator.add_group("Care", members=[tom, ann], admins=[ann])
-    settings = offline_settings(emulator.token, emulator.base_url, f"sqlite:///{database}")
-    async with running(build_application(settings, faq, clock=clock), polling=True):
+    async with start():
         await say(emulator, ann, "/timezone Europe/London", chat=group)
         await _shared(emulator, tom, group, "every day at 09:00 for Dad")
         confirm = await say(emulator, tom, "/forget", chat=group)
-    async with running(build_application(settings, faq, clock=clock), polling=True) as app:
+    async with start() as app:
         query = await emulator.press_button(ann, confirm, text="Yes, delete")
         assert "Only" in (await emulator.wait_for_callback_answer(query))["text"]
         await press(emulator, tom, confirm, text="Yes, delete")
