@@ -52,19 +52,39 @@ def test_no_one_option_clarify_and_every_urgent_item_caught(faq) -> None:
     assert figures.rates()["urgent_recall"] == 100.0
 
 
-# tests/data/fresh.jsonl: questions and near-misses by writers who never saw the check sets, never
-# tuned on; the shipped setting's figures there (today's 54.9, 95.1, 2.4, 2.0; off-topic answered
-# was 3.7 before out_of_scope.yaml was widened by kind).
-FRESH_FLOORS = {"right": 54.5, "right_or_offered": 94.5}
-FRESH_CEILINGS = {"wrong": 2.5, "off_topic_answered": 2.5}
+# Questions and near-misses by writers who never saw the check sets, never tuned on, and the
+# shipped setting's figures there. fresh.jsonl: today's 54.9, 95.1, 2.4, 2.0 (off-topic answered
+# was 3.7 before out_of_scope.yaml was widened by kind, after its wrong answers were read).
+# fresh2.jsonl (a later writer, measured once, none of its matching misses read): 53.2, 94.7, 2.2,
+# 1.7.
+FRESH_FIGURES = {
+    "fresh.jsonl": (
+        {"right": 54.5, "right_or_offered": 94.5},
+        {"wrong": 2.5, "off_topic_answered": 2.5},
+    ),
+    "fresh2.jsonl": (
+        {"right": 53.0, "right_or_offered": 94.5},
+        {"wrong": 2.5, "off_topic_answered": 2.5},
+    ),
+}
 
 
-def test_the_fresh_set_holds_todays_figures(faq) -> None:
-    examples = load_examples(DATA / "fresh.jsonl")
+@pytest.mark.parametrize("name", sorted(FRESH_FIGURES))
+def test_the_fresh_sets_hold_todays_figures(faq, name: str) -> None:
+    floors, ceilings = FRESH_FIGURES[name]
+    examples = load_examples(DATA / name)
     rates = measure(examples, [outcome(faq.matcher.match(e.text)) for e in examples]).rates()
-    assert {name: rates[name] >= floor for name, floor in FRESH_FLOORS.items()} == dict.fromkeys(
-        FRESH_FLOORS, True
+    assert {name: rates[name] >= floor for name, floor in floors.items()} == dict.fromkeys(
+        floors, True
     ), rates
-    assert {name: rates[name] <= top for name, top in FRESH_CEILINGS.items()} == dict.fromkeys(
-        FRESH_CEILINGS, True
+    assert {name: rates[name] <= top for name, top in ceilings.items()} == dict.fromkeys(
+        ceilings, True
     ), rates
+
+
+def test_ordinary_questions_rarely_get_the_emergency_page(faq) -> None:
+    """Both fresh sets are ordinary B12 questions and near-misses, none an emergency: the page
+    must replace the answer for at most 1% of them (today 11 of 2,460 and 4 of 417)."""
+    texts = [e.text for name in FRESH_FIGURES for e in load_examples(DATA / name)]
+    paged = sum(record(text, faq.decide(text))["outcome"] == "urgent" for text in texts)
+    assert paged / len(texts) <= 0.01, paged
