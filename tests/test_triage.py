@@ -310,6 +310,23 @@ def test_a_cautioned_reply_gives_the_numbers_once_in_the_banner_on_top(
 @pytest.mark.parametrize(
     "text",
     [
+        "my legs have gone weak and i cant walk since this morning, could it be the b12?",
+        "my face has dropped on one side, could b12 cause that?",
+        "my chest is really tight and i cant breathe, is this a side effect of the injection?",
+        "i cant see out of one eye all of a sudden, could it be related to my b12?",
+    ],
+)
+def test_asking_whether_b12_caused_what_is_happening_is_no_general_question(
+    triage, text: str
+) -> None:
+    """ "Could it be the b12?" points at the sign beside it, happening now; "can b12 cause a
+    stroke?" alone is a general question (caution, tested above)."""
+    assert triage.assess(text).level is Level.EMERGENCY, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "my son swallowed 10 of my paracetamol, should i take him to a&e?",
         "she's drunk some of the bleach, should i take her to hospital or call 999",
     ],

@@ -321,6 +321,7 @@ TRIAGE_CUES = (
     "HISTORY",
     "RECENT",
     "QUESTION",
+    "ABOUT_THIS",
     "HYPOTHETICAL",
     "ACUTE",
     "NOW",
