@@ -797,6 +797,10 @@ HELD_OUT_FLOORS = {
     # edits moved it to the banner and back (407 or 408 of 418).
     "holdout23.jsonl": (363 / 370, 0.01, 0.02),
     "holdout24.jsonl": (407 / 418, 0.01, 0.10),
+    # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
+    # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
+    # same questions about signs not happening now
+    "holdout25.jsonl": (369 / 400, 0.02, 0.02),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
     "stories2.jsonl": (180 / 180, 0.01, 0.08),
