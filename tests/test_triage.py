@@ -249,6 +249,12 @@ def test_an_overdose_of_another_medicine_stays_an_emergency(triage) -> None:
         "my lips are swelling up after the jab, is that normal?",
         "my girlfriend is seizing right now, she's never had one before",
         "the worst headache I've ever had came on in seconds",
+        # whether B12 caused it points at the sign beside it (ABOUT_THIS), though "could it"
+        # and "can b12" alone make a general question
+        "my legs have gone weak and i cant walk since this morning, could it be the b12?",
+        "my face has dropped on one side, could b12 cause that?",
+        "my chest is really tight and i cant breathe, is this a side effect of the injection?",
+        "i cant see out of one eye all of a sudden, could it be related to my b12?",
     ],
 )
 def test_asking_about_what_is_happening_now_is_not_a_general_question(triage, text: str) -> None:
@@ -305,23 +311,6 @@ def test_a_cautioned_reply_gives_the_numbers_once_in_the_banner_on_top(
     for number in ("999", "112", "911"):  # an answer's own text may name them too
         assert shown.count(number) == plain.count(number), (number, shown)
     assert shown.endswith(renderer.clinician_line)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my legs have gone weak and i cant walk since this morning, could it be the b12?",
-        "my face has dropped on one side, could b12 cause that?",
-        "my chest is really tight and i cant breathe, is this a side effect of the injection?",
-        "i cant see out of one eye all of a sudden, could it be related to my b12?",
-    ],
-)
-def test_asking_whether_b12_caused_what_is_happening_is_no_general_question(
-    triage, text: str
-) -> None:
-    """ "Could it be the b12?" points at the sign beside it, happening now; "can b12 cause a
-    stroke?" alone is a general question (caution, tested above)."""
-    assert triage.assess(text).level is Level.EMERGENCY, text
 
 
 @pytest.mark.parametrize(
