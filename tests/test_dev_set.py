@@ -69,10 +69,10 @@ FRESH_FIGURES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FRESH_FIGURES))
-def test_the_fresh_sets_hold_todays_figures(faq, name: str) -> None:
-    floors, ceilings = FRESH_FIGURES[name]
-    examples = load_examples(DATA / name)
+@pytest.mark.parametrize("check_set", sorted(FRESH_FIGURES))
+def test_the_fresh_sets_hold_todays_figures(faq, check_set: str) -> None:
+    floors, ceilings = FRESH_FIGURES[check_set]
+    examples = load_examples(DATA / check_set)
     rates = measure(examples, [outcome(faq.matcher.match(e.text)) for e in examples]).rates()
     assert {name: rates[name] >= floor for name, floor in floors.items()} == dict.fromkeys(
         floors, True

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import BigInteger, ForeignKey, String, delete
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.reminders.database import Queries
@@ -67,6 +67,6 @@ class WaitingLineQueries(Queries):
             row = await session.get(WaitingLine, chat_id, with_for_update=True)
             if row is None:
                 return None
-            waiting, said_at = Waiting(row.user_id, row.line), row.said_at
-            await session.execute(delete(WaitingLine).where(WaitingLine.chat_id == chat_id))
-            return waiting if self._clock() - said_at <= WAITING_FOR else None
+            await session.delete(row)
+            fresh = self._clock() - row.said_at <= WAITING_FOR
+            return Waiting(row.user_id, row.line) if fresh else None
