@@ -496,6 +496,30 @@ def test_a_passive_wish_to_be_dead_is_read_in_context(triage, catalog, text, lev
         assert triage.assess(text).level is level, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wish i wasnt here anymore, how often is the b12 jab",
+        "I wish I'd never been born. When is my next jab?",
+        "wish god would take me, is low b12 why i feel like this",
+    ],
+)
+def test_a_passive_wish_to_be_dead_before_a_question_is_still_self_harm(
+    triage, catalog, text
+) -> None:
+    """The self-harm net read "i wish i wasnt here anymore" alone, and nothing at all once a
+    B12 question followed: the wish is a sign, so the reply has the helplines whatever follows."""
+    signs = triage.by_signs(words(text, catalog.triage))
+    assert signs.level is Level.EMERGENCY, text
+    assert signs.category.id == "self-harm", text
+    assert triage.assess(text).level is not Level.NONE, text
+
+
+def test_wishing_to_be_elsewhere_is_no_wish_to_be_dead(triage, catalog) -> None:
+    text = "i wish i wasnt here at the surgery, the queue is huge"
+    assert triage.by_signs(words(text, catalog.triage)).level is Level.NONE
+
+
 @pytest.mark.parametrize("text", ["my dog is having a seizure", "our cat ate a lily, is that bad"])
 def test_a_pets_emergency_is_not_the_page_for_people(triage, text: str) -> None:
     assert triage.assess(text).level is not Level.EMERGENCY, text
