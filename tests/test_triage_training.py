@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.knowledge.adam import Adam, RowAdam
+from bot.knowledge.triage_model import HIDDEN, HIDDEN_DIMENSIONS
 from bot.knowledge.triage_training import (
     MAX_ADDED_BY_SELF_HARM,
     MAX_FALSE_ALARMS,
     MAX_TALKED_ABOUT_BY_SELF_HARM,
     choose_thresholds,
+    fit_hidden,
     lowest_cut,
     self_harm_cut,
     talked_about_cut,
@@ -84,3 +87,34 @@ def test_the_talked_about_cut_off_counts_only_talked_about_messages_that_are_no_
     assert sum(p >= cut for p in rated[:1000]) / 1000 <= MAX_TALKED_ABOUT_BY_SELF_HARM
     assert sum(p >= cut - 0.001 for p in rated[:1000]) / 1000 > MAX_TALKED_ABOUT_BY_SELF_HARM
     assert talked_about_cut(rated, levels, [False] * 2000) > 1  # no examples: never
+
+
+def test_the_mlp_learns_which_features_mean_an_emergency() -> None:
+    """Features 5 and 6 together (and only together) are an emergency; a feature never seen in
+    training says nothing."""
+    rng = np.random.default_rng(3)
+    rows, labels = [], []
+    for _ in range(2000):
+        five, six = rng.random() < 0.5, rng.random() < 0.5
+        noise = rng.integers(100, 200, size=3)
+        rows.append(np.array([*([5] if five else []), *([6] if six else []), *noise]))
+        labels.append(float(five and six))
+    mlp = fit_hidden(rows, np.array(labels))
+    both = mlp.score(np.array([5, 6, 150]))
+    alone = max(mlp.score(np.array([5, 150])), mlp.score(np.array([6, 150])))
+    assert both > alone + 0.5
+    assert alone > mlp.score(np.array([150]))
+    assert both > 0
+    assert not mlp.table[HIDDEN_DIMENSIONS - 1].any()  # never seen
+
+
+def test_lazy_adam_steps_only_the_rows_used_as_adam_would() -> None:
+    table = np.arange(5 * HIDDEN, dtype=np.float32).reshape(5, HIDDEN) / 10
+    rows = np.array([1, 3])
+    gradient = np.ones((2, HIDDEN), np.float32)
+    alone = table[rows].copy()
+    RowAdam(table, 0.1).step(rows, gradient)
+    Adam([alone], 0.1).step([gradient])
+    assert np.allclose(table[rows], alone)
+    untouched = np.arange(5 * HIDDEN, dtype=np.float32).reshape(5, HIDDEN) / 10
+    assert np.array_equal(table[[0, 2, 4]], untouched[[0, 2, 4]])

@@ -54,7 +54,7 @@ def main() -> int:
     reader = SignReader(content)  # the net adds a banner only where a family is present
     known = [bool(reader.read(words(e.text, content)).families) for e in examples]
     trained_on = training_hash(*TRAINING_SETS, TRIAGE_YAML, PHRASINGS)
-    model, probabilities = train_model(
+    model, probabilities, regression = train_model(
         content,
         examples,
         signed,
@@ -79,7 +79,7 @@ def main() -> int:
         decided = []
         for i in rows:
             needed = max(cut.emergency, SURE) if by_signs[i].talked_about else cut.emergency
-            stands = signed[i] == "emergency" and probabilities[i] > 1 - SURE
+            stands = signed[i] == "emergency" and regression[i] > 1 - SURE
             if stands or probabilities[i] >= needed:
                 decided.append("emergency")
             elif signed[i] == "caution" or (probabilities[i] >= cut.caution and known[i]):

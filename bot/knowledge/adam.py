@@ -36,3 +36,26 @@ class Adam:
             np.add(BETA2 * square, (1 - BETA2) * gradient * gradient, out=square)
             step = self._rate * (moment / first) / (np.sqrt(square / second) + EPSILON)
             np.subtract(parameter, step, out=parameter)
+
+
+class RowAdam:
+    """Adam for a table of which each step updates only the rows a mini-batch used (lazy Adam):
+    the hidden layer of triage's MLP, where most of 65,536 rows are untouched by a batch."""
+
+    def __init__(self, table: np.ndarray, rate: float) -> None:
+        self._table = table
+        self._rate = rate
+        self._moments = np.zeros_like(table)
+        self._squares = np.zeros_like(table)
+        self._step = 0
+
+    def step(self, rows: np.ndarray, gradient: np.ndarray) -> None:
+        """`rows`: distinct row numbers; `gradient`: one row of gradient for each."""
+        self._step += 1
+        moment = BETA1 * self._moments[rows] + (1 - BETA1) * gradient
+        square = BETA2 * self._squares[rows] + (1 - BETA2) * gradient * gradient
+        self._moments[rows] = moment
+        self._squares[rows] = square
+        first = 1 - BETA1**self._step
+        second = 1 - BETA2**self._step
+        self._table[rows] -= self._rate * (moment / first) / (np.sqrt(square / second) + EPSILON)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.knowledge.catalog import SELF_HARM, TriageCategory, TriageContent
-from bot.knowledge.triage_model import TriageModel
+from bot.knowledge.triage_model import Leanings, TriageModel
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
 
 # A message longer than this is a story: the learned nets read it sentence by sentence too, so an
@@ -78,10 +78,11 @@ class Triage:
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
         leaning = self._leaning(tokens, reading)
-        probability, self_harm = leaning.called
+        probability, self_harm, regression = leaning.called
         cut = self._model.thresholds
         if by_signs.level is Level.EMERGENCY:
-            # A sign said plainly is an emergency unless the net is all but certain it is not,
+            # A sign said plainly is an emergency unless the net (its regression alone: the MLP's
+            # log-odds run to extremes) is all but certain it is not,
             # as a sign talked about is caution unless the net is all but certain it is one:
             # "the box was collapsed in the post", "what a stroke of luck". It keeps the banner.
             # A self-harm sign is judged by the self-harm net too, which learned how people say
@@ -89,7 +90,7 @@ class Triage:
             # jab again"), the sign gets the banner, unless the general net calls an emergency:
             # the self-harm net never learned overdoses. In a story the nets judge the whole (and
             # any sentence all but certain): a stroke recounted among today's plans is doubted.
-            doubted = probability <= 1 - SURE or (
+            doubted = regression <= 1 - SURE or (
                 by_signs.category is not None
                 and by_signs.category.id == SELF_HARM
                 and self_harm < cut.self_harm_banner
@@ -110,7 +111,10 @@ class Triage:
             self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
         said = sum(token != SENTENCE_BREAK for token in tokens)
-        level, category = self._banner(by_signs, reading, said, *leaning.anywhere)
+        anywhere = leaning.anywhere
+        level, category = self._banner(
+            by_signs, reading, said, anywhere.general, anywhere.self_harm
+        )
         return Assessment(level, category, probability)
 
     def _banner(
@@ -182,26 +186,22 @@ class Triage:
         parts = [
             self._model.probabilities(part, self._reader.read(part)) for part in _sentences(tokens)
         ]
-        generals = [general for general, _ in parts]
-        self_harms = [self_harm for _, self_harm in parts]
         # Where the whole story is all but certainly no emergency, a sentence needs more.
         floors = [SURE if lean <= STORY_ORDINARY else STORY_SURE for lean in whole]
+        by_net = [[part[net] for part in parts] for net in range(len(whole))]
         return Leaning(
-            called=(
-                _highest(whole[0], generals, floors[0]),
-                _highest(whole[1], self_harms, floors[1]),
-            ),
-            anywhere=(_highest(whole[0], generals), _highest(whole[1], self_harms)),
+            called=Leanings(*map(_highest, whole, by_net, floors)),
+            anywhere=Leanings(*map(_highest, whole, by_net)),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Leaning:
-    """The general net's and the self-harm net's probabilities, (general, self_harm): those that
-    may call an emergency or doubt a sign, and those that may add the banner."""
+    """The nets' probabilities: those that may call an emergency or doubt a sign, and those that
+    may add the banner."""
 
-    called: tuple[float, float]  # the whole message, or a sentence of a story at its floor
-    anywhere: tuple[float, float]  # the highest over the message and its sentences
+    called: Leanings  # the whole message, or a sentence of a story at its floor
+    anywhere: Leanings  # the highest over the message and its sentences
 
 
 def _highest(whole: float, parts: list[float], floor: float = 0.0) -> float:

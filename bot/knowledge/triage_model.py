@@ -2,8 +2,8 @@
 
 Signs written in triage.yaml catch what their word families cover; people find other words. A
 logistic regression over hashed features of the message (words, word pairs, letter 3-5-grams that
-survive misspellings, the families present and the signs found with how they were said) is trained
-by `tools/train_triage.py` on tests/data/triage/train*.jsonl, written for that purpose. The file
+survive misspellings, the families present and the signs found with how they were said), averaged
+in log-odds with a small MLP over the same features, is trained by `tools/train_triage.py` on tests/data/triage/train*.jsonl, written for that purpose. The file
 records the hash of what it was trained on, so a test fails when the data or triage.yaml change
 without retraining. Only numpy is needed at run time.
 """
@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,13 @@ from bot.knowledge.catalog import ContentError
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Reading
 
 DIMENSIONS = 1 << 18
+# The general net's second half, an MLP: each message is the sum of its hashed features' rows of
+# a table (the features folded to HIDDEN_DIMENSIONS rows) of HIDDEN units, then ReLU and a
+# logistic output. It reads combinations the regression cannot ("took" with "all" with "tablets",
+# but not with "like the doctor said"); alone it is over-confident, so the general net's log-odds
+# are the mean of both.
+HIDDEN_DIMENSIONS = 1 << 16
+HIDDEN = 32
 MODEL_FILE = Path(__file__).with_name("data") / "triage-model.npz"
 
 
@@ -80,6 +88,32 @@ def feature_indices(tokens: list[str], reading: Reading) -> np.ndarray:
     return np.fromiter(indices, dtype=np.int64, count=len(indices))
 
 
+class Leanings(NamedTuple):
+    """What the nets make of one message."""
+
+    general: float  # P(emergency now): the regression and the MLP averaged in log-odds
+    self_harm: float  # P(a self-harm emergency), by the self-harm net
+    # The regression alone. The MLP's log-odds run to extremes, so only this one may doubt a sign
+    # said plainly (p <= 0.01): averaged, "my face has dropped on one side, could b12 cause
+    # that?" fell to 0.01 and lost the page.
+    regression: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hidden:
+    """The MLP half of the general net."""
+
+    table: np.ndarray  # HIDDEN_DIMENSIONS x HIDDEN
+    bias: np.ndarray  # HIDDEN
+    output: np.ndarray  # HIDDEN
+    output_bias: float
+
+    def score(self, features: np.ndarray) -> float:
+        """The MLP's log-odds of an emergency, for a message's hashed feature indices."""
+        units = self.table[features & (HIDDEN_DIMENSIONS - 1)].sum(axis=0) + self.bias
+        return self.output_bias + float(np.maximum(units, 0) @ self.output)
+
+
 def training_hash(*paths: Path) -> str:
     """The sha256 of the files a model was trained from, to notice a stale model."""
     digest = hashlib.sha256()
@@ -116,7 +150,10 @@ class TriageModel:
         thresholds: Thresholds,
         trained_on: str,
         self_harm: tuple[np.ndarray, float] | None = None,
+        *,
+        hidden: Hidden | None = None,
     ) -> None:
+        self._hidden = hidden
         self._weights = weights
         self._bias = bias
         self.thresholds = thresholds
@@ -133,12 +170,23 @@ class TriageModel:
                     _dense(stored["self_harm_indices"], stored["self_harm_values"]),
                     float(stored["self_harm_bias"]),
                 )
+                hidden = (
+                    Hidden(
+                        stored["hidden_table"].astype(np.float32),
+                        stored["hidden_bias"],
+                        stored["hidden_output"],
+                        float(stored["hidden_output_bias"]),
+                    )
+                    if "hidden_table" in stored
+                    else None  # a regression alone, as the tests' stand-in nets are
+                )
                 return cls(
                     weights,
                     float(stored["bias"]),
                     Thresholds(**cut),
                     str(stored["trained_on"]),
                     self_harm,
+                    hidden=hidden,
                 )
         except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as error:
             raise ContentError(
@@ -152,6 +200,15 @@ class TriageModel:
         indices = np.flatnonzero(self._weights)
         self_harm_weights, self_harm_bias = self._self_harm or (np.zeros(1), -30.0)
         self_harm_indices = np.flatnonzero(self_harm_weights)
+        hidden = {}
+        if self._hidden is not None:
+            # float16 halves the file; fit_hidden rounds the table so, so what was measured ships
+            hidden = {
+                "hidden_table": self._hidden.table.astype(np.float16),
+                "hidden_bias": self._hidden.bias.astype(np.float32),
+                "hidden_output": self._hidden.output.astype(np.float32),
+                "hidden_output_bias": np.float64(self._hidden.output_bias),
+            }
         np.savez_compressed(
             path,
             indices=indices.astype(np.int32),
@@ -165,16 +222,23 @@ class TriageModel:
             self_harm_values=self_harm_weights[self_harm_indices].astype(np.float32),
             self_harm_bias=np.float64(self_harm_bias),
             trained_on=np.str_(self.trained_on),
+            **hidden,
         )
 
-    def probabilities(self, tokens: list[str], reading: Reading) -> tuple[float, float]:
-        """P(emergency now) by the general net, and P(a self-harm emergency) by its own net."""
+    def probabilities(self, tokens: list[str], reading: Reading) -> Leanings:
         features = feature_indices(tokens, reading)
-        general = _logistic(self._bias + float(self._weights[features].sum()))
-        if self._self_harm is None:
-            return general, 0.0
-        weights, bias = self._self_harm
-        return general, _logistic(bias + float(weights[features].sum()))
+        linear = self._bias + float(self._weights[features].sum())
+        general = linear if self._hidden is None else mean_log_odds(linear, self._hidden, features)
+        self_harm = 0.0
+        if self._self_harm is not None:
+            weights, bias = self._self_harm
+            self_harm = _logistic(bias + float(weights[features].sum()))
+        return Leanings(_logistic(general), self_harm, _logistic(linear))
+
+
+def mean_log_odds(linear: float, hidden: Hidden, features: np.ndarray) -> float:
+    """The general net's log-odds: the regression's (`linear`) and the MLP's, averaged."""
+    return (linear + hidden.score(features)) / 2
 
 
 def _logistic(score: float) -> float:
