@@ -847,7 +847,8 @@ HELD_OUT_FLOORS = {
     # false alarms; 62% before it) and every category (4.9%; stroke 19/20, poisoning 39/40,
     # self-harm 67/68, each of the three with the banner). holdout22's false alarms were 15/307
     # (4.9%) until "take him/her" stopped reading as taking a medicine; the retraining made it
-    # 16 (5.2%, over the target) with no emergency lost anywhere.
+    # 16 (5.2%, over the target) with no emergency lost anywhere. With the MLP in the general
+    # net holdout21's false alarms went 60 -> 64 of 480 while the other sets' fell.
     "holdout21.jsonl": (180 / 180, 0.01, 0.135),
     "holdout22.jsonl": (304 / 306, 0.01, 0.055),
     # Written blind at the start of the session that added them and measured with the model of
@@ -855,16 +856,17 @@ HELD_OUT_FLOORS = {
     # 47/49, infection 24/25, the rest 100%; 1.4% false alarms), and suicide and overdose as
     # contrasts (self-harm 256/258, poisoning 152/160; 9.3% false alarms, the gap to the target).
     # One self-harm message of holdout24 sits at the net's cut-off: retrainings for triage.yaml
-    # edits moved it to the banner and back (407 or 408 of 418).
+    # edits moved it to the banner and back (407 or 408 of 418). The MLP in the general net took
+    # them to 367 and 412.
     "holdout23.jsonl": (367 / 370, 0.01, 0.02),
-    "holdout24.jsonl": (411 / 418, 0.01, 0.10),
+    "holdout24.jsonl": (412 / 418, 0.01, 0.10),
     # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
-    # same questions about signs not happening now
-    "holdout25.jsonl": (375 / 400, 0.01, 0.02),
+    # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
+    "holdout25.jsonl": (376 / 400, 0.01, 0.02),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
-    "stories2.jsonl": (179 / 180, 0.01, 0.08),
+    "stories2.jsonl": (180 / 180, 0.01, 0.08),
 }
 
 
