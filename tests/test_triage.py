@@ -580,8 +580,10 @@ def test_a_sentence_of_a_story_alone_calls_an_emergency_only_when_all_but_certai
     )
     assert len(words(STORY, catalog.triage)) > STORY_WORDS
     assert Triage(catalog.triage, net).assess(STORY).level is level
-    # the same words in a short message are read whole, at the usual cut-off
-    assert Triage(catalog.triage, net).assess("Then zqxv happened.").level is Level.EMERGENCY
+    # the same words in a short message are read whole, at the usual cut-off (with a word the
+    # taxonomy knows: the net alone calls nothing on made-up words)
+    short = "Then zqxv happened suddenly."
+    assert Triage(catalog.triage, net).assess(short).level is Level.EMERGENCY
 
 
 @pytest.mark.parametrize(("bias", "level"), [(-30.0, Level.CAUTION), (-4.0, Level.EMERGENCY)])
@@ -759,6 +761,21 @@ def test_caution_adds_the_flag_and_keeps_the_answer(faq) -> None:
     assert line["caution"] is True
     assert line["outcome"] in {"answer", "clarify", "fallback"}
     assert record("q", faq.decide("how often do I need my b12 jab"))["caution"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("is this a robot answering me", Level.CAUTION),  # "me" is only who it is about
+        ("benepali pen left out of the fridge overnight, still usable?", Level.NONE),
+        ("my dad has gone a funny colour", Level.EMERGENCY),  # "gone" and "colour" are known
+    ],
+)
+def test_the_net_alone_calls_an_emergency_only_with_a_word_the_taxonomy_knows(
+    catalog, text: str, level: Level
+) -> None:
+    net = stub_nets(Thresholds(0.5, 0.1), general=0.99)
+    assert Triage(catalog.triage, net).assess(text).level is level
 
 
 @pytest.mark.parametrize("text", ["hi", "thanks", "gdpr", "/history", "privacy?"])
