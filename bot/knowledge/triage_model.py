@@ -3,9 +3,10 @@
 Signs written in triage.yaml catch what their word families cover; people find other words. A
 logistic regression over hashed features of the message (words, word pairs, letter 3-5-grams that
 survive misspellings, the families present and the signs found with how they were said), averaged
-in log-odds with a small MLP over the same features, is trained by `tools/train_triage.py` on tests/data/triage/train*.jsonl, written for that purpose. The file
-records the hash of what it was trained on, so a test fails when the data or triage.yaml change
-without retraining. Only numpy is needed at run time.
+in log-odds with a small MLP over the same features, is trained by `tools/train_triage.py` on
+tests/data/triage/train*.jsonl, written for that purpose. The file records the hash of what it
+was trained on, so a test fails when the data or triage.yaml change without retraining. Only numpy
+is needed at run time.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ class TriageModel:
         )
 
     def probabilities(self, tokens: list[str], reading: Reading) -> Leanings:
+        """The nets' probabilities for one message (or one sentence of a story)."""
         features = feature_indices(tokens, reading)
         linear = self._bias + float(self._weights[features].sum())
         general = linear if self._hidden is None else mean_log_odds(linear, self._hidden, features)
