@@ -5,8 +5,9 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout23-24 are the newest, so the fairest: every category, and suicide and overdose as
-  contrasts (their totals read before any choice of the session that added them);
+  holdout26 is the newest, so the fairest (every category, measured before any choice of the
+  session that added it); holdout23-24 had their totals read before any choice of the session
+  that added them (every category, and suicide and overdose as contrasts);
   holdout21-22 (long stories, and every category) had their totals read four
   times (tests/data/triage/README.md); holdout16-20 (every category, suicide and
   overdose, long stories, ages and slang) had theirs read up to six times, holdout13-15's after

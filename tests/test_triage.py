@@ -881,6 +881,10 @@ HELD_OUT_FLOORS = {
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
     # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
     "holdout25.jsonl": (376 / 400, 0.01, 0.02),
+    # Written blind by a new writer at the start of the session after the MLP, and measured with
+    # the model of 0c606f8 before anything was chosen: every category (poisoning 48/49, self-harm
+    # 67/68, each with the banner; the rest 100%), 3.9% false alarms
+    "holdout26.jsonl": (377 / 379, 0.01, 0.04),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
     "stories2.jsonl": (180 / 180, 0.01, 0.08),
