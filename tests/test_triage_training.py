@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from bot.knowledge.adam import Adam, RowAdam
@@ -118,3 +123,32 @@ def test_lazy_adam_steps_only_the_rows_used_as_adam_would() -> None:
     Adam([alone], 0.1).step([gradient])
     assert np.allclose(table[rows], alone)
     assert np.array_equal(table[[0, 2, 4]], before[[0, 2, 4]])
+
+
+FEATURES_OF_TRAINING_SET = """
+import hashlib, json, sys
+from bot.knowledge.catalog import load_catalog
+from bot.knowledge.triage_training import Featuriser
+featurise = Featuriser(load_catalog().triage)
+digest = hashlib.sha256()
+for line in open(sys.argv[1], encoding="utf-8").readlines()[:300]:
+    digest.update(featurise(json.loads(line)["text"]).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_a_message_gives_the_same_features_in_every_process() -> None:
+    """Training drops features by position, so their order must not follow Python's per-process
+    string hashing: with it, every run of tools/train_triage.py wrote another model."""
+    training_set = Path(__file__).parent / "data" / "triage" / "train.jsonl"
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", FEATURES_OF_TRAINING_SET, str(training_set)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
