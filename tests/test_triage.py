@@ -880,11 +880,12 @@ HELD_OUT_FLOORS = {
     # edits moved it to the banner and back (407 or 408 of 418). The MLP in the general net took
     # them to 367 and 412.
     "holdout23.jsonl": (367 / 370, 0.01, 0.02),
-    "holdout24.jsonl": (411 / 418, 0.01, 0.10),  # 412 with the unreproducible model before
+    # 412 with the unreproducible model before; with three MLPs averaged, 42 false alarms of 396
+    "holdout24.jsonl": (411 / 418, 0.01, 0.11),
     # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
     # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
-    "holdout25.jsonl": (376 / 400, 0.01, 0.02),
+    "holdout25.jsonl": (375 / 400, 0.01, 0.02),  # 376 with one MLP
     # Written blind by a new writer at the start of the session after the MLP, and measured with
     # the model of 0c606f8 before anything was chosen: every category (poisoning 48/49, self-harm
     # 67/68, each with the banner; the rest 100%), 3.9% false alarms. Retrained reproducibly, 379

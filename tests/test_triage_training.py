@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.knowledge.adam import Adam, RowAdam
 from bot.knowledge.triage_model import HIDDEN, HIDDEN_DIMENSIONS
 from bot.knowledge.triage_training import (
+    HIDDEN_SEEDS,
     MAX_ADDED_BY_SELF_HARM,
     MAX_FALSE_ALARMS,
     MAX_TALKED_ABOUT_BY_SELF_HARM,
     choose_thresholds,
     fit_hidden,
+    fit_hiddens,
     lowest_cut,
     self_harm_cut,
     talked_about_cut,
@@ -111,6 +114,20 @@ def test_the_mlp_learns_which_features_mean_an_emergency() -> None:
     assert alone > mlp.score(np.array([150]))
     assert both > 0
     assert not mlp.table[HIDDEN_DIMENSIONS - 1].any()  # never seen
+
+
+def test_the_mlps_stored_as_one_score_the_mean_of_their_log_odds() -> None:
+    """Three MLPs of different seeds are stored side by side as one, so the model file and
+    Hidden.score stay as they were; the one must score what the three average."""
+    rng = np.random.default_rng(5)
+    rows = [rng.integers(0, 50, size=4) for _ in range(300)]
+    labels = np.array([float(7 in row or 8 in row) for row in rows])
+    combined = fit_hiddens(rows, labels)
+    assert combined.table.shape[1] == HIDDEN * len(HIDDEN_SEEDS)
+    singles = [fit_hidden(rows, labels, seed) for seed in HIDDEN_SEEDS]
+    for features in (np.array([7, 20]), np.array([3, 20, 41]), np.array([8])):
+        mean = np.mean([single.score(features) for single in singles])
+        assert combined.score(features) == pytest.approx(mean, abs=1e-4)
 
 
 def test_lazy_adam_steps_only_the_rows_used_as_adam_would() -> None:

@@ -30,9 +30,10 @@ DIMENSIONS = 1 << 18
 # a table (the features folded to HIDDEN_DIMENSIONS rows) of HIDDEN units, then ReLU and a
 # logistic output. It reads combinations the regression cannot ("took" with "all" with "tablets",
 # but not with "like the doctor said"); alone it is over-confident, so the general net's log-odds
-# are the mean of both.
+# are the mean of both. Its log-odds are themselves the mean of three such MLPs trained with
+# different seeds (triage_training.HIDDEN_SEEDS), stored as one with their units side by side.
 HIDDEN_DIMENSIONS = 1 << 16
-HIDDEN = 32
+HIDDEN = 32  # units of each MLP
 MODEL_FILE = Path(__file__).with_name("data") / "triage-model.npz"
 
 
@@ -107,11 +108,11 @@ class Leanings(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Hidden:
-    """The MLP half of the general net."""
+    """The MLP half of the general net (several averaged: their units side by side)."""
 
-    table: np.ndarray  # HIDDEN_DIMENSIONS x HIDDEN
-    bias: np.ndarray  # HIDDEN
-    output: np.ndarray  # HIDDEN
+    table: np.ndarray  # HIDDEN_DIMENSIONS x units (HIDDEN for each MLP)
+    bias: np.ndarray  # units
+    output: np.ndarray  # units
     output_bias: float
 
     def score(self, features: np.ndarray) -> float:
