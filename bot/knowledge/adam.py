@@ -26,16 +26,13 @@ class Adam:
 
     def step(self, gradients: Sequence[np.ndarray]) -> None:
         self._step += 1
-        first = 1 - BETA1**self._step
-        second = 1 - BETA2**self._step
         for parameter, gradient, moment, square in zip(
             self._parameters, gradients, self._moments, self._squares, strict=True
         ):
             # In place, so the caller's arrays are the ones trained.
-            np.add(BETA1 * moment, (1 - BETA1) * gradient, out=moment)
-            np.add(BETA2 * square, (1 - BETA2) * gradient * gradient, out=square)
-            step = self._rate * (moment / first) / (np.sqrt(square / second) + EPSILON)
-            np.subtract(parameter, step, out=parameter)
+            np.subtract(
+                parameter, _step(moment, square, gradient, self._step, self._rate), out=parameter
+            )
 
 
 class RowAdam:
@@ -52,10 +49,21 @@ class RowAdam:
     def step(self, rows: np.ndarray, gradient: np.ndarray) -> None:
         """`rows`: distinct row numbers; `gradient`: one row of gradient for each."""
         self._step += 1
-        moment = BETA1 * self._moments[rows] + (1 - BETA1) * gradient
-        square = BETA2 * self._squares[rows] + (1 - BETA2) * gradient * gradient
+        moment, square = self._moments[rows], self._squares[rows]  # copies: written back below
+        self._table[rows] -= _step(moment, square, gradient, self._step, self._rate)
         self._moments[rows] = moment
         self._squares[rows] = square
-        first = 1 - BETA1**self._step
-        second = 1 - BETA2**self._step
-        self._table[rows] -= self._rate * (moment / first) / (np.sqrt(square / second) + EPSILON)
+
+
+def _step(
+    moment: np.ndarray, square: np.ndarray, gradient: np.ndarray, count: int, rate: float
+) -> np.ndarray:
+    """Moves Adam's moments by one gradient, in place, and returns the step to subtract (`count`:
+    the steps taken, this one included)."""
+    moment *= BETA1
+    moment += (1 - BETA1) * gradient
+    square *= BETA2
+    square += (1 - BETA2) * gradient * gradient
+    first = 1 - BETA1**count
+    second = 1 - BETA2**count
+    return rate * (moment / first) / (np.sqrt(square / second) + EPSILON)

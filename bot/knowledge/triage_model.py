@@ -3,7 +3,7 @@
 Signs written in triage.yaml catch what their word families cover; people find other words. A
 logistic regression over hashed features of the message (words, word pairs, letter 3-5-grams that
 survive misspellings, the families present and the signs found with how they were said), averaged
-in log-odds with a small MLP over the same features, is trained by `tools/train_triage.py` on
+in log-odds with three small MLPs over the same features, is trained by `tools/train_triage.py` on
 tests/data/triage/train*.jsonl, written for that purpose. The file records the hash of what it
 was trained on, so a test fails when the data or triage.yaml change without retraining. Only numpy
 is needed at run time.
@@ -86,8 +86,8 @@ def feature_indices(tokens: list[str], reading: Reading) -> np.ndarray:
 
     Sorted because a set's order follows Python's per-process string hashing: training drops
     features by position, so unsorted, each run of tools/train_triage.py gave another model (the
-    general cut-off 0.513 or 0.540 from the same data; held out, 3 emergencies and 6 false alarms
-    either way)."""
+    general cut-off 0.513, 0.540 or 0.555 from the same data; held out, up to 6 emergencies and 14
+    false alarms apart)."""
     indices = {_hashed(name) for name in feature_names(tokens, reading)}
     for token in tokens:
         if token != SENTENCE_BREAK:
@@ -98,7 +98,7 @@ def feature_indices(tokens: list[str], reading: Reading) -> np.ndarray:
 class Leanings(NamedTuple):
     """What the nets make of one message."""
 
-    general: float  # P(emergency now): the regression and the MLP averaged in log-odds
+    general: float  # P(emergency now): the regression and the MLPs averaged in log-odds
     self_harm: float  # P(a self-harm emergency), by the self-harm net
     # The regression alone. The MLP's log-odds run to extremes, so only this one may doubt a sign
     # said plainly (p <= 0.01): averaged, "my face has dropped on one side, could b12 cause
