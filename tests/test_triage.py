@@ -18,6 +18,8 @@ from bot.knowledge.catalog import ContentError
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.render import Renderer
+from bot.knowledge.story_check import StoryCheck
+from bot.knowledge.story_check_training import checks_left_out, paged_stories, story_sets
 from bot.knowledge.triage import (
     STORY_ORDINARY,
     STORY_SURE,
@@ -38,6 +40,7 @@ from bot.knowledge.triage_model import (
     training_hash,
 )
 from bot.knowledge.triage_signs import SignReader, words
+from bot.knowledge.triage_training import read_examples
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parent.parent
@@ -155,7 +158,21 @@ ORDINARY = [
 
 @pytest.fixture(scope="module")
 def triage(catalog):
-    return Triage(catalog.triage, TriageModel.load())
+    return Triage(catalog.triage, TriageModel.load(), StoryCheck.load())
+
+
+@pytest.fixture(scope="module")
+def honest_triage(catalog, triage):
+    """For each held-out set, triage with the story check fitted without it: the check was
+    fitted to their stories, so only this way are its figures on them held out."""
+    model = TriageModel.load()
+    fitted = {path.name: read_examples(path) for path in story_sets(DATA / "triage")}
+    stories = paged_stories(Triage(catalog.triage, model), fitted)
+    left_out = checks_left_out(stories, model.thresholds.self_harm)
+    # a set none of whose stories the nets page gave the check nothing: the shipped one is it
+    return lambda name: (
+        Triage(catalog.triage, model, left_out[name]) if name in left_out else triage
+    )
 
 
 @pytest.mark.parametrize(
@@ -859,7 +876,8 @@ HELD_OUT_FLOORS = {
     "holdout16.jsonl": (301 / 303, 0.01, 0.05),
     # suicide and overdose: 281 with train29 in the self-harm net, 3 of the 9 misses with nothing
     "holdout17.jsonl": (281 / 290, 0.011, 0.05),
-    # long stories: 2.2% false alarms (24% before STORY_SURE), and 3 emergencies with the banner
+    # long stories: 2.2% false alarms (24% before STORY_SURE; 7 of 312 with the story check),
+    # and 3 emergencies with the banner
     "holdout18.jsonl": (336 / 339, 0.01, 0.03),
     "holdout19.jsonl": (391 / 399, 0.01, 0.03),  # ages and slang, weighted to self-harm: 140/140
     # more long stories, 450 of them ordinary: 6.9% get the page (a third before STORY_SURE)
@@ -869,8 +887,9 @@ HELD_OUT_FLOORS = {
     # self-harm 67/68, each of the three with the banner). holdout22's false alarms were 15/307
     # (4.9%) until "take him/her" stopped reading as taking a medicine; the retraining made it
     # 16 (5.2%, over the target) with no emergency lost anywhere. With the MLP in the general
-    # net holdout21's false alarms went 60 -> 64 of 480 while the other sets' fell.
-    "holdout21.jsonl": (180 / 180, 0.01, 0.135),
+    # net holdout21's false alarms went 60 -> 64 of 480 while the other sets' fell. The story
+    # check (fitted without holdout21) took them from 57 to 29 and one emergency to the banner.
+    "holdout21.jsonl": (179 / 180, 0.01, 0.065),
     "holdout22.jsonl": (304 / 306, 0.01, 0.055),
     # Written blind at the start of the session that added them and measured with the model of
     # 97d1db8, before any choice: every category (bleeding 22/24, nerve-sight 24/26, poisoning
@@ -881,7 +900,7 @@ HELD_OUT_FLOORS = {
     # them to 367 and 412.
     "holdout23.jsonl": (367 / 370, 0.01, 0.02),
     # 412 with the unreproducible model before; with three MLPs averaged, 42 false alarms of 396
-    "holdout24.jsonl": (411 / 418, 0.01, 0.11),
+    "holdout24.jsonl": (411 / 418, 0.01, 0.11),  # 41 with the story check
     # Blind, written after ABOUT_THIS was chosen: signs happening now asked about as "could it be
     # the b12?" (92.2%, the weakest set; 357/400 with the session's starting model), beside the
     # same questions about signs not happening now; 376 and 2 with nothing with the MLP (369, 7)
@@ -892,16 +911,18 @@ HELD_OUT_FLOORS = {
     # of 379 and 14 false alarms; with train29 in the self-harm net (chosen on the other sets),
     # 16 of 360 (4.4%)
     "holdout26.jsonl": (379 / 379, 0.01, 0.045),
-    # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on)
-    "stories1.jsonl": (179 / 180, 0.01, 0.15),
-    "stories2.jsonl": (179 / 180, 0.01, 0.08),  # 180 with the unreproducible model before
+    # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
+    # story check fitted without each, false alarms 57 -> 44 of 479 and 27 -> 19 of 480
+    "stories1.jsonl": (179 / 180, 0.01, 0.095),
+    "stories2.jsonl": (179 / 180, 0.01, 0.045),  # 180 with the unreproducible model before
 }
 
 
 @pytest.mark.parametrize("name", sorted(HELD_OUT_FLOORS))
-def test_figures_on_the_held_out_sets_hold(triage, name: str) -> None:
+def test_figures_on_the_held_out_sets_hold(honest_triage, name: str) -> None:
     recall_floor, nothing_ceiling, false_alarm_ceiling = HELD_OUT_FLOORS[name]
     rows = _rows(DATA / "triage" / name)
+    triage = honest_triage(name)
     levels = [(row, triage.assess(row["text"]).level) for row in rows]
     emergencies = [level for row, level in levels if row["level"] == "emergency"]
     ordinary = [level for row, level in levels if row["level"] == "none"]

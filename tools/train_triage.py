@@ -2,8 +2,8 @@
 
 Run after editing content/triage.yaml or the training set (a test fails until you do):
     python tools/train_triage.py
-It prints the cross-validated figures its cut-offs rest on. Deterministic: the same inputs give
-the same file.
+It prints the cross-validated figures its cut-offs rest on, then refits the story check to the
+new nets (tools/train_story_check.py). Deterministic: the same inputs give the same files.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import train_story_check  # beside this script in tools/
 
 from bot.knowledge.catalog import TriageContent, load_catalog
 from bot.knowledge.matching_content import PHRASINGS_FILE, load_phrasings
@@ -102,7 +103,7 @@ def main() -> int:
         )
     flagged = int((probabilities[len(examples) :] >= cut.emergency).sum())
     print(f"  FAQ phrasings the learned net alone calls an emergency: {flagged} of {len(asked)}")
-    return 0
+    return train_story_check.main()  # the check weighs the nets' readings: refit it to these
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.knowledge.catalog import SELF_HARM, Catalog, TriageCategory, load_catalog
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Matcher, Reason, Thresholds
 from bot.knowledge.matching_content import SMALL_TALK_KINDS
+from bot.knowledge.story_check import StoryCheck
 from bot.knowledge.triage import Level, Triage, Urgent
 from bot.knowledge.triage_model import TriageModel
 
@@ -35,7 +36,10 @@ class FAQ:
         triage_model: TriageModel | None = None,
     ) -> None:
         self.catalog = catalog
-        self.triage = Triage(catalog.triage, triage_model or TriageModel.load())
+        if triage_model is None:
+            self.triage = Triage(catalog.triage, TriageModel.load(), StoryCheck.load())
+        else:  # a stand-in net: the story check was fitted to the shipped nets' readings
+            self.triage = Triage(catalog.triage, triage_model)
         self.matcher = Matcher.for_catalog(catalog, thresholds)
 
     @classmethod

@@ -20,7 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+import numpy as np
+
 from bot.knowledge.catalog import SELF_HARM, TriageCategory, TriageContent
+from bot.knowledge.story_check import StoryCheck, story_readings
 from bot.knowledge.triage_model import Leanings, TriageModel
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
 
@@ -73,17 +76,35 @@ class Urgent:
 
 
 class Triage:
-    def __init__(self, content: TriageContent, model: TriageModel) -> None:
+    def __init__(
+        self, content: TriageContent, model: TriageModel, story_check: StoryCheck | None = None
+    ) -> None:
         self._content = content
         self._reader = SignReader(content)
         self._model = model
+        self._story_check = story_check
 
     def assess(self, text: str) -> Assessment:
         """How alarming a message is, and which kind of emergency it names."""
+        assessment, story = self.assess_unchecked(text)
+        check = self._story_check
+        paged = assessment.level is Level.EMERGENCY
+        # A story far below every emergency story the check was fitted to: the banner instead.
+        if paged and story is not None and check is not None and check.doubts(story):
+            return replace(assessment, level=Level.CAUTION)
+        return assessment
+
+    def assess_unchecked(self, text: str) -> tuple[Assessment, np.ndarray | None]:
+        """The assessment before the story check, and for a story what the check weighs."""
         tokens = words(text, self._content)
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
-        leaning = self._leaning(tokens, reading)
+        leaning = self._leaning(tokens, reading, by_signs)
+        return self._decide(tokens, reading, by_signs, leaning), leaning.story
+
+    def _decide(
+        self, tokens: list[str], reading: Reading, by_signs: Assessment, leaning: Leaning
+    ) -> Assessment:
         probability, self_harm, regression = leaning.called
         cut = self._model.thresholds
         if by_signs.level is Level.EMERGENCY:
@@ -184,20 +205,32 @@ class Triage:
             return Urgent(assessment.category)
         return None
 
-    def _leaning(self, tokens: list[str], reading: Reading) -> Leaning:
+    def _leaning(self, tokens: list[str], reading: Reading, by_signs: Assessment) -> Leaning:
         """Both nets' probabilities for the message, and for a story its sentences too."""
         whole = self._model.probabilities(tokens, reading)
         if len(tokens) <= STORY_WORDS:
-            return Leaning(whole, whole)
+            return Leaning(whole, whole, None)
         parts = [
             self._model.probabilities(part, self._reader.read(part)) for part in _sentences(tokens)
         ]
         # Where the whole story is all but certainly no emergency, a sentence needs more.
         floors = [SURE if lean <= STORY_ORDINARY else STORY_SURE for lean in whole]
         by_net = [[part[net] for part in parts] for net in range(len(whole))]
+        story = (
+            story_readings(
+                whole,
+                parts,
+                sign_said_plainly=by_signs.level is Level.EMERGENCY,
+                sign_talked_about=by_signs.talked_about,
+                acute=reading.acute,
+            )
+            if parts
+            else None  # forty sentence breaks and no word
+        )
         return Leaning(
             called=Leanings(*map(_highest, whole, by_net, floors)),
             anywhere=Leanings(*map(_highest, whole, by_net)),
+            story=story,
         )
 
 
@@ -208,6 +241,7 @@ class Leaning:
 
     called: Leanings  # the whole message, or a sentence of a story at its floor
     anywhere: Leanings  # the highest over the message and its sentences
+    story: np.ndarray | None  # for a story, what the story check weighs
 
 
 def _highest(whole: float, parts: list[float], floor: float = 0.0) -> float:
