@@ -5,8 +5,9 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout26 is the newest, so the fairest (every category, measured before any choice of the
-  session that added it); holdout23-24 had their totals read before any choice of the session
+  holdout27 is the newest, so the fairest (every category, measured once, after every choice
+  of the session that added it), then holdout26 (measured before any choice of its session);
+  holdout23-24 had their totals read before any choice of the session
   that added them (every category, and suicide and overdose as contrasts);
   holdout21-22 (long stories, and every category) had their totals read four
   times (tests/data/triage/README.md); holdout16-20 (every category, suicide and
@@ -16,7 +17,9 @@
   recall 100%, non-urgent answered with the emergency page <= 1%).
 - tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE and
   STORY_ORDINARY (how sure a sentence read alone must be to call an emergency) were chosen;
-  `--misses` lists their misses.
+  `--misses` lists their misses, but never stories3's (blind, like holdout26-27).
+- The story check is fitted to the stories of the held-out and story sets but the blind ones
+  (story_check_training.BLIND): each fitted set is measured with the check fitted without it.
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);
   `--misses` lists their misses, the only ones worth reading.
 """
@@ -32,7 +35,7 @@ from pathlib import Path
 
 from bot.knowledge.catalog import load_catalog
 from bot.knowledge.story_check import StoryCheck
-from bot.knowledge.story_check_training import checks_left_out, paged_stories, story_sets
+from bot.knowledge.story_check_training import BLIND, checks_left_out, paged_stories, story_sets
 from bot.knowledge.triage import Level, Triage
 from bot.knowledge.triage_model import TriageModel
 from bot.knowledge.triage_training import read_examples
@@ -123,9 +126,9 @@ def main() -> int:
     show = "--misses" in sys.argv
     content, model = load_catalog().triage, TriageModel.load()
     triage = Triage(content, model, StoryCheck.load())
-    # The story check was fitted to the held-out and story sets (not holdout26): each is
-    # measured with the check fitted without it. A set none of whose stories the nets page
-    # gave the check nothing, so the shipped one is the check without it.
+    # The story check was fitted to the held-out and story sets but the blind ones: each is
+    # measured with the check fitted without it. A blind set, or one none of whose stories the
+    # nets page, gave the check nothing: the shipped one is the check without it.
     fitted = {path.name: read_examples(path) for path in story_sets(DATA / "triage")}
     left_out = checks_left_out(
         paged_stories(Triage(content, model), fitted), model.thresholds.self_harm
@@ -139,7 +142,7 @@ def main() -> int:
         labelled_set(honest(path), path, show_misses=False)
     eval_sets(triage)
     for path in sorted((DATA / "triage").glob("stories*.jsonl")):
-        labelled_set(honest(path), path, show_misses=show)
+        labelled_set(honest(path), path, show_misses=show and path.name not in BLIND)
     for path in sorted((DATA / "triage").glob("train*.jsonl")):
         labelled_set(triage, path, show_misses=show)
     speed(triage)

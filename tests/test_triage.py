@@ -911,6 +911,10 @@ HELD_OUT_FLOORS = {
     # of 379 and 14 false alarms; with train29 in the self-harm net (chosen on the other sets),
     # 16 of 360 (4.4%)
     "holdout26.jsonl": (379 / 379, 0.01, 0.045),
+    # Written blind by a new writer in the session of the story check, and measured once, with
+    # the final model: 355 of 359 (breathing 24/25, poisoning 48/50, self-harm 67/68, each with
+    # the banner), 8 of 387 false alarms (2.1%); the same with or without the check
+    "holdout27.jsonl": (355 / 359, 0.01, 0.03),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 44 of 479 and 27 -> 19 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.095),

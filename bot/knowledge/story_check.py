@@ -16,15 +16,13 @@ was left out of the fit, and a story it doubts keeps the banner with the numbers
 from __future__ import annotations
 
 import math
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bot.knowledge.catalog import ContentError
-from bot.knowledge.triage_model import Leanings
+from bot.knowledge.triage_model import Leanings, stored_arrays
 
 CHECK_FILE = Path(__file__).with_name("data") / "story-check.npz"
 # How far below the lowest emergency story (each scored by a fit without its own set) a story
@@ -65,23 +63,16 @@ class StoryCheck:
 
     @classmethod
     def load(cls, path: Path = CHECK_FILE) -> StoryCheck:
-        try:
-            with np.load(path) as stored:
-                return cls(
-                    stored["mean"],
-                    stored["scale"],
-                    stored["weights"],
-                    float(stored["bias"]),
-                    float(stored["cut"]),
-                    float(stored["self_harm_cut"]),
-                    str(stored["trained_on"]),
-                )
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            raise ContentError(
-                path,
-                "(file)",
-                f"the story check cannot be read ({error}); rebuild it: python tools/train_triage.py",
-            ) from None
+        with stored_arrays(path, "the story check") as stored:
+            return cls(
+                stored["mean"],
+                stored["scale"],
+                stored["weights"],
+                float(stored["bias"]),
+                float(stored["cut"]),
+                float(stored["self_harm_cut"]),
+                str(stored["trained_on"]),
+            )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

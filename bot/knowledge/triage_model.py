@@ -15,12 +15,15 @@ import hashlib
 import math
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.npyio import NpzFile
 
 from bot.knowledge.catalog import ContentError
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Reading
@@ -121,6 +124,20 @@ class Hidden:
         return self.output_bias + float(np.maximum(units, 0) @ self.output)
 
 
+@contextmanager
+def stored_arrays(path: Path, what: str) -> Iterator[NpzFile]:
+    """A model file's arrays; a missing or damaged one stops the bot with one line naming it."""
+    try:
+        with np.load(path) as stored:
+            yield stored
+    except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as error:
+        raise ContentError(
+            path,
+            "(file)",
+            f"{what} cannot be read ({error}); rebuild it: python tools/train_triage.py",
+        ) from None
+
+
 def training_hash(*paths: Path) -> str:
     """The sha256 of the files a model was trained from, to notice a stale model."""
     digest = hashlib.sha256()
@@ -169,38 +186,31 @@ class TriageModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> TriageModel:
-        try:
-            with np.load(path) as stored:
-                weights = _dense(stored["indices"], stored["values"])
-                cut = {field.name: float(stored[field.name]) for field in fields(Thresholds)}
-                self_harm = (
-                    _dense(stored["self_harm_indices"], stored["self_harm_values"]),
-                    float(stored["self_harm_bias"]),
+        with stored_arrays(path, "the triage model") as stored:
+            weights = _dense(stored["indices"], stored["values"])
+            cut = {field.name: float(stored[field.name]) for field in fields(Thresholds)}
+            self_harm = (
+                _dense(stored["self_harm_indices"], stored["self_harm_values"]),
+                float(stored["self_harm_bias"]),
+            )
+            hidden = (
+                Hidden(
+                    stored["hidden_table"].astype(np.float32),
+                    stored["hidden_bias"],
+                    stored["hidden_output"],
+                    float(stored["hidden_output_bias"]),
                 )
-                hidden = (
-                    Hidden(
-                        stored["hidden_table"].astype(np.float32),
-                        stored["hidden_bias"],
-                        stored["hidden_output"],
-                        float(stored["hidden_output_bias"]),
-                    )
-                    if "hidden_table" in stored
-                    else None  # a regression alone, as the tests' stand-in nets are
-                )
-                return cls(
-                    weights,
-                    float(stored["bias"]),
-                    Thresholds(**cut),
-                    str(stored["trained_on"]),
-                    self_harm,
-                    hidden=hidden,
-                )
-        except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as error:
-            raise ContentError(
-                path,
-                "(file)",
-                f"the triage model cannot be read ({error}); rebuild it: python tools/train_triage.py",
-            ) from None
+                if "hidden_table" in stored
+                else None  # a regression alone, as the tests' stand-in nets are
+            )
+            return cls(
+                weights,
+                float(stored["bias"]),
+                Thresholds(**cut),
+                str(stored["trained_on"]),
+                self_harm,
+                hidden=hidden,
+            )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
