@@ -9,8 +9,8 @@ the whole as alarmed as its worst sentence? is a sign said plainly, with a cue o
 rule written by hand weighed well. A logistic regression over those readings, fitted to the
 long stories of the held-out sets (which the nets never saw, so their readings there are honest),
 turns the page into the banner where it is far below every emergency story it was fitted to.
-Recall first: the cut-off is half the lowest score any of those emergencies got when its own set
-was left out of the fit, and a story it doubts keeps the banner with the numbers.
+Recall first: the cut-off is a quarter of the lowest score any of those emergencies got when its
+own set was left out of the fit, and a story it doubts keeps the banner with the numbers.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from bot.knowledge.triage_model import Leanings, stored_arrays
 
 CHECK_FILE = Path(__file__).with_name("data") / "story-check.npz"
 # How far below the lowest emergency story (each scored by a fit without its own set) a story
-# must be to lose the page. Left out a set at a time: at 1 (the lowest itself), 1240 of 1250
-# emergency stories kept the page and 121 of 2,368 ordinary ones got it; at 0.5, 1241 and 139;
-# at 0.25, 1242 (all the nets page) and 155; without the check, 1242 and 199.
-MARGIN = 0.5
+# must be to lose the page. Each set left out in turn (the self-harm guard below in place), over
+# 1,242 emergency stories and 2,368 ordinary ones the nets page: at 1 (the lowest itself), 1240
+# kept the page and 132 ordinary ones got it; at 0.5, 1241 and 148; at 0.4, 1242 and 153; at
+# 0.25, 1242 and 162; with no check, 1242 and 199. Recall first: a quarter, with room to spare
+# below the first margin that kept every emergency.
+MARGIN = 0.25
 RIDGE = 1.0  # the fit's L2 penalty, on standardised readings: a few hundred stories, 14 weights
 NEWTON_STEPS = 30
 LOGIT_LIMIT = 1e-6  # probabilities are clipped to this before log-odds: a sure net is not infinite
@@ -48,7 +50,8 @@ class StoryCheck:
     # A story the self-harm net calls as a whole keeps the page: that net learned suicidal plans
     # told at length and disguised, which the general net, and so the check, reads as ordinary
     # ("I've taken some potassium from work and I know how much I'd need. Anyway, the
-    # guidance?", 0.007). Held out (each set left out), this cost 9 more ordinary stories paged.
+    # guidance?", 0.007). Held out (each set left out, at a margin of 0.5), this cost 9 more
+    # ordinary stories paged and no emergency.
     self_harm_cut: float
     trained_on: str  # the hash of the triage model and the story sets it was fitted to
 
