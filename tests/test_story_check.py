@@ -38,7 +38,7 @@ STORY = (
 )
 SHORT = "crushing pain in my chest right now"
 # A suicidal plan told at length and disguised as a question about the FAQ (train11.jsonl): the
-# general net reads it as ordinary, the self-harm net calls it
+# general net reads it as ordinary, the self-harm net calls it; the check rates it 0.007
 DISGUISED = (
     "I'm a nurse myself so I know all this but my brain isn't working. Is 1mg IM alternate days "
     "until no further improvement still the guidance for neuro involvement? My ward manager "
@@ -75,17 +75,17 @@ def test_the_check_takes_the_page_only_from_a_story_and_leaves_the_banner(catalo
     assert Triage(catalog.triage, model, _check(cut=0.1)).assess(STORY).level is Level.EMERGENCY
 
 
-def test_a_story_the_self_harm_net_calls_keeps_the_page(catalog, model, shipped) -> None:
-    """The shipped check rates the disguised plan below its cut-off; the self-harm net's call on
-    the whole story spares it."""
-    triage = Triage(catalog.triage, model, shipped)
+def test_a_story_the_self_harm_net_calls_keeps_the_page(catalog, model) -> None:
+    """However sure a check is that the disguised plan is no emergency, the self-harm net's
+    call on the whole story keeps the page."""
+    triage = Triage(catalog.triage, model)
     assessment, story = triage.assess_unchecked(DISGUISED)
     assert assessment.level is Level.EMERGENCY
     assert story is not None
-    assert shipped.probability(story) < shipped.cut
-    assert triage.assess(DISGUISED).level is Level.EMERGENCY
-    assert _check(cut=0.9, self_harm_cut=model.thresholds.self_harm).doubts(story) is False
-    assert _check(cut=0.9, self_harm_cut=1.0).doubts(story) is True
+    guarded = _check(cut=0.9, self_harm_cut=model.thresholds.self_harm)
+    assert Triage(catalog.triage, model, guarded).assess(DISGUISED).level is Level.EMERGENCY
+    unguarded = _check(cut=0.9, self_harm_cut=1.0)  # no net is that sure
+    assert Triage(catalog.triage, model, unguarded).assess(DISGUISED).level is Level.CAUTION
 
 
 def test_no_emergency_story_of_the_training_sets_loses_the_page(catalog, model, shipped) -> None:

@@ -50,8 +50,8 @@ class StoryCheck:
     # A story the self-harm net calls as a whole keeps the page: that net learned suicidal plans
     # told at length and disguised, which the general net, and so the check, reads as ordinary
     # ("I've taken some potassium from work and I know how much I'd need. Anyway, the
-    # guidance?", 0.007). Held out (each set left out, at a margin of 0.5), this cost 9 more
-    # ordinary stories paged and no emergency.
+    # guidance?", 0.007: under the cut-off at a margin of 0.5). Held out (each set left out, at
+    # that margin), this cost 9 more ordinary stories paged and no emergency.
     self_harm_cut: float
     trained_on: str  # the hash of the triage model and the story sets it was fitted to
 
