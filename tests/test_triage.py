@@ -918,7 +918,11 @@ HELD_OUT_FLOORS = {
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),
-    "stories2.jsonl": (179 / 180, 0.01, 0.05),  # 180 with the unreproducible model before
+    "stories2.jsonl": (179 / 180, 0.01, 0.05),
+    # Long stories written blind in the session of the story check and measured once, after
+    # every choice: 179/180 (poisoning 29/30, with the banner); 44 of 480 ordinary stories paged
+    # without the check (the session's start), 39 (8.1%) with it. Never fitted to.
+    "stories3.jsonl": (179 / 180, 0.01, 0.085),  # 180 with the unreproducible model before
 }
 
 
