@@ -611,9 +611,26 @@ def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
     (p <= 1 - SURE) that a message is no emergency turns the sign into the banner, never nothing;
     a net only doubtful (p = 0.018 here) leaves the emergency page."""
     net = TriageModel(np.zeros(DIMENSIONS, dtype=np.float32), bias, Thresholds(0.5, 0.1), "")
-    assessment = Triage(catalog.triage, net).assess("my chest hurts since the jab")
+    assessment = Triage(catalog.triage, net).assess("my chest hurts right now")
     assert assessment.level is level
     assert assessment.category.id == "chest-heart"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my chest hurts since the jab",
+        "my face has dropped on one side since the jab, can b12 do this?",
+        "my chest is crushing since the shot, is this normal with b12?",
+    ],
+)
+def test_a_strong_sign_dated_to_the_jab_is_never_doubted(catalog, triage, text: str) -> None:
+    """Tied to the injection, a sign's words are meant medically: neither a net all but sure
+    that the message is none nor the shipped one (which reads the B12 question around it as
+    ordinary) takes the page away."""
+    sure_none = TriageModel(np.zeros(DIMENSIONS, dtype=np.float32), -30.0, Thresholds(0.5, 0.1), "")
+    assert Triage(catalog.triage, sure_none).assess(text).level is Level.EMERGENCY
+    assert triage.assess(text).level is Level.EMERGENCY
 
 
 @pytest.mark.parametrize(
@@ -911,10 +928,11 @@ HELD_OUT_FLOORS = {
     # of 379 and 14 false alarms; with train29 in the self-harm net (chosen on the other sets),
     # 16 of 360 (4.4%)
     "holdout26.jsonl": (379 / 379, 0.01, 0.045),
-    # Written blind by a new writer in the session of the story check, and measured once, with
-    # the final model: 355 of 359 (breathing 24/25, poisoning 48/50, self-harm 67/68, each with
-    # the banner), 8 of 387 false alarms (2.1%); the same with or without the check
-    "holdout27.jsonl": (355 / 359, 0.01, 0.03),
+    # Written blind by a new writer in the session of the story check, and measured with the
+    # final nets: 355 of 359 (breathing 24/25, poisoning 48/50, self-harm 67/68, each with the
+    # banner), 8 of 387 false alarms (2.1%), the same with or without the check; 356 once a
+    # strong sign dated to the jab could no longer be doubted (a second look at its totals)
+    "holdout27.jsonl": (356 / 359, 0.01, 0.03),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -117,7 +117,15 @@ class Triage:
             # jab again"), the sign gets the banner, unless the general net calls an emergency:
             # the self-harm net never learned overdoses. In a story the nets judge the whole (and
             # any sentence all but certain): a stroke recounted among today's plans is doubted.
-            doubted = regression <= 1 - SURE or (
+            # A strong sign dated to the jab ("my face has dropped on one side since the jab, can
+            # b12 do this?") is said in its medical sense: the person ties it to the injection.
+            # The regression reads "b12", "jab", "can" and "since" as the stuff of ordinary
+            # questions (0.002 there), so it may not doubt one. Over every blind set: 1
+            # emergency more paged, 1 more of 6,578 ordinary messages.
+            dated = "POST_JAB" in reading.families and any(
+                found.strong and _happening(found, reading.families) for found in reading.found
+            )
+            doubted = (regression <= 1 - SURE and not dated) or (
                 by_signs.category is not None
                 and by_signs.category.id == SELF_HARM
                 and self_harm < cut.self_harm_banner
