@@ -269,15 +269,9 @@ async def _alert_action(
     due = local_time(dose.due_at, reminder.timezone, with_day=False)
     name = alert_name(reminder, link)
     if dose.status in SETTLED:
+        # No edit: the answer that settled the dose closes every alert of it (settled.py), and a
+        # press made while that edit was on its way would repeat it, which Telegram refuses.
         await query.answer(already_marked(dose))
-        if _on_the_message(query):  # settling the dose closes its alerts: this edit was refused
-            await edit_quietly(
-                context.bot,
-                (carer_id, update.effective_message.message_id),
-                found.renderer.message(
-                    "carer_alert_closed", name=name, due=due, status=dose.status
-                ),
-            )
         return
     if button.action == "done":
         await _done(update, context, dose.id, link, name=name, due=due)
