@@ -57,8 +57,7 @@ class StoryCheck:
 
     def probability(self, readings: np.ndarray) -> float:
         """How likely a story the nets would page is an emergency."""
-        score = self.bias + float(((readings - self.mean) / self.scale) @ self.weights)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        return float(_logistic(self.mean, self.scale, self.weights, self.bias, readings))
 
     def doubts(self, readings: np.ndarray) -> bool:
         spared = readings[WHOLE_SELF_HARM] >= _log_odds(self.self_harm_cut)
@@ -146,15 +145,14 @@ def left_out_scores(readings: np.ndarray, emergency: np.ndarray, sets: np.ndarra
     scores = np.zeros(len(readings))
     for name in np.unique(sets):
         out = sets == name
-        check = StoryCheck(*fit_logistic(readings[~out], emergency[~out]), 0.0, 1.0, "")
-        scores[out] = [check.probability(row) for row in readings[out]]
+        scores[out] = _logistic(*fit_logistic(readings[~out], emergency[~out]), readings[out])
     return scores
 
 
 def fit_logistic(
     readings: np.ndarray, labels: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """A ridge logistic regression by Newton's method: 14 dense inputs and a few hundred rows,
+    """A ridge logistic regression by Newton's method: 14 dense inputs and some 1,500 rows,
     where it converges in a handful of exact steps (no learning rate to choose)."""
     mean = readings.mean(axis=0)
     scale = readings.std(axis=0)
@@ -174,3 +172,11 @@ def fit_logistic(
 def _log_odds(probability: float) -> float:
     clipped = min(max(probability, LOGIT_LIMIT), 1 - LOGIT_LIMIT)
     return math.log(clipped / (1 - clipped))
+
+
+def _logistic(
+    mean: np.ndarray, scale: np.ndarray, weights: np.ndarray, bias: float, readings: np.ndarray
+) -> np.ndarray:
+    """The fitted regression's probability for one story's readings, or for a row each."""
+    score = bias + ((readings - mean) / scale) @ weights
+    return 1.0 / (1.0 + np.exp(-np.clip(score, -30.0, 30.0)))
