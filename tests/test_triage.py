@@ -169,7 +169,8 @@ def honest_triage(catalog, triage):
     fitted = {path.name: read_examples(path) for path in story_sets(DATA / "triage")}
     stories = paged_stories(Triage(catalog.triage, model), fitted)
     left_out = checks_left_out(stories, model.thresholds.self_harm)
-    # a set none of whose stories the nets page gave the check nothing: the shipped one is it
+    # a blind set, or one none of whose stories the nets page, gave the check nothing: the
+    # shipped check is the check without it
     return lambda name: (
         Triage(catalog.triage, model, left_out[name]) if name in left_out else triage
     )
@@ -936,11 +937,11 @@ HELD_OUT_FLOORS = {
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),
-    "stories2.jsonl": (179 / 180, 0.01, 0.05),
+    "stories2.jsonl": (179 / 180, 0.01, 0.05),  # 180 with the unreproducible model before
     # Long stories written blind in the session of the story check and measured once, after
     # every choice: 179/180 (poisoning 29/30, with the banner); 44 of 480 ordinary stories paged
     # without the check (the session's start), 39 (8.1%) with it. Never fitted to.
-    "stories3.jsonl": (179 / 180, 0.01, 0.085),  # 180 with the unreproducible model before
+    "stories3.jsonl": (179 / 180, 0.01, 0.085),
 }
 
 
