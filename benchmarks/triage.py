@@ -33,7 +33,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.knowledge.catalog import load_catalog
+from bot.knowledge.catalog import SELF_HARM, load_catalog
 from bot.knowledge.story_check import StoryCheck
 from bot.knowledge.story_check_training import BLIND, checks_left_out, paged_stories, story_sets
 from bot.knowledge.triage import Level, Triage
@@ -50,7 +50,8 @@ def rows(path: Path) -> list[dict]:
 
 def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
     examples = rows(path)
-    decided = [triage.assess(row["text"]).level for row in examples]
+    assessed = [triage.assess(row["text"]) for row in examples]
+    decided = [assessment.level for assessment in assessed]
     print(f"\n{path.relative_to(DATA.parent.parent)} ({len(examples)} messages)")
     by_category: dict[str, Counter] = defaultdict(Counter)
     for row, level in zip(examples, decided, strict=True):
@@ -64,6 +65,15 @@ def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
             f"  {category:20} {total:4} {counts[Level.EMERGENCY] / total:8.1%}"
             f"  ({counts[Level.CAUTION]} / {counts[Level.NONE]})"
         )
+    # A self-harm emergency paged under another name (bleeding, collapse) gets no helplines.
+    unnamed = sum(
+        row.get("category") == SELF_HARM
+        and assessment.level is Level.EMERGENCY
+        and assessment.category.id != SELF_HARM
+        for row, assessment in zip(examples, assessed, strict=True)
+    )
+    if by_category[SELF_HARM][Level.EMERGENCY]:
+        print(f"  self-harm paged without the helplines: {unnamed}")
     for label in ("emergency", "caution", "none"):
         levels = Counter(
             lv for row, lv in zip(examples, decided, strict=True) if row["level"] == label

@@ -27,6 +27,7 @@ from bot.knowledge.triage import (
     SURE,
     Level,
     Triage,
+    Urgent,
 )
 from bot.knowledge.triage_model import (
     DIMENSIONS,
@@ -651,6 +652,39 @@ def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
     assessment = Triage(catalog.triage, net).assess(text)
     assert assessment.level is level
     assert assessment.category.id == "self-harm"
+
+
+@pytest.mark.parametrize(("self_harm", "named"), [(0.95, "self-harm"), (0.3, "general")])
+def test_a_page_both_nets_call_with_no_sign_to_name_it_is_self_harms(
+    catalog, self_harm: float, named: str
+) -> None:
+    """The general net calls a message no sign names; where the self-harm net calls it too (its
+    cut-off 0.6 here), the page is self-harm's, with the helplines; only leaning (0.3, over its
+    banner cut-off), the page stays general: "pain going down my left arm and jaw" leans too."""
+    cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
+    net = stub_nets(cut, general=0.9, self_harm=self_harm)
+    text = "i've had enough. tonight's the night"
+    assert Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).category is None
+    assessment = Triage(catalog.triage, net).assess(text)
+    assert (assessment.level, assessment.learned) == (Level.EMERGENCY, True)
+    assert assessment.category.id == named
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i've had enough. tonight's the night",
+        "i keep thinking about driving into a wall",
+        "my mum said she's going to take all her pills",
+    ],
+)
+def test_suicidal_wording_no_sign_names_gets_the_helplines_on_the_page(
+    faq, renderer, text: str
+) -> None:
+    """The shipped nets page these with no sign naming them; the page must carry Samaritans."""
+    decision = faq.decide(text)
+    assert isinstance(decision, Urgent), text
+    assert "116 123" in renderer.reply(decision).html
 
 
 @pytest.mark.parametrize(("talked_from", "level"), [(0.9, Level.EMERGENCY), (0.97, Level.CAUTION)])

@@ -141,6 +141,14 @@ class Triage:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
+            # With no sign to name it, a page the self-harm net calls too is named for self-harm:
+            # its page has the helplines, and its advice is said as "if you are thinking about
+            # ending your life". Named "general", 617 of the 1,563 self-harm emergencies the
+            # held-out sets page went without Samaritans or 988 ("i've had enough. tonight's the
+            # night"). At the banner's lower cut-off, "pain going down my left arm and jaw" would
+            # be named self-harm too.
+            if named is self._content.general and self_harm >= cut.self_harm:
+                named = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, named, probability, learned=True)
         if self_harm >= (cut.self_harm_talked if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category(SELF_HARM)
