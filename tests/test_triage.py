@@ -654,20 +654,42 @@ def test_the_self_harm_net_calls_a_self_harm_emergency_the_general_net_misses(
     assert assessment.category.id == "self-harm"
 
 
-@pytest.mark.parametrize(("self_harm", "named"), [(0.95, "self-harm"), (0.3, "general")])
-def test_a_page_both_nets_call_with_no_sign_to_name_it_is_self_harms(
-    catalog, self_harm: float, named: str
+@pytest.mark.parametrize(
+    ("self_harm", "named", "helplines"),
+    [(0.95, "self-harm", True), (0.7, "general", True), (0.3, "general", False)],
+)
+def test_a_page_the_self_harm_net_calls_too_has_the_helplines(
+    catalog, renderer, self_harm: float, named: str, helplines: bool
 ) -> None:
-    """The general net calls a message no sign names; where the self-harm net calls it too (its
-    cut-off 0.6 here), the page is self-harm's, with the helplines; only leaning (0.3, over its
-    banner cut-off), the page stays general: "pain going down my left arm and jaw" leans too."""
+    """The general net (0.9) calls a message no sign names. Where the self-harm net calls it too
+    (its cut-off 0.6 here), the page has the helplines: named for self-harm where that net is the
+    surer (0.95), else the general page with them added (0.7: that net calls some strokes too).
+    Only leaning (0.3, over its banner cut-off), the page is general, without them."""
     cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
     net = stub_nets(cut, general=0.9, self_harm=self_harm)
     text = "i've had enough. tonight's the night"
     assert Triage(catalog.triage, net).by_signs(words(text, catalog.triage)).category is None
     assessment = Triage(catalog.triage, net).assess(text)
     assert (assessment.level, assessment.learned) == (Level.EMERGENCY, True)
-    assert assessment.category.id == named
+    assert (assessment.category.id, assessment.helplines) == (named, helplines)
+    page = renderer.reply(Urgent(assessment.category, assessment.helplines)).html
+    assert ("116 123" in page) is helplines
+
+
+def test_a_story_the_check_doubts_keeps_the_helplines_its_page_had(catalog) -> None:
+    """A long story the general net calls and the self-harm net calls too (not the surer): the
+    page is general with the helplines; a story check that doubts it leaves the banner named for
+    self-harm, which is the banner with them."""
+    cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
+    net = stub_nets(cut, general=0.9, self_harm=0.7)
+    story = " ".join(["I have been on the jabs for a year and the surgery keeps moving them."] * 4)
+    assert len(words(story, catalog.triage)) > STORY_WORDS
+    paged = Triage(catalog.triage, net).assess(story)
+    assert (paged.level, paged.category.id, paged.helplines) == (Level.EMERGENCY, "general", True)
+    zeros = np.zeros(14)
+    doubts_all = StoryCheck(zeros, np.ones(14), zeros, 0.0, 0.9, 1.0, "")
+    doubted = Triage(catalog.triage, net, doubts_all).assess(story)
+    assert (doubted.level, doubted.category.id) == (Level.CAUTION, "self-harm")
 
 
 @pytest.mark.parametrize(

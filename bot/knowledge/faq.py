@@ -51,13 +51,13 @@ class FAQ:
         assessment = self.triage.assess(text)
         emergency = assessment.level is Level.EMERGENCY and assessment.category is not None
         if emergency and not assessment.learned:
-            return Urgent(assessment.category)
+            return Urgent(assessment.category, assessment.helplines)
         matched = self.matcher.match(text)
         small_talk = isinstance(matched, Fallback) and matched.reason.value in SMALL_TALK_KINDS
         # The learned nets may not answer a message that is all small talk ("goodbye") with the
         # emergency page; a sign of the taxonomy said plainly still does (above).
         if emergency and not small_talk:
-            return Urgent(assessment.category)
+            return Urgent(assessment.category, assessment.helplines)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
             if (
                 assessment.category

@@ -308,8 +308,9 @@ class Renderer:
             return Reply(Kind.FALLBACK, html, tuple(Choice(t.title, t.id) for t in topics))
         return Reply(Kind.FALLBACK, html, show_menu=True)
 
-    def urgent(self, category: TriageCategory) -> Reply:
-        return Reply(Kind.URGENT, _tidy(self._layouts[Kind.URGENT].render(category=category)))
+    def urgent(self, category: TriageCategory, *, helplines: bool = False) -> Reply:
+        html = self._layouts[Kind.URGENT].render(category=category, helplines=helplines)
+        return Reply(Kind.URGENT, _tidy(html))
 
     def message_names(self) -> set[str]:
         """Every message messages.j2 defines: content-check renders each with MESSAGES' samples."""
@@ -338,8 +339,8 @@ class Renderer:
                 # The banner on top already gives the numbers: the net line below would repeat them.
                 html = _tidy(reply.html.replace(self._safety_net, ""))
                 return dataclasses.replace(reply, html=f"{banner}\n\n{html}")
-            case Urgent(category=category):
-                return self.urgent(category)
+            case Urgent(category=category, helplines=helplines):
+                return self.urgent(category, helplines=helplines)
             case Answer(topic=topic, candidates=candidates):
                 reply = self.answer(self._catalog.topics[topic])
                 # Close runner-ups (siblings, or the next best) come first among the buttons.

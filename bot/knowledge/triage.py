@@ -66,6 +66,7 @@ class Assessment:
     probability: float  # the learned net's P(emergency now)
     talked_about: bool = False  # a sign said as a negation, past event, question or "what if"
     learned: bool = False  # an emergency the learned nets called, with no sign said plainly
+    helplines: bool = False  # the crisis lines belong on the page whatever its category
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class Urgent:
     """The decision for an emergency: urgent-care guidance and nothing else."""
 
     category: TriageCategory
+    helplines: bool = False  # Samaritans and 988 too, as self-harm's page always has
 
 
 class Triage:
@@ -91,7 +93,10 @@ class Triage:
         paged = assessment.level is Level.EMERGENCY
         # A story far below every emergency story the check was fitted to: the banner instead.
         if paged and story is not None and check is not None and check.doubts(story):
-            return replace(assessment, level=Level.CAUTION)
+            # The banner names self-harm where the page would have had the helplines: its
+            # banner is the one with them.
+            named = self._content.category(SELF_HARM) if assessment.helplines else None
+            return replace(assessment, level=Level.CAUTION, category=named or assessment.category)
         return assessment
 
     def assess_unchecked(self, text: str) -> tuple[Assessment, np.ndarray | None]:
@@ -141,15 +146,18 @@ class Triage:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
-            # With no sign to name it, a page the self-harm net calls too is named for self-harm:
-            # its page has the helplines, and its advice is said as "if you are thinking about
-            # ending your life". Named "general", 617 of the 1,563 self-harm emergencies the
-            # held-out sets page went without Samaritans or 988 ("i've had enough. tonight's the
-            # night"). At the banner's lower cut-off, "pain going down my left arm and jaw" would
-            # be named self-harm too.
-            if named is self._content.general and self_harm >= cut.self_harm:
+            # With no sign to name it, a page the self-harm net calls too carries the helplines:
+            # named "general", 617 of the 1,563 self-harm emergencies the held-out sets page had
+            # no Samaritans or 988 on the page ("i've had enough. tonight's the night"). It is
+            # named for self-harm (its advice: "if you are thinking about ending your life")
+            # only where that net is the surer of the two: it calls some strokes too ("she
+            # suddenly cant understand what im saying and cant find her words").
+            helplines = named is self._content.general and self_harm >= cut.self_harm
+            if helplines and self_harm >= probability:
                 named = self._content.category(SELF_HARM)
-            return Assessment(Level.EMERGENCY, named, probability, learned=True)
+            return Assessment(
+                Level.EMERGENCY, named, probability, learned=True, helplines=helplines
+            )
         if self_harm >= (cut.self_harm_talked if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
@@ -218,7 +226,7 @@ class Triage:
         """The emergency this message describes, or None."""
         assessment = self.assess(text)
         if assessment.level is Level.EMERGENCY and assessment.category is not None:
-            return Urgent(assessment.category)
+            return Urgent(assessment.category, assessment.helplines)
         return None
 
     def _leaning(self, tokens: list[str], reading: Reading, by_signs: Assessment) -> Leaning:
