@@ -1006,7 +1006,8 @@ def test_figures_on_the_held_out_sets_hold(honest_triage, name: str) -> None:
     recall_floor, nothing_ceiling, false_alarm_ceiling = HELD_OUT_FLOORS[name]
     rows = _rows(DATA / "triage" / name)
     triage = honest_triage(name)
-    levels = [(row, triage.assess(row["text"]).level) for row in rows]
+    assessed = [(row, triage.assess(row["text"])) for row in rows]
+    levels = [(row, assessment.level) for row, assessment in assessed]
     emergencies = [level for row, level in levels if row["level"] == "emergency"]
     ordinary = [level for row, level in levels if row["level"] == "none"]
     assert emergencies.count(Level.EMERGENCY) / len(emergencies) >= recall_floor  # target 0.99
@@ -1015,6 +1016,12 @@ def test_figures_on_the_held_out_sets_hold(honest_triage, name: str) -> None:
     assert ordinary.count(Level.EMERGENCY) / len(ordinary) <= false_alarm_ceiling
     caught = {row["category"] for row, level in levels if level is Level.EMERGENCY}
     assert caught >= {row["category"] for row in rows if row["level"] == "emergency"}
+    # A suicidal person paged gets Samaritans and 988 on the page: 87.5-100% per set today,
+    # 57% over these sets when a page with no sign to name it was "general".
+    self_harm = [a for row, a in assessed if row.get("category") == "self-harm"]
+    paged = [a for a in self_harm if a.level is Level.EMERGENCY]
+    with_helplines = [a for a in paged if a.category.id == "self-harm" or a.helplines]
+    assert len(with_helplines) >= 0.85 * len(paged), (len(with_helplines), len(paged))
 
 
 def test_figures_on_the_shared_check_sets_hold(triage) -> None:
