@@ -260,6 +260,31 @@ def test_too_much_b12_and_idioms_are_not_signs(triage, catalog, text: str) -> No
     assert triage.by_signs(words(text, catalog.triage)).level is Level.NONE, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i took 30 paracetamol, i feel fine now",
+        "my son ate some of my tablets, he seems fine now",
+        "she swallowed a load of her pills, she's okay now",
+    ],
+)
+def test_an_overdose_said_to_be_over_is_still_an_emergency(triage, catalog, text: str) -> None:
+    """Feeling well after an overdose says nothing yet (paracetamol harms days later): "fine
+    now" makes other signs a past event, never poisoning's."""
+    found = SignReader(catalog.triage).read(words(text, catalog.triage)).found
+    assert any(f.category.id == "poisoning" and not f.past for f in found), text
+    assert triage.assess(text).level is Level.EMERGENCY, text
+
+
+@pytest.mark.parametrize(
+    "text", ["my face swelled up after the jab, fine now", "I passed out after the jab, ok now"]
+)
+def test_other_signs_said_to_be_over_are_a_past_event(triage, catalog, text: str) -> None:
+    found = SignReader(catalog.triage).read(words(text, catalog.triage)).found
+    assert found, text
+    assert all(f.past for f in found), text
+
+
 @pytest.mark.parametrize("text", ["stroke", "strok", "my dad stroke", "stroke symptoms"])
 def test_a_stroke_named_alone_gets_at_least_the_banner_naming_it(triage, catalog, text) -> None:
     """A one-word "stroke" is someone in a hurry or someone asking: the signs give it the banner
@@ -963,7 +988,8 @@ HELD_OUT_FLOORS = {
     # 16 (5.2%, over the target) with no emergency lost anywhere. With the MLP in the general
     # net holdout21's false alarms went 60 -> 64 of 480 while the other sets' fell. The story
     # check (fitted without holdout21) took them from 57 to 35.
-    "holdout21.jsonl": (180 / 180, 0.01, 0.075),
+    # 35 -> 38 when RESOLVED was told apart from HISTORY ("fine now" no longer ends an overdose)
+    "holdout21.jsonl": (180 / 180, 0.01, 0.08),
     "holdout22.jsonl": (304 / 306, 0.01, 0.055),
     # Written blind at the start of the session that added them and measured with the model of
     # 97d1db8, before any choice: every category (bleeding 22/24, nerve-sight 24/26, poisoning

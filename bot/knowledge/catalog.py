@@ -73,6 +73,8 @@ class TriageCategory:
     # Whether a pet in the sentence makes a sign the animal's ("the dog ate my tablets"): never
     # for self-harm, where "look after my cat when I'm gone" is a farewell.
     animals: bool = True
+    # Whether a sign said to be over ("fine now") is a past event: never for an overdose.
+    resolves: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +321,7 @@ SELF_HARM = "self-harm"
 TRIAGE_CUES = (
     "NEG",
     "HISTORY",
+    "RESOLVED",
     "RECENT",
     "QUESTION",
     "ABOUT_THIS",
@@ -351,7 +354,18 @@ def _load_triage(path: Path) -> TriageContent:
     categories = []
     for entry in fields.mappings("categories"):
         entry.reject_unknown(
-            {"id", "level", "advice", "strong", "weak", "promoted_by", "window", "now", "animals"}
+            {
+                "id",
+                "level",
+                "advice",
+                "strong",
+                "weak",
+                "promoted_by",
+                "window",
+                "now",
+                "animals",
+                "resolves",
+            }
         )
         level = entry.text("level")
         if level not in TRIAGE_LEVELS:
@@ -376,6 +390,7 @@ def _load_triage(path: Path) -> TriageContent:
                 window=window,
                 now=now,
                 animals=entry.flag("animals", default=True),
+                resolves=entry.flag("resolves", default=True),
             )
         )
     if not any(c.id == SELF_HARM and c.level == "emergency" for c in categories):

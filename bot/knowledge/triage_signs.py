@@ -316,7 +316,11 @@ class SignReader:
             negated=any(
                 self._negated(tokens, span.start, placed, spans.get("NEG", ())) for span in placed
             ),
-            past=in_sentence("HISTORY", near=HISTORY_REACH) and not in_sentence("RECENT"),
+            past=(
+                in_sentence("HISTORY", near=HISTORY_REACH)
+                or (category.resolves and in_sentence("RESOLVED", near=HISTORY_REACH))
+            )
+            and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now and not in_sentence("ABOUT_THIS"),
             hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
             about_an_animal=category.animals
