@@ -6,6 +6,7 @@ regression figures come from the held-out set and the shared check sets, never t
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -699,6 +700,28 @@ def test_a_page_the_self_harm_net_calls_too_has_the_helplines(
     assert (assessment.category.id, assessment.helplines) == (named, helplines)
     page = renderer.reply(Urgent(assessment.category, assessment.helplines)).html
     assert ("116 123" in page) is helplines
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i took all my pills, i'm suicidal", "poisoning"),
+        (
+            "she cut her wrists and it won't stop bleeding, she said she wants to kill herself",
+            "bleeding",
+        ),
+    ],
+)
+def test_a_page_named_for_the_injury_has_the_helplines_where_self_harm_is_said(
+    faq, renderer, catalog, text: str, category: str
+) -> None:
+    """The page names what to do about the injury, and the helplines come with it."""
+    decision = faq.decide(text)
+    assert isinstance(decision, Urgent), text
+    assert decision.category.id == category
+    page = renderer.reply(decision).html
+    assert html.escape(catalog.triage.category(category).advice, quote=False) in page
+    assert "116 123" in page
 
 
 def test_a_story_the_check_doubts_keeps_the_helplines_its_page_had(catalog) -> None:

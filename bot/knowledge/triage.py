@@ -85,6 +85,12 @@ class Triage:
         self._reader = SignReader(content)
         self._model = model
         self._story_check = story_check
+        # The words that alone are a sign of self-harm ("suicidal", "self harm"): wherever a page
+        # names another emergency ("i took all my pills, i'm suicidal" is an overdose), they
+        # bring the helplines onto it.
+        self._self_harm_words = frozenset(
+            sign[0] for sign in content.category(SELF_HARM).strong if len(sign) == 1
+        )
 
     def assess(self, text: str) -> Assessment:
         """How alarming a message is, and which kind of emergency it names."""
@@ -105,7 +111,10 @@ class Triage:
         reading = self._reader.read(tokens)
         by_signs = self._decide_by_signs(reading)
         leaning = self._leaning(tokens, reading, by_signs)
-        return self._decide(tokens, reading, by_signs, leaning), leaning.story
+        decided = self._decide(tokens, reading, by_signs, leaning)
+        if decided.level is Level.EMERGENCY and reading.families & self._self_harm_words:
+            decided = replace(decided, helplines=True)
+        return decided, leaning.story
 
     def _decide(
         self, tokens: list[str], reading: Reading, by_signs: Assessment, leaning: Leaning
