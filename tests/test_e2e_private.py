@@ -81,7 +81,12 @@ async def test_an_alarming_sign_asked_about_gets_the_banner_then_the_answer(emul
 
 async def test_clarify_and_fallback_carry_the_emergency_numbers(emulator, bot) -> None:
     user = emulator.add_user()
-    for text in ("b12 injection", "what colour is a giraffe"):
+    # the last in another language: the bot cannot read it for an emergency, so the numbers
+    for text in (
+        "b12 injection",
+        "what colour is a giraffe",
+        "no puedo respirar, ayúdame por favor",
+    ):
         reply = await ask(emulator, user, text)
         assert "999" in reply.text, text
         assert "911" in reply.text, text
