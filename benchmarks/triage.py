@@ -5,8 +5,9 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout27 is the newest, so the fairest (every category, measured once, after every choice
-  of the session that added it), then holdout26 (measured before any choice of its session);
+  holdout28 and holdout27 are the newest, so the fairest (every category, each measured once,
+  after every choice of the session that added it), then holdout26 (measured before any choice
+  of its session);
   holdout23-24 had their totals read before any choice of the session
   that added them (every category, and suicide and overdose as contrasts);
   holdout21-22 (long stories, and every category) had their totals read four
@@ -17,7 +18,7 @@
   recall 100%, non-urgent answered with the emergency page <= 1%).
 - tests/data/triage/stories*.jsonl: long stories never trained on, on which STORY_SURE and
   STORY_ORDINARY (how sure a sentence read alone must be to call an emergency) were chosen;
-  `--misses` lists their misses, but never stories3's (blind, like holdout26-27).
+  `--misses` lists their misses, but never stories3's (blind, like holdout26-28).
 - The story check is fitted to the stories of the held-out and story sets but the blind ones
   (story_check_training.BLIND): each fitted set is measured with the check fitted without it.
 - tests/data/triage/train*.jsonl: the training sets, shown for comparison only (in-sample);

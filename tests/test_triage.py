@@ -1039,6 +1039,10 @@ HELD_OUT_FLOORS = {
     # banner), 8 of 387 false alarms (2.1%), the same with or without the check; 356 once a
     # strong sign dated to the jab could no longer be doubted (a second look at its totals)
     "holdout27.jsonl": (356 / 359, 0.01, 0.03),
+    # Written blind by a new writer in the session of the helplines on self-harm pages, measured
+    # once, after every choice: 343 of 346 (poisoning 46/47, stroke 22/24, each with the banner),
+    # 4 of 387 false alarms (1.0%; 3 with the session's starting nets)
+    "holdout28.jsonl": (343 / 346, 0.01, 0.015),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),
