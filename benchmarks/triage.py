@@ -66,11 +66,12 @@ def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
             f"  {category:20} {total:4} {counts[Level.EMERGENCY] / total:8.1%}"
             f"  ({counts[Level.CAUTION]} / {counts[Level.NONE]})"
         )
-    # A self-harm emergency paged under another name (bleeding, collapse) gets no helplines.
+    # A self-harm emergency paged under another name (bleeding, collapse) may lack the helplines.
     unnamed = sum(
         row.get("category") == SELF_HARM
         and assessment.level is Level.EMERGENCY
         and assessment.category.id != SELF_HARM
+        and not assessment.helplines
         for row, assessment in zip(examples, assessed, strict=True)
     )
     if by_category[SELF_HARM][Level.EMERGENCY]:
