@@ -724,6 +724,19 @@ def test_a_page_named_for_the_injury_has_the_helplines_where_self_harm_is_said(
     assert "116 123" in page
 
 
+@pytest.mark.parametrize(("self_harm", "helplines"), [(0.95, True), (0.7, False)])
+def test_a_page_a_sign_names_has_the_helplines_where_the_self_harm_net_is_surer(
+    catalog, self_harm: float, helplines: bool
+) -> None:
+    """A bleeding sign names the page; the self-harm net (cut-off 0.6) calling it, and surer than
+    the general net (0.9), brings the helplines; calling it but less sure does not."""
+    cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
+    net = stub_nets(cut, general=0.9, self_harm=self_harm)
+    assessment = Triage(catalog.triage, net).assess("my arm won't stop bleeding")
+    assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, "bleeding")
+    assert assessment.helplines is helplines
+
+
 def test_a_story_the_check_doubts_keeps_the_helplines_its_page_had(catalog) -> None:
     """A long story the general net calls and the self-harm net calls too (not the surer): the
     page is general with the helplines; a story check that doubts it leaves the banner named for

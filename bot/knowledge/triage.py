@@ -112,9 +112,16 @@ class Triage:
         by_signs = self._decide_by_signs(reading)
         leaning = self._leaning(tokens, reading, by_signs)
         decided = self._decide(tokens, reading, by_signs, leaning)
-        if decided.level is Level.EMERGENCY and reading.families & self._self_harm_words:
+        if decided.level is Level.EMERGENCY and self._self_harm_in_play(reading, leaning):
             decided = replace(decided, helplines=True)
         return decided, leaning.story
+
+    def _self_harm_in_play(self, reading: Reading, leaning: Leaning) -> bool:
+        """Whatever the page is named for, the helplines belong on it: the message says
+        self-harm in so many words, or the self-harm net calls it and is the surer net."""
+        probability, self_harm, _ = leaning.called
+        surer = self_harm >= self._model.thresholds.self_harm and self_harm >= probability
+        return surer or bool(reading.families & self._self_harm_words)
 
     def _decide(
         self, tokens: list[str], reading: Reading, by_signs: Assessment, leaning: Leaning
