@@ -1082,7 +1082,7 @@ def test_figures_on_the_held_out_sets_hold(honest_triage, name: str) -> None:
     assert ordinary.count(Level.EMERGENCY) / len(ordinary) <= false_alarm_ceiling
     caught = {row["category"] for row, level in levels if level is Level.EMERGENCY}
     assert caught >= {row["category"] for row in rows if row["level"] == "emergency"}
-    # A suicidal person paged gets Samaritans and 988 on the page: 87.5-100% per set today,
+    # A suicidal person paged gets Samaritans and 988 on the page: 90-100% per set today,
     # 57% over these sets when a page with no sign to name it was "general".
     self_harm = [a for row, a in assessed if row.get("category") == "self-harm"]
     paged = [a for a in self_harm if a.level is Level.EMERGENCY]
