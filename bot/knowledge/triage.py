@@ -112,16 +112,22 @@ class Triage:
         by_signs = self._decide_by_signs(reading)
         leaning = self._leaning(tokens, reading, by_signs)
         decided = self._decide(tokens, reading, by_signs, leaning)
-        if decided.level is Level.EMERGENCY and self._self_harm_in_play(reading, leaning):
+        if decided.level is Level.EMERGENCY and self._self_harm_in_play(decided, reading, leaning):
             decided = replace(decided, helplines=True)
         return decided, leaning.story
 
-    def _self_harm_in_play(self, reading: Reading, leaning: Leaning) -> bool:
+    def _self_harm_in_play(self, page: Assessment, reading: Reading, leaning: Leaning) -> bool:
         """Whatever the page is named for, the helplines belong on it: the message says
-        self-harm in so many words, or the self-harm net calls it and is the surer net."""
+        self-harm in so many words, or the self-harm net calls it and is the surer net, or calls
+        it at all where no sign named the page. Named "general", 617 of the 1,563 self-harm
+        emergencies the held-out sets page had no Samaritans or 988 on the page ("i've had
+        enough. tonight's the night")."""
         probability, self_harm, _ = leaning.called
-        surer = self_harm >= self._model.thresholds.self_harm and self_harm >= probability
-        return surer or bool(reading.families & self._self_harm_words)
+        calls = self_harm >= self._model.thresholds.self_harm
+        unnamed = page.category is self._content.general
+        return (calls and (unnamed or self_harm >= probability)) or bool(
+            reading.families & self._self_harm_words
+        )
 
     def _decide(
         self, tokens: list[str], reading: Reading, by_signs: Assessment, leaning: Leaning
@@ -162,18 +168,15 @@ class Triage:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
-            # With no sign to name it, a page the self-harm net calls too carries the helplines:
-            # named "general", 617 of the 1,563 self-harm emergencies the held-out sets page had
-            # no Samaritans or 988 on the page ("i've had enough. tonight's the night"). It is
-            # named for self-harm (its advice: "if you are thinking about ending your life")
-            # only where that net is the surer of the two: it calls some strokes too ("she
-            # suddenly cant understand what im saying and cant find her words").
-            helplines = named is self._content.general and self_harm >= cut.self_harm
-            if helplines and self_harm >= probability:
+            # With no sign to name it, a page the self-harm net calls too is named for self-harm
+            # (its advice: "if you are thinking about ending your life") only where that net is
+            # the surer of the two: it calls some strokes too ("she suddenly cant understand
+            # what im saying and cant find her words"). Either way it carries the helplines
+            # (_self_harm_in_play).
+            surer = self_harm >= cut.self_harm and self_harm >= probability
+            if named is self._content.general and surer:
                 named = self._content.category(SELF_HARM)
-            return Assessment(
-                Level.EMERGENCY, named, probability, learned=True, helplines=helplines
-            )
+            return Assessment(Level.EMERGENCY, named, probability, learned=True)
         if self_harm >= (cut.self_harm_talked if by_signs.talked_about else cut.self_harm):
             self_harm_category = self._content.category(SELF_HARM)
             return Assessment(Level.EMERGENCY, self_harm_category, probability, learned=True)
