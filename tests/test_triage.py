@@ -36,13 +36,14 @@ from bot.knowledge.triage_model import (
     HIDDEN_DIMENSIONS,
     MODEL_FILE,
     Hidden,
+    Net,
     Thresholds,
     TriageModel,
     feature_indices,
     training_hash,
 )
 from bot.knowledge.triage_signs import SignReader, words
-from bot.knowledge.triage_training import read_examples
+from bot.knowledge.triage_training import HIDDEN_SEEDS, read_examples
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parent.parent
@@ -576,7 +577,7 @@ def test_a_pets_emergency_is_not_the_page_for_people(triage, text: str) -> None:
 def stub_nets(cut: Thresholds, *, general: float = 0.0, self_harm: float = 0.0) -> TriageModel:
     """Both nets giving every message these probabilities (0: all but never)."""
     zeros = np.zeros(DIMENSIONS, dtype=np.float32)
-    return TriageModel(zeros, _bias(general), cut, "", (zeros, _bias(self_harm)))
+    return TriageModel(Net(zeros, _bias(general)), cut, "", Net(zeros, _bias(self_harm)))
 
 
 def _bias(probability: float) -> float:
@@ -592,7 +593,7 @@ def word_nets(catalog, cut: Thresholds, leaning: dict[str, float]) -> TriageMode
     for word, weight in leaning.items():
         features = feature_indices([word], reader.read([word]))
         weights[features] = weight / len(features)
-    return TriageModel(weights, -9.0, cut, "", (np.zeros(DIMENSIONS, dtype=np.float32), -30.0))
+    return TriageModel(Net(weights, -9.0), cut, "")
 
 
 # A story of over STORY_WORDS words whose second sentence alone leans to an emergency, while the
@@ -638,7 +639,7 @@ def test_a_plain_sign_stands_unless_the_net_is_all_but_certain_it_is_none(
     """The signs' literal words fire on "the box was collapsed in the post": a net all but sure
     (p <= 1 - SURE) that a message is no emergency turns the sign into the banner, never nothing;
     a net only doubtful (p = 0.018 here) leaves the emergency page."""
-    net = TriageModel(np.zeros(DIMENSIONS, dtype=np.float32), bias, Thresholds(0.5, 0.1), "")
+    net = TriageModel(Net(np.zeros(DIMENSIONS, dtype=np.float32), bias), Thresholds(0.5, 0.1), "")
     assessment = Triage(catalog.triage, net).assess("my chest hurts right now")
     assert assessment.level is level
     assert assessment.category.id == "chest-heart"
@@ -656,7 +657,9 @@ def test_a_strong_sign_dated_to_the_jab_is_never_doubted(catalog, triage, text: 
     """Tied to the injection, a sign's words are meant medically: neither a net all but sure
     that the message is none nor the shipped one (which reads the B12 question around it as
     ordinary) takes the page away."""
-    sure_none = TriageModel(np.zeros(DIMENSIONS, dtype=np.float32), -30.0, Thresholds(0.5, 0.1), "")
+    sure_none = TriageModel(
+        Net(np.zeros(DIMENSIONS, dtype=np.float32), -30.0), Thresholds(0.5, 0.1), ""
+    )
     assert Triage(catalog.triage, sure_none).assess(text).level is Level.EMERGENCY
     assert triage.assess(text).level is Level.EMERGENCY
 
@@ -945,15 +948,20 @@ def test_the_model_is_trained_on_todays_data_and_signs() -> None:
     assert model.trained_on == expected, "stale triage model: run python tools/train_triage.py"
 
 
-def test_the_model_file_gives_back_both_halves_of_the_general_net(tmp_path: Path, catalog) -> None:
+def test_the_model_file_gives_back_both_nets_whole(tmp_path: Path, catalog) -> None:
     shipped = TriageModel.load()
     shipped.save(tmp_path / "copy.npz")
     copy = TriageModel.load(tmp_path / "copy.npz")
-    tokens = words("my dad has gone grey and is not answering me", catalog.triage)
-    reading = SignReader(catalog.triage).read(tokens)
-    assert copy.probabilities(tokens, reading) == shipped.probabilities(tokens, reading)
-    leanings = shipped.probabilities(tokens, reading)
-    assert leanings.general != leanings.regression  # the MLP is part of the general net
+    for text in ("my dad has gone grey and is not answering me", "i cant see a way out"):
+        tokens = words(text, catalog.triage)
+        reading = SignReader(catalog.triage).read(tokens)
+        assert copy.probabilities(tokens, reading) == shipped.probabilities(tokens, reading)
+        leanings = shipped.probabilities(tokens, reading)
+        assert leanings.general != leanings.regression  # the MLPs are part of the general net
+    with np.load(MODEL_FILE) as stored:
+        self_harm = Net.read(stored, "self_harm_")
+    assert self_harm.hidden is not None  # ...and of the self-harm net
+    assert self_harm.hidden.table.shape == (HIDDEN_DIMENSIONS, HIDDEN * len(HIDDEN_SEEDS))
 
 
 def test_only_the_regression_may_doubt_a_sign_said_plainly(catalog) -> None:
@@ -966,9 +974,7 @@ def test_only_the_regression_may_doubt_a_sign_said_plainly(catalog) -> None:
     text = "my face has dropped on one side, could b12 cause that?"
 
     def level(regression: float) -> Level:
-        net = TriageModel(
-            zeros, _bias(regression), Thresholds(0.5, 0.1), "", (zeros, -30.0), hidden=certain_none
-        )
+        net = TriageModel(Net(zeros, _bias(regression), certain_none), Thresholds(0.5, 0.1), "")
         assessment = Triage(catalog.triage, net).assess(text)
         assert assessment.probability <= 1 - SURE  # the averaged net is all but certain
         return assessment.level
@@ -1056,6 +1062,12 @@ HELD_OUT_FLOORS = {
     # once, after every choice: 343 of 346 (poisoning 46/47, stroke 22/24, each with the banner),
     # 4 of 387 false alarms (1.0%; 3 with the session's starting nets)
     "holdout28.jsonl": (343 / 346, 0.01, 0.015),
+    # Written blind by a new writer in the session of the self-harm net's MLPs, about taking
+    # medicines: reports of a dose taken ("took it", "nan's had hers") and the overdoses said the
+    # same way. With the nets of that session's start 112 of 119 (poisoning 71/78, the rest with
+    # the banner) and 15 of 262 false alarms (5.7%), 50 banners; with the self-harm net's MLPs
+    # 112 and 17 (6.5%), the one set over the 5% target
+    "holdout29.jsonl": (112 / 119, 0.01, 0.07),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

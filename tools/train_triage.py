@@ -11,13 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import train_story_check  # beside this script in tools/
 
 from bot.knowledge.catalog import TriageContent, load_catalog
 from bot.knowledge.matching_content import PHRASINGS_FILE, load_phrasings
 from bot.knowledge.triage import SURE, Assessment, Triage
-from bot.knowledge.triage_model import MODEL_FILE, Thresholds, TriageModel, training_hash
+from bot.knowledge.triage_model import MODEL_FILE, NEVER, Thresholds, TriageModel, training_hash
 from bot.knowledge.triage_signs import SignReader, words
 from bot.knowledge.triage_training import ordinary, read_examples, train_model
 
@@ -58,7 +57,7 @@ def main() -> int:
     self_harm_only = [e for name, rows in sets.items() if name in SELF_HARM_ONLY for e in rows]
     asked = ordinary(load_phrasings(catalog.root, frozenset(catalog.topics)))
     # The signs need no model; a placeholder one that never fires keeps Triage whole.
-    never = TriageModel(np.zeros(1, dtype=np.float32), -30.0, Thresholds(2.0, 2.0), "")
+    never = TriageModel(NEVER, Thresholds(2.0, 2.0), "")
     by_signs = signs_only(Triage(content, never), [e.text for e in examples], content)
     signed = [assessment.level.value for assessment in by_signs]
     reader = SignReader(content)  # the net adds a banner only where a family is present

@@ -25,10 +25,10 @@ from bot.knowledge.triage_model import (
     HIDDEN,
     HIDDEN_DIMENSIONS,
     Hidden,
+    Net,
     Thresholds,
     TriageModel,
     feature_indices,
-    mean_log_odds,
 )
 from bot.knowledge.triage_signs import SignReader, words
 
@@ -206,23 +206,24 @@ def folds(examples: Sequence[Example], count: int = FOLDS, seed: int = 12) -> li
     return assignment
 
 
+def fit_net(rows: Sequence[np.ndarray], labels: np.ndarray) -> Net:
+    """The regression averaged with the MLPs of HIDDEN_SEEDS, as both nets are."""
+    return Net(*fit(rows, labels), fit_hiddens(rows, labels))
+
+
 def out_of_fold(
-    rows: Sequence[np.ndarray], labels: np.ndarray, fold_of: list[int], *, hidden: bool = False
+    rows: Sequence[np.ndarray], labels: np.ndarray, fold_of: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each example's probabilities from a model that never saw it: (the general net's, the
-    regression's). With `hidden` the general net is the mean of the regression and the MLP; else
-    it is the regression."""
+    """Each example's probabilities from a net that never saw it: (the whole net's, the
+    regression's)."""
     scores = np.zeros((2, len(rows)))
     for fold in sorted(set(fold_of)):
         train = [i for i, f in enumerate(fold_of) if f != fold]
-        held = [i for i, f in enumerate(fold_of) if f == fold]
-        weights, bias = fit([rows[i] for i in train], labels[train])
-        mlp = fit_hiddens([rows[i] for i in train], labels[train]) if hidden else None
-        for i in held:
-            linear = bias + float(weights[rows[i]].sum())
-            scores[:, i] = linear if mlp is None else mean_log_odds(linear, mlp, rows[i]), linear
-    general, regression = 1 / (1 + np.exp(-np.clip(scores, -30, 30)))
-    return general, regression
+        net = fit_net([rows[i] for i in train], labels[train])
+        for i in (i for i, f in enumerate(fold_of) if f == fold):
+            scores[:, i] = net.log_odds(rows[i])
+    whole, regression = 1 / (1 + np.exp(-np.clip(scores, -30, 30)))
+    return whole, regression
 
 
 def choose_thresholds(
@@ -290,15 +291,14 @@ def train_model(
     featurise = Featuriser(content)
     rows = [featurise(example.text) for example in examples]
     labels = np.array([example.level == "emergency" for example in examples], dtype=float)
-    probabilities, regression = out_of_fold(rows, labels, folds(examples), hidden=True)
+    probabilities, regression = out_of_fold(rows, labels, folds(examples))
     thresholds = choose_thresholds(
         probabilities[: len(labelled)],
         [e.level for e in labelled],
         signed,
         regression[: len(labelled)],
     )
-    weights, bias = fit(rows, labels)
-    hidden = fit_hiddens(rows, labels)
+    general = fit_net(rows, labels)
     # The self-harm net: self-harm emergencies against every message that is no emergency.
     examples = [*examples, *self_harm_only]
     rows += [featurise(example.text) for example in self_harm_only]
@@ -321,8 +321,7 @@ def train_model(
     banner = lowest_cut(self_harm[: len(labelled)], levels, bannered, MAX_BANNERS_BY_SELF_HARM)
     talked = talked_about_cut(self_harm[: len(labelled)], levels, talked_about)
     model = TriageModel(
-        weights,
-        bias,
+        general,
         Thresholds(
             thresholds.emergency,
             thresholds.caution,
@@ -331,8 +330,7 @@ def train_model(
             max(talked, cut),
         ),
         trained_on,
-        fit(own_rows, labels[own]),
-        hidden=hidden,
+        fit_net(own_rows, labels[own]),
     )
     return model, probabilities, regression
 
