@@ -37,13 +37,14 @@ def test_short_or_mixed_messages_are_read_as_english(faq, text: str) -> None:
 
 
 def test_small_talk_replies_are_short_and_kind(renderer) -> None:
-    for reason in (Reason.HELLO, Reason.THANKS, Reason.OK):
+    for reason in (Reason.HELLO, Reason.THANKS, Reason.OK, Reason.DOSE):
         reply = renderer.fallback(reason)
         assert reply.html
         assert not reply.show_menu
         assert not reply.choices
     assert "/topics" in renderer.fallback(Reason.HELP).html
     assert "English" in renderer.fallback(Reason.OTHER_LANGUAGE).html
+    assert "/taken" in renderer.fallback(Reason.DOSE).html  # how to log it, since this does not
 
 
 @pytest.mark.parametrize("text", ["goodbye", "bye", "thanks, bye", "good night"])
@@ -58,3 +59,30 @@ def test_a_farewell_is_small_talk_not_the_emergency_page(faq, text: str) -> None
 def test_the_learned_nets_still_answer_a_farewell_with_a_plan(faq) -> None:
     decision = faq.decide("the dog is at my sister's and the letters are written. goodbye")
     assert isinstance(decision, Urgent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "taken",
+        "i took it",
+        "I've taken it, thanks",
+        "jab done 👍",
+        "mum's had it",
+        "took it just now",
+    ],
+)
+def test_a_dose_reported_is_told_how_to_log_it_not_paged(faq, text: str) -> None:
+    """The commonest reply to a reminder: the learned nets read "i took it" as half an overdose
+    (the emergency page, before), and the bot cannot log a dose from a message."""
+    decision = faq.decide(text)
+    assert decision == Fallback(0.0, (), Reason.DOSE), decision
+
+
+@pytest.mark.parametrize(
+    "text", ["took it all", "i took them", "i took all my tablets", "took it all, goodbye"]
+)
+def test_an_amount_or_other_tablets_is_no_dose_reported(faq, text: str) -> None:
+    """Only the usual dose is small talk: an amount, "them" or tablets in general stay for
+    triage to weigh, and each of these gets the emergency page."""
+    assert isinstance(faq.decide(text), Urgent), text

@@ -214,6 +214,8 @@ def test_b12_questions_that_name_another_medicine_are_ours(faq, text: str) -> No
         ("Got it.", Reason.OK),
         ("help", Reason.HELP),
         ("hi, help please", Reason.HELP),
+        ("taken, thanks", Reason.DOSE),
+        ("had my jab this morning", Reason.DOSE),
     ],
 )
 def test_small_talk_gets_its_own_reply(faq, text: str, reason: Reason) -> None:

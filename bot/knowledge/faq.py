@@ -54,8 +54,8 @@ class FAQ:
             return Urgent(assessment.category, assessment.helplines)
         matched = self.matcher.match(text)
         small_talk = isinstance(matched, Fallback) and matched.reason.value in SMALL_TALK_KINDS
-        # The learned nets may not answer a message that is all small talk ("goodbye") with the
-        # emergency page; a sign of the taxonomy said plainly still does (above).
+        # The learned nets may not answer a message that is all small talk ("goodbye", "took it")
+        # with the emergency page; a sign of the taxonomy said plainly still does (above).
         if emergency and not small_talk:
             return Urgent(assessment.category, assessment.helplines)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"

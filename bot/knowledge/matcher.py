@@ -117,6 +117,7 @@ class Reason(StrEnum):
     THANKS = "thanks"
     OK = "ok"
     HELP = "help"
+    DOSE = "dose"  # "took it", "had my jab": a dose reported, as a reply to a reminder
 
 
 @dataclass(frozen=True, slots=True)

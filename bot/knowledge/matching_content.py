@@ -23,7 +23,7 @@ SCOPE_FILE = "out_of_scope.yaml"
 PHRASINGS_FILE = "phrasings.yaml"
 MATCHING_FILE = "matching.yaml"
 LANGUAGES_FILE = "languages.yaml"
-SMALL_TALK_KINDS = ("hello", "thanks", "ok", "help")
+SMALL_TALK_KINDS = ("hello", "thanks", "ok", "help", "dose")
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "hard_times": {},
     "small_talk_thanks": {},
     "small_talk_ok": {},
+    "small_talk_dose": {},
     "other_language": {},
     "chat_paused": {"reason": "restricted"},
     "chat_resumed": {},
@@ -297,7 +298,7 @@ class Renderer:
         """No topic answers: a reply that fits why (off topic, not covered, chat, language)."""
         if reason is Reason.HELP:
             return Reply(Kind.FALLBACK, self.message("help"))
-        if reason in (Reason.HELLO, Reason.THANKS, Reason.OK):
+        if reason in (Reason.HELLO, Reason.THANKS, Reason.OK, Reason.DOSE):
             return Reply(Kind.FALLBACK, self.message(f"small_talk_{reason.value}"))
         if reason in (Reason.OTHER_LANGUAGE, Reason.HARD_TIMES):
             return Reply(Kind.FALLBACK, self.message(reason.value))

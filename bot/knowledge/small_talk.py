@@ -1,5 +1,9 @@
-"""Recognise a message that is only small talk ("hi", "thanks!", "ok", "help"), so it gets a
-short friendly reply instead of "I can only help with B12 injections"."""
+"""Recognise a message that is only small talk ("hi", "thanks!", "ok", "help", "took it"), so it
+gets a short friendly reply instead of "I can only help with B12 injections".
+
+A dose reported in a few words ("taken", "had my jab") is small talk too: it is the commonest
+reply to a reminder, and the learned nets, which may not page a message that is all small talk
+(FAQ.decide), read "i took it" as half an overdose (0.53, the emergency page)."""
 
 from __future__ import annotations
 
@@ -33,10 +37,17 @@ _FILLER = frozenset(
         "lol",
         "you",
         "u",
+        "just",  # "just taken it", "taken just now, thanks"
+        "now",
+        "today",
+        "this",  # "took it this morning": "morning" is a greeting
     ]
 )
-# When a message mixes kinds, the one it most needs answered: "hi, help" asks for help.
-_PRIORITY = ("help", "thanks", "hello", "ok")
+# Filler that says how much: "took it all" is no report of the usual dose.
+_QUANTITY = frozenset(["all", "lot"])
+# When a message mixes kinds, the one it most needs answered: "hi, help" asks for help, "taken,
+# thanks" reports a dose.
+_PRIORITY = ("help", "dose", "thanks", "hello", "ok")
 
 
 class SmallTalk:
@@ -53,6 +64,7 @@ class SmallTalk:
         if not words or len(words) > MAX_WORDS:
             return None
         kinds: set[str] = set()
+        padding: set[str] = set()
         i = 0
         while i < len(words):
             for size in range(min(self._longest, len(words) - i), 0, -1):
@@ -64,5 +76,8 @@ class SmallTalk:
             else:
                 if words[i] not in _FILLER:
                     return None
+                padding.add(words[i])
                 i += 1
+        if "dose" in kinds and padding & _QUANTITY:
+            return None
         return next((kind for kind in _PRIORITY if kind in kinds), None)
