@@ -5,9 +5,12 @@
 - tests/data/triage/holdout*.jsonl: each written by someone who never saw the signs, the training
   sets or the other held-out sets; nothing is tuned on them, and their misses are never printed
   (targets: emergency recall >= 99%, ordinary messages answered with the emergency page <= 5%).
-  holdout28 and holdout27 are the newest, so the fairest (every category, each measured once,
-  after every choice of the session that added it), then holdout26 (measured before any choice
-  of its session);
+  holdout29-30 are the newest, about taking medicines (reports of a dose taken, and overdoses
+  said with the same verbs): holdout29 was measured before and after each of its session's
+  choices, holdout30 was written as a training set from a brief with the session's probes and
+  tried as one (tests/data/triage/README.md). holdout28 and holdout27 are the fairest (every
+  category, each measured once, after every choice of the session that added it), then
+  holdout26 (measured before any choice of its session);
   holdout23-24 had their totals read before any choice of the session
   that added them (every category, and suicide and overdose as contrasts);
   holdout21-22 (long stories, and every category) had their totals read four

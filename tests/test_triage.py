@@ -1068,6 +1068,11 @@ HELD_OUT_FLOORS = {
     # the banner) and 15 of 262 false alarms (5.7%), 50 banners; with the self-harm net's MLPs
     # 112 and 17 (6.5%), the one set over the 5% target
     "holdout29.jsonl": (112 / 119, 0.01, 0.07),
+    # Written as a training set in the same session, from a brief with examples of my probes
+    # ("i took it"); trained on it cost 8-10 emergencies elsewhere, so it measures instead, never
+    # trained on: 177 of 181, and 73 of 517 false alarms (14.1%), the worst set: short reports
+    # of a dose taken with a time or a tablet in them (tests/data/triage/README.md)
+    "holdout30.jsonl": (177 / 181, 0.01, 0.15),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),
