@@ -1073,6 +1073,11 @@ HELD_OUT_FLOORS = {
     # trained on: 177 of 181, and 73 of 517 false alarms (14.1%), the worst set: short reports
     # of a dose taken with a time or a tablet in them (tests/data/triage/README.md)
     "holdout30.jsonl": (177 / 181, 0.01, 0.15),
+    # Written blind by a new writer at the end of the same session, about when a dose will be
+    # taken ("i'll do it tonight") beside suicidal plans said with the same words; measured with
+    # the shipped nets: 114 of 118 (self-harm 97/101, 2 with nothing) and 31 of 273 false
+    # alarms (11.4%): "i'll take it tonight" got the self-harm page
+    "holdout31.jsonl": (114 / 118, 0.02, 0.12),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

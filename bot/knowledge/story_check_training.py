@@ -26,6 +26,7 @@ BLIND = frozenset(
         "holdout28.jsonl",
         "holdout29.jsonl",
         "holdout30.jsonl",
+        "holdout31.jsonl",
         "stories3.jsonl",
     }
 )
