@@ -1076,16 +1076,18 @@ HELD_OUT_FLOORS = {
     # Written blind by a new writer at the end of the same session, about when a dose will be
     # taken ("i'll do it tonight") beside suicidal plans said with the same words; measured with
     # the shipped nets: 114 of 118 (self-harm 97/101, 2 with nothing) and 31 of 273 false
-    # alarms (11.4%): "i'll take it tonight" got the self-harm page
-    "holdout31.jsonl": (114 / 118, 0.02, 0.12),
+    # alarms (11.4%): "i'll take it tonight" got the self-harm page. With train31 in the
+    # self-harm net (chosen on holdout13-22 and the stories; a second look here) 113 and 18 (6.6%)
+    "holdout31.jsonl": (113 / 118, 0.02, 0.07),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),
     "stories2.jsonl": (179 / 180, 0.01, 0.05),  # 180 with the unreproducible model before
     # Long stories written blind in the session of the story check and measured once, after
     # every choice: 179/180 (poisoning 29/30, with the banner); 44 of 480 ordinary stories paged
-    # without the check (the session's start), 39 (8.1%) with it. Never fitted to.
-    "stories3.jsonl": (179 / 180, 0.01, 0.085),
+    # without the check (the session's start), 39 (8.1%) with it. Never fitted to. 178 with
+    # train31 in the self-harm net (a self-harm story to the banner with the helplines)
+    "stories3.jsonl": (178 / 180, 0.01, 0.085),
 }
 
 

@@ -31,12 +31,16 @@ TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl")
 # train29 (passive and indirect suicidal wording): in both nets 12 more emergencies of
 # holdout13-22 and the story sets for 22 more false alarms, in the self-harm net alone 5 more for
 # 1 fewer.
+# train31 (when a dose will be taken, "i'll do it tonight", beside suicidal plans said with the
+# same words): in the self-harm net alone, 3 more emergencies of holdout13-22 and the stories for
+# 9 fewer false alarms, the general net unchanged.
 SELF_HARM_ONLY = {
     "train11.jsonl",
     "train20.jsonl",
     "train21.jsonl",
     "train22.jsonl",
     "train29.jsonl",
+    "train31.jsonl",
 }
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 # How people ask the FAQ, and near-miss questions (content/phrasings.yaml): thousands of ordinary
