@@ -1070,8 +1070,8 @@ HELD_OUT_FLOORS = {
     "holdout29.jsonl": (112 / 119, 0.01, 0.07),
     # Written as a training set in the same session, from a brief with examples of my probes
     # ("i took it"); trained on it cost 8-10 emergencies elsewhere, so it measures instead, never
-    # trained on: 177 of 181, and 73 of 517 false alarms (14.1%), the worst set: short reports
-    # of a dose taken with a time or a tablet in them (tests/data/triage/README.md)
+    # trained on: 177 of 181, and 73 of 517 false alarms (14.1%; 72 with train31), the worst set:
+    # short reports of a dose taken with a time or a tablet in them (tests/data/triage/README.md)
     "holdout30.jsonl": (177 / 181, 0.01, 0.15),
     # Written blind by a new writer at the end of the same session, about when a dose will be
     # taken ("i'll do it tonight") beside suicidal plans said with the same words; measured with
