@@ -8,7 +8,9 @@
   holdout29-30 are the newest, about taking medicines (reports of a dose taken, and overdoses
   said with the same verbs): holdout29 was measured before and after each of its session's
   choices, holdout30 was written as a training set from a brief with the session's probes and
-  tried as one (tests/data/triage/README.md). holdout28 and holdout27 are the fairest (every
+  tried as one (tests/data/triage/README.md); holdout31 (when a dose will be taken, beside
+  suicidal plans said with the same words) was measured before train31 was chosen and once
+  after. holdout28 and holdout27 are the fairest (every
   category, each measured once, after every choice of the session that added it), then
   holdout26 (measured before any choice of its session);
   holdout23-24 had their totals read before any choice of the session

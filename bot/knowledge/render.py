@@ -20,6 +20,7 @@ from markupsafe import Markup
 from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageCategory
 from bot.knowledge.faq import Cautioned, Decision
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
+from bot.knowledge.matching_content import SMALL_TALK_KINDS
 from bot.knowledge.triage import Urgent
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -298,7 +299,7 @@ class Renderer:
         """No topic answers: a reply that fits why (off topic, not covered, chat, language)."""
         if reason is Reason.HELP:
             return Reply(Kind.FALLBACK, self.message("help"))
-        if reason in (Reason.HELLO, Reason.THANKS, Reason.OK, Reason.DOSE):
+        if reason.value in SMALL_TALK_KINDS:  # each kind has its own short reply
             return Reply(Kind.FALLBACK, self.message(f"small_talk_{reason.value}"))
         if reason in (Reason.OTHER_LANGUAGE, Reason.HARD_TIMES):
             return Reply(Kind.FALLBACK, self.message(reason.value))
