@@ -70,6 +70,23 @@ async def test_an_emergency_gets_urgent_care_first_and_nothing_else(emulator, bo
     assert reply.buttons == []
 
 
+async def test_a_page_only_the_nets_called_leaves_a_way_on_below_it(emulator, bot, catalog) -> None:
+    """No sign of the taxonomy is said plainly here: the learned nets call it (0.89). The page
+    stays whole; the topic it would otherwise have answered with opens as a new message."""
+    user = emulator.add_user()
+    page = await ask(emulator, user, "my husband had two of his heart pills instead of one")
+    assert page.text.startswith("🚨")
+    assert "Did I misread you?" in page.text.split("911")[-1]
+    data = [button[1] for row in page.buttons for button in row]
+    assert data
+    assert all(d.startswith("t:") for d in data)
+    query = await emulator.press_button(user, page, index=0)
+    await emulator.wait_for_callback_answer(query)
+    [answer] = await emulator.wait_for_messages(user.id, count=1)
+    assert answer.text.startswith(catalog.topics[data[0].removeprefix("t:")].title)
+    assert page.edits == 0
+
+
 async def test_an_alarming_sign_asked_about_gets_the_banner_then_the_answer(emulator, bot) -> None:
     user = emulator.add_user()
     reply = await ask(emulator, user, "can b12 injections cause chest pain?")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.catalog import SELF_HARM, Catalog, TriageCategory, load_catalog
@@ -21,6 +21,17 @@ class Cautioned:
 
     decision: Matched
     category: TriageCategory | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnsureUrgent(Urgent):
+    """An emergency page only the learned nets called: no sign was said plainly, and the page has
+    no crisis lines. One ordinary message in six that the nets page is one of these ("i'll take
+    it tonight", "i took my tablets"), against one in twenty-five of the pages signs call, so the
+    page stays and the answer the message would otherwise have had is one tap away: a false alarm
+    is not a dead end for someone only telling the bot about their dose."""
+
+    otherwise: Matched = field(kw_only=True)
 
 
 Decision = Urgent | Cautioned | Answer | Clarify | Fallback
@@ -57,7 +68,9 @@ class FAQ:
         # The learned nets may not answer a message that is all small talk ("goodbye", "took it")
         # with the emergency page; a sign of the taxonomy said plainly still does (above).
         if emergency and not small_talk:
-            return Urgent(assessment.category, assessment.helplines)
+            if assessment.helplines:  # a crisis page never invites being waved away
+                return Urgent(assessment.category, helplines=True)
+            return UnsureUrgent(assessment.category, otherwise=matched)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
             if (
                 assessment.category

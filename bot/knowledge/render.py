@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from bot.knowledge.catalog import Catalog, ContentError, Topic, TriageCategory
-from bot.knowledge.faq import Cautioned, Decision
+from bot.knowledge.faq import Cautioned, Decision, Matched, UnsureUrgent
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.matching_content import SMALL_TALK_KINDS
 from bot.knowledge.triage import Urgent
@@ -310,9 +310,16 @@ class Renderer:
             return Reply(Kind.FALLBACK, html, tuple(Choice(t.title, t.id) for t in topics))
         return Reply(Kind.FALLBACK, html, show_menu=True)
 
-    def urgent(self, category: TriageCategory, *, helplines: bool = False) -> Reply:
-        html = self._layouts[Kind.URGENT].render(category=category, helplines=helplines)
-        return Reply(Kind.URGENT, _tidy(html))
+    def urgent(
+        self, category: TriageCategory, *, helplines: bool = False, otherwise: Matched | None = None
+    ) -> Reply:
+        """The urgent-care page; where the learned nets alone called it, the topics the message
+        would otherwise have been answered with follow as buttons, under a line saying why."""
+        choices = tuple(Choice(self._catalog.topics[t].title, t) for t in _topics(otherwise))
+        html = self._layouts[Kind.URGENT].render(
+            category=category, helplines=helplines, way_on=bool(choices)
+        )
+        return Reply(Kind.URGENT, _tidy(html), choices)
 
     def message_names(self) -> set[str]:
         """Every message messages.j2 defines: content-check renders each with MESSAGES' samples."""
@@ -342,7 +349,8 @@ class Renderer:
                 html = _tidy(reply.html.replace(self._safety_net, ""))
                 return dataclasses.replace(reply, html=f"{banner}\n\n{html}")
             case Urgent(category=category, helplines=helplines):
-                return self.urgent(category, helplines=helplines)
+                otherwise = decision.otherwise if isinstance(decision, UnsureUrgent) else None
+                return self.urgent(category, helplines=helplines, otherwise=otherwise)
             case Answer(topic=topic, candidates=candidates):
                 reply = self.answer(self._catalog.topics[topic])
                 # Close runner-ups (siblings, or the next best) come first among the buttons.
@@ -356,6 +364,20 @@ class Renderer:
                 return self.clarify(candidates)
             case Fallback(reason=reason, candidates=candidates):
                 return self.fallback(reason, candidates)
+
+
+def _topics(decision: Matched | None) -> tuple[str, ...]:
+    """The topics a matched decision offers: its answer and close runner-ups, or its candidates
+    where it has no one answer (a "did you mean", or the closest topics to a question not
+    covered)."""
+    match decision:
+        case Answer(topic=topic, candidates=candidates):
+            return (topic, *(c for c in candidates if c != topic))
+        case Clarify(candidates=candidates):
+            return tuple(candidates)
+        case Fallback(reason=Reason.NOT_COVERED, candidates=candidates):
+            return tuple(candidates)
+    return ()
 
 
 def _tidy(html: str) -> str:

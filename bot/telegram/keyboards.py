@@ -252,7 +252,7 @@ def answer_keyboard(
     topic: str, related: Sequence[Choice], *, with_feedback: bool = True
 ) -> InlineKeyboardMarkup | None:
     """Related topics, one per row, then the helpful yes/no pair."""
-    rows: list[list[tuple[str, Button]]] = [[(f"➡️ {c.label}", OpenTopic(c.topic))] for c in related]
+    rows = _opened(related)
     if with_feedback:
         rows.append(
             [("👍 Helpful", Feedback(topic, True)), ("👎 Not helpful", Feedback(topic, False))]
@@ -263,9 +263,20 @@ def answer_keyboard(
 def unhelpful_keyboard(related: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     """After a 👎: ask again in other words, the answer's related topics, or the whole menu."""
     rows: list[list[tuple[str, Button]]] = [[("✍️ Ask in other words", Home("ask"))]]
-    rows += [[(f"➡️ {c.label}", OpenTopic(c.topic))] for c in related]
+    rows += _opened(related)
     rows.append([("📚 Browse all topics", Menu(None))])
     return _markup(rows)
+
+
+def way_on_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """Under an emergency page only the learned nets called, the topics the message would
+    otherwise have been answered with: each opens as a new message, so the page stays above it."""
+    return _markup(_opened(choices))
+
+
+def _opened(choices: Sequence[Choice]) -> list[list[tuple[str, Button]]]:
+    """One row per topic, each opening it as a new message."""
+    return [[(f"➡️ {c.label}", OpenTopic(c.topic))] for c in choices]
 
 
 def clarify_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:

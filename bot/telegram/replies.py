@@ -6,12 +6,18 @@ from telegram import InlineKeyboardMarkup, Message
 
 from bot.knowledge.catalog import Catalog
 from bot.knowledge.render import Kind, Renderer, Reply
-from bot.telegram.keyboards import answer_keyboard, clarify_keyboard, menu_keyboard
+from bot.telegram.keyboards import (
+    answer_keyboard,
+    clarify_keyboard,
+    menu_keyboard,
+    way_on_keyboard,
+)
 
 
 def keyboard_for(reply: Reply, catalog: Catalog) -> InlineKeyboardMarkup | None:
     """Answers get related topics and feedback; clarify its candidates; fallback the menu or,
-    when the question is ours but not covered, the closest topics; small talk nothing."""
+    when the question is ours but not covered, the closest topics; small talk nothing; an
+    emergency page the topics it would otherwise have answered with, where it has them."""
     match reply.kind:
         case Kind.ANSWER if reply.topic is not None:
             return answer_keyboard(reply.topic, reply.choices)
@@ -21,6 +27,8 @@ def keyboard_for(reply: Reply, catalog: Catalog) -> InlineKeyboardMarkup | None:
             return menu_keyboard(catalog, None)
         case Kind.FALLBACK if reply.choices:  # "not covered": the closest real topics
             return clarify_keyboard(reply.choices)
+        case Kind.URGENT if reply.choices:
+            return way_on_keyboard(reply.choices)
     return None
 
 

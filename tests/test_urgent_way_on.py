@@ -1,0 +1,65 @@
+"""An emergency page only the learned nets called offers, under it, the answer the message would
+otherwise have had; a page a sign called, or one with the crisis lines, offers nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.faq import FAQ, UnsureUrgent
+from bot.knowledge.matcher import Answer, Fallback, Reason
+from bot.knowledge.telegram_html import visible_text
+from bot.knowledge.triage import Urgent
+from bot.knowledge.triage_model import Thresholds
+from bot.telegram.keyboards import OpenTopic, decode
+from bot.telegram.replies import keyboard_for
+from tests.test_triage import stub_nets
+
+CUT = Thresholds(emergency=0.5, caution=0.1, self_harm=0.5, self_harm_banner=0.3)
+QUESTION = "how often should i have my injection"  # a word the taxonomy knows ("injection")
+MISREAD = "Did I misread you?"
+
+
+def test_a_page_the_nets_alone_called_keeps_what_would_have_been_answered(catalog) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9))
+    decision = faq.decide(QUESTION)
+    assert isinstance(decision, UnsureUrgent)
+    assert decision.otherwise == faq.matcher.match(QUESTION)
+    assert isinstance(decision.otherwise, Answer)
+    assert decision.otherwise.topic == "frequency"
+
+
+def test_a_page_with_the_crisis_lines_offers_no_way_on(catalog) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9, self_harm=0.95))
+    decision = faq.decide(QUESTION)
+    assert type(decision) is Urgent
+    assert decision.helplines
+
+
+def test_a_sign_said_plainly_offers_no_way_on(catalog) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9))
+    decision = faq.decide("how often should i have my injection? my lips are swelling up")
+    assert type(decision) is Urgent
+
+
+def test_the_way_on_is_below_the_whole_page_and_opens_the_answer_anew(catalog, renderer) -> None:
+    answer = Answer(topic="frequency", score=90.0, candidates=("frequency", "maintenance-dose"))
+    unsure = renderer.reply(UnsureUrgent(catalog.triage.general, otherwise=answer))
+    page = renderer.reply(Urgent(catalog.triage.general))
+    text = visible_text(unsure.html)
+    assert text.startswith(visible_text(page.html))  # the page itself is unchanged
+    assert MISREAD in text.split("999")[-1]  # after every emergency number
+    assert [c.topic for c in unsure.choices] == ["frequency", "maintenance-dose"]
+    markup = keyboard_for(unsure, catalog)
+    buttons = [button for row in markup.inline_keyboard for button in row]
+    # A new message, not an edit: the emergency guidance stays on screen above the answer.
+    opened = [decode(b.callback_data, catalog) for b in buttons]
+    assert opened == [OpenTopic("frequency"), OpenTopic("maintenance-dose")]
+    assert keyboard_for(page, catalog) is None
+
+
+@pytest.mark.parametrize("reason", [Reason.OFF_TOPIC, Reason.OTHER_LANGUAGE])
+def test_nothing_to_offer_means_no_line_and_no_buttons(catalog, renderer, reason) -> None:
+    otherwise = Fallback(score=0.0, candidates=("frequency",), reason=reason)
+    reply = renderer.reply(UnsureUrgent(catalog.triage.general, otherwise=otherwise))
+    assert reply.choices == ()
+    assert MISREAD not in visible_text(reply.html)
