@@ -27,6 +27,7 @@ BLIND = frozenset(
         "holdout29.jsonl",
         "holdout30.jsonl",
         "holdout31.jsonl",
+        "holdout32.jsonl",
         "stories3.jsonl",
     }
 )
