@@ -34,6 +34,10 @@ TRAINING_SETS = sorted((ROOT / "tests" / "data" / "triage").glob("train*.jsonl")
 # train31 (when a dose will be taken, "i'll do it tonight", beside suicidal plans said with the
 # same words): in the self-harm net alone, 3 more emergencies of holdout13-22 and the stories for
 # 9 fewer false alarms, the general net unchanged.
+# train32 (indirect, brief and preparatory suicidal wording beside dose plans, tiredness and life
+# admin said the same way): in the self-harm net alone, every set to holdout28 5,700 -> 5,707
+# emergencies paged for 271 -> 273 false alarms (holdout13-22 and the stories alone 3289/176 ->
+# 3290/181), the general net unchanged.
 SELF_HARM_ONLY = {
     "train11.jsonl",
     "train20.jsonl",
@@ -41,6 +45,7 @@ SELF_HARM_ONLY = {
     "train22.jsonl",
     "train29.jsonl",
     "train31.jsonl",
+    "train32.jsonl",
 }
 TRIAGE_YAML = ROOT / "content" / "triage.yaml"
 # How people ask the FAQ, and near-miss questions (content/phrasings.yaml): thousands of ordinary
