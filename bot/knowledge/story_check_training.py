@@ -28,6 +28,7 @@ BLIND = frozenset(
         "holdout30.jsonl",
         "holdout31.jsonl",
         "holdout32.jsonl",
+        "holdout33.jsonl",
         "stories3.jsonl",
     }
 )
