@@ -1079,6 +1079,15 @@ HELD_OUT_FLOORS = {
     # alarms (11.4%): "i'll take it tonight" got the self-harm page. With train31 in the
     # self-harm net (chosen on holdout13-22 and the stories; a second look here) 113 and 18 (6.6%)
     "holdout31.jsonl": (113 / 118, 0.02, 0.07),
+    # Written blind in the session of the way on below the nets' pages (every category, 181 of
+    # its ordinary messages about the writer's own doses) and measured once, after every choice:
+    # 338 of 344 (poisoning 50/55, self-harm 54/55), 18 of 332 false alarms (5.4%; 15 with the
+    # session's starting nets: train32 in the self-harm net added 3 here)
+    "holdout32.jsonl": (338 / 344, 0.01, 0.06),
+    # train33, poisoning said casually and briefly beside dose talk with the same verbs, written
+    # as training data and not kept (tests/data/triage/README.md), measured once at the end: 217
+    # of 246 (88.2%, 7 with nothing), the weakest ground triage has; 17 of 337 false alarms
+    "holdout33.jsonl": (217 / 246, 0.03, 0.055),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -26,10 +26,11 @@ class Cautioned:
 @dataclass(frozen=True, slots=True)
 class UnsureUrgent(Urgent):
     """An emergency page only the learned nets called: no sign was said plainly, and the page has
-    no crisis lines. One ordinary message in six that the nets page is one of these ("i'll take
-    it tonight", "i took my tablets"), against one in twenty-five of the pages signs call, so the
-    page stays and the answer the message would otherwise have had is one tap away: a false alarm
-    is not a dead end for someone only telling the bot about their dose."""
+    no crisis lines. On the labelled sets one such page in seven is a false alarm ("i'll take it
+    tonight", "i took my tablets"), against one in thirty of the pages a sign calls, and they are
+    over a third of all false alarms (139 of 376). The page stays; the answer the message would
+    otherwise have had is one tap away, so a false alarm is not a dead end for someone only
+    telling the bot about their dose."""
 
     otherwise: Matched = field(kw_only=True)
 
