@@ -1088,6 +1088,11 @@ HELD_OUT_FLOORS = {
     # as training data and not kept (tests/data/triage/README.md), measured once at the end: 217
     # of 246 (88.2%, 7 with nothing), the weakest ground triage has; 17 of 337 false alarms
     "holdout33.jsonl": (217 / 246, 0.03, 0.055),
+    # Written blind at the start of the session that tried a larger poisoning taxonomy and two
+    # dose-talk training sets (none kept; tests/data/triage/README.md), measured once at the end
+    # with the nets unchanged: 311 of 315 (anaphylaxis 21/22 with nothing, bleeding 17/18 and
+    # poisoning 55/57 with the banner), 3 of 309 false alarms (1.0%)
+    "holdout34.jsonl": (311 / 315, 0.01, 0.015),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

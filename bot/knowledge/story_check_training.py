@@ -29,6 +29,7 @@ BLIND = frozenset(
         "holdout31.jsonl",
         "holdout32.jsonl",
         "holdout33.jsonl",
+        "holdout34.jsonl",
         "stories3.jsonl",
     }
 )
