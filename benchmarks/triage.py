@@ -10,10 +10,12 @@
   choices, holdout30 was written as a training set from a brief with the session's probes and
   tried as one (tests/data/triage/README.md); holdout31 (when a dose will be taken, beside
   suicidal plans said with the same words) was measured before train31 was chosen and once
-  after. holdout32 (every category, half its ordinary messages about the writer's own doses) is
-  the freshest, measured once after every choice of the session that added it; holdout33
+  after. holdout32 (every category, half its ordinary messages about the writer's own doses) was
+  measured once after every choice of the session that added it; holdout33
   (poisoning said casually, beside dose talk) was written as a training set and tried as one,
-  its own totals read once, at the end. holdout28 and holdout27 are the fairest before them (every
+  its own totals read once, at the end. holdout34 (every category, half its ordinary messages
+  dose talk), the freshest, was written blind and measured once, at the end of the session that
+  added it, with the nets unchanged. holdout28 and holdout27 are the fairest before them (every
   category, each measured once, after every choice of the session that added it), then
   holdout26 (measured before any choice of its session);
   holdout23-24 had their totals read before any choice of the session
