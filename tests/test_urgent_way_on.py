@@ -35,6 +35,13 @@ def test_a_page_with_the_crisis_lines_offers_no_way_on(catalog) -> None:
     assert decision.helplines
 
 
+def test_a_page_the_nets_are_certain_of_offers_no_way_on(catalog) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9995))
+    decision = faq.decide(QUESTION)
+    assert type(decision) is Urgent
+    assert not decision.helplines
+
+
 def test_a_sign_said_plainly_offers_no_way_on(catalog) -> None:
     faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9))
     decision = faq.decide("how often should i have my injection? my lips are swelling up")

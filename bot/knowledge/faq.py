@@ -30,12 +30,19 @@ class UnsureUrgent(Urgent):
     tonight", "i took my tablets"), against one in thirty of the pages a sign calls, and they are
     over a third of all false alarms (139 of 376). The page stays; the answer the message would
     otherwise have had is one tap away, so a false alarm is not a dead end for someone only
-    telling the bot about their dose."""
+    telling the bot about their dose. Not where the nets are CERTAIN."""
 
     otherwise: Matched = field(kw_only=True)
 
 
 Decision = Urgent | Cautioned | Answer | Clarify | Fallback
+
+# Where the nets alone page a message at or above this, the page is surer than one a sign calls:
+# on holdout13-22 and the stories 2 of 228 such pages were false alarms, against 52 of 210 below
+# it (chosen there; holdout23-28 and stories3: 1 of 182, against 27 of 184), and one in thirty of
+# the pages a sign calls. "Did I misread you?" under them would only invite waving away an
+# emergency ("hes gone grey and wont answer me", 0.9998).
+CERTAIN = 0.999
 
 
 class FAQ:
@@ -69,8 +76,9 @@ class FAQ:
         # The learned nets may not answer a message that is all small talk ("goodbye", "took it")
         # with the emergency page; a sign of the taxonomy said plainly still does (above).
         if emergency and not small_talk:
-            if assessment.helplines:  # a crisis page never invites being waved away
-                return Urgent(assessment.category, helplines=True)
+            # A crisis page, or one the nets are certain of, never invites being waved away.
+            if assessment.helplines or assessment.probability >= CERTAIN:
+                return Urgent(assessment.category, assessment.helplines)
             return UnsureUrgent(assessment.category, otherwise=matched)
         if assessment.level is Level.CAUTION and not small_talk:  # no banner on "hi" or "thanks"
             if (
