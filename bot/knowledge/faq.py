@@ -41,7 +41,7 @@ Decision = Urgent | Cautioned | Answer | Clarify | Fallback
 # on holdout13-22 and the stories 2 of 228 such pages were false alarms, against 52 of 210 below
 # it (chosen there; holdout23-28 and stories3: 1 of 182, against 27 of 184), and one in thirty of
 # the pages a sign calls. "Did I misread you?" under them would only invite waving away an
-# emergency ("hes gone grey and wont answer me", 0.9998).
+# emergency ("nan is clammy and grey and says her arm feels heavy", 0.9997).
 CERTAIN = 0.999
 
 
