@@ -162,15 +162,19 @@ class Reading:
 class _Entry:
     """One word or phrase of a family: exact words, or 'swell*' prefixes."""
 
-    __slots__ = ("family", "parts")
+    __slots__ = ("exact", "family", "parts")
 
     def __init__(self, family: str, phrase: str) -> None:
         self.family = family
         self.parts = tuple(phrase.split())
+        self.exact: list[str] | None = None
 
     def spelled(self, spelling: Mapping[str, str]) -> _Entry:
         """The entry as messages read after spelling is mapped ("short of breath" too)."""
         self.parts = tuple(spelling.get(part, part) for part in self.parts)
+        # Most phrases have no prefix: one list comparison, in C, instead of a loop per word.
+        starred = any(part.endswith("*") for part in self.parts)
+        self.exact = None if starred else list(self.parts)
         return self
 
     def matches(self, tokens: list[str], at: int) -> int:
@@ -178,6 +182,8 @@ class _Entry:
         end = at + len(self.parts)
         if end > len(tokens):
             return 0
+        if self.exact is not None:
+            return end if tokens[at:end] == self.exact else 0
         for part, token in zip(self.parts, tokens[at:end], strict=True):
             if part.endswith("*"):
                 if not token.startswith(part[:-1]):
