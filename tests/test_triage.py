@@ -297,6 +297,34 @@ def test_a_stroke_named_alone_gets_at_least_the_banner_naming_it(triage, catalog
     assert triage.assess(text).level is not Level.NONE, text
 
 
+@pytest.mark.parametrize(
+    ("text", "overdose"),
+    [
+        ("took my tablets at 10", False),
+        ("took my tablets at 9:30", False),
+        ("took my tablets at 8.15 this morning", False),
+        ("mum had her tablets by 10, all good", False),
+        ("had my ampoule, all fine", False),
+        ("nan had her tablets, all sorted", False),
+        ("the chemist had my ampoules in after all", False),
+        ("took 10 of my tablets", True),
+        ("took 20 paracetamol at 10pm", True),
+        ("she took 30 of her tablets at 9:30", True),
+        ("took 20 10mg diazepam", True),
+        ("took all my tablets, all done now", True),
+        ("took paracetamol all day for my tooth, way more than the box says", True),
+    ],
+)
+def test_a_time_of_day_or_how_it_went_is_no_amount_taken(
+    catalog, text: str, overdose: bool
+) -> None:
+    """A dose reported with the time it was taken, or with how it went, is no count of tablets:
+    "took my tablets at 8.15" and "nan had her tablets, all sorted" got the poisoning page, with
+    no way on below it."""
+    found = SignReader(catalog.triage).read(words(text, catalog.triage)).found
+    assert any(f.category.id == "poisoning" and f.strong for f in found) is overdose, text
+
+
 def test_an_overdose_of_another_medicine_stays_an_emergency(triage) -> None:
     for text in ("i overdosed on my sleeping pills", "she took an overdose of paracetamol"):
         assert triage.assess(text).category.id == "poisoning", text

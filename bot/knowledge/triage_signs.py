@@ -32,6 +32,17 @@ _BREAKS = re.compile(
     r"(?:[!?;:\n]|(?<!\d)\.|\.(?!\d))+|\s-\s|,\s*(?=(?:and then|so)\b)|,?\s+(?=but\b)"
 )
 _WORD = re.compile(r"[a-z]+|\d+|\|")
+# Words that look like an amount taken and are not one (`_not_amounts`). A number said as a time
+# of day: "took my tablets at 10" or "at 8.15" is a dose report, where "took 10 tablets" is an
+# overdose (the AMOUNT of a poisoning sign). "am" is left out: "took 10 am i going to be ok" has
+# lost its punctuation, not named a time.
+_CLOCK_BEFORE = frozenset(["at", "by", "till", "til", "until", "past"])
+_CLOCK_AFTER = frozenset(["pm", "oclock"])
+_LAST_MINUTE = 59
+# ... and "all" said of how things went: "nan had her tablets, all sorted", "had my ampoule, all
+# fine", "the chemist had my ampoules after all". ("All day" and "all week" stay amounts:
+# paracetamol taken all week for toothache can be an overdose.)
+_HOW_IT_WENT = frozenset(["good", "done", "fine", "ok", "okay", "sorted", "well", "set"])
 # A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
 # job, and I've been writing goodbye letters" the letters are now.
 HISTORY_REACH = 12
@@ -230,8 +241,9 @@ class SignReader:
     def tag(self, tokens: list[str]) -> dict[str, list[Span]]:
         """Where each family occurs in the message."""
         spans: dict[str, list[Span]] = defaultdict(list)
+        not_amounts = _not_amounts(tokens)
         for at, token in enumerate(tokens):
-            if token == SENTENCE_BREAK:
+            if token == SENTENCE_BREAK or at in not_amounts:
                 continue
             for entry in self._entries_for(token):
                 # A one-word entry already matched when it was looked up for this word.
@@ -376,6 +388,28 @@ class SignReader:
 
 def _overlap(one: Span, other: Span) -> bool:
     return one.start < other.end and other.start < one.end
+
+
+def _not_amounts(tokens: list[str]) -> set[int]:
+    """Where a word that looks like an amount is none: a time of day ("at 10", "10pm", "by
+    9:30", its minutes included) or "all" said of how things went ("all good", "after all")."""
+    found: set[int] = set()
+    for at, word in enumerate(tokens):
+        before = tokens[at - 1] if at else ""
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if word == "all" and (after in _HOW_IT_WENT or before == "after"):
+            found.add(at)
+        elif word.isdigit() and (before in _CLOCK_BEFORE or after in _CLOCK_AFTER):
+            found.add(at)
+            # "at 8.15" reads as 8, 15; "at 9:30" as 9, a break (the colon), 30
+            minutes = at + (2 if after == SENTENCE_BREAK else 1)
+            if minutes < len(tokens) and _are_minutes(tokens[minutes]):
+                found.add(minutes)
+    return found
+
+
+def _are_minutes(word: str) -> bool:
+    return word.isdigit() and len(word) == 2 and int(word) <= _LAST_MINUTE
 
 
 def _sentence_numbers(tokens: list[str]) -> list[int]:
