@@ -14,9 +14,12 @@
   measured once after every choice of the session that added it; holdout33
   (poisoning said casually, beside dose talk) was written as a training set and tried as one,
   its own totals read once, at the end. holdout34 (every category, half its ordinary messages
-  dose talk), the freshest, was written blind and measured once, at the end of the session that
-  added it, with the nets unchanged. holdout28 and holdout27 are the fairest before them (every
-  category, each measured once, after every choice of the session that added it), then
+  dose talk) was written blind and measured once, at the end of the session that
+  added it, with the nets unchanged. holdout35 (every row with a time of day, a duration, a
+  decimal or an "all"), the freshest, was written blind and measured once, at the end of the
+  session that read a time of day and "all good" as no amount. holdout28 and holdout27 are the
+  fairest before them (every category, each measured once, after every choice of the session
+  that added it), then
   holdout26 (measured before any choice of its session);
   holdout23-24 had their totals read before any choice of the session
   that added them (every category, and suicide and overdose as contrasts);

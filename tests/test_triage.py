@@ -1121,6 +1121,11 @@ HELD_OUT_FLOORS = {
     # with the nets unchanged: 311 of 315 (anaphylaxis 21/22 with nothing, bleeding 17/18 and
     # poisoning 55/57 with the banner), 3 of 309 false alarms (1.0%)
     "holdout34.jsonl": (311 / 315, 0.01, 0.015),
+    # Written blind in the session that read a time of day and "all good" as no amount (times,
+    # durations, decimals and "all" in every row), measured once at the end: 293 of 300 (collapse,
+    # headache and nerve-sight 17/18, poisoning 77/80, self-harm 39/40; 2 with nothing), 12 of 379
+    # false alarms (15 with the reading before: 9 of them called by a sign, 4 after)
+    "holdout35.jsonl": (293 / 300, 0.01, 0.035),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -30,6 +30,7 @@ BLIND = frozenset(
         "holdout32.jsonl",
         "holdout33.jsonl",
         "holdout34.jsonl",
+        "holdout35.jsonl",
         "stories3.jsonl",
     }
 )
