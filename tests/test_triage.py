@@ -21,6 +21,7 @@ from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.render import Renderer
 from bot.knowledge.story_check import StoryCheck
 from bot.knowledge.story_check_training import checks_left_out, paged_stories, story_sets
+from bot.knowledge.telegram_html import visible_text
 from bot.knowledge.triage import (
     STORY_ORDINARY,
     STORY_SURE,
@@ -1159,6 +1160,26 @@ def test_figures_on_the_held_out_sets_hold(honest_triage, name: str) -> None:
     paged = [a for a in self_harm if a.level is Level.EMERGENCY]
     with_helplines = [a for a in paged if a.category.id == "self-harm" or a.helplines]
     assert len(with_helplines) >= 0.85 * len(paged), (len(with_helplines), len(paged))
+
+
+def test_every_held_out_emergency_is_shown_the_emergency_numbers(faq, renderer) -> None:
+    """The safety net, end to end: an emergency triage misses still gets 999, 112 and 911 in the
+    reply it is shown (the banner on top, or the line under every answer, clarify and fallback).
+    Only the small talk replies ("you're welcome!") have none, so no emergency may get one."""
+    paths = [*(DATA / "triage").glob("holdout*.jsonl"), *(DATA / "triage").glob("stories*.jsonl")]
+    emergencies = [
+        row["text"] for path in paths for row in _rows(path) if row["level"] == "emergency"
+    ]
+    shown_none = sum(
+        not all(
+            number in visible_text(renderer.reply(faq.decide(text)).html)
+            for number in ("999", "112", "911")
+        )
+        for text in emergencies
+    )
+    assert len(emergencies) > 7000
+    # a count, never the texts: the held-out sets are not to be read
+    assert shown_none == 0
 
 
 def test_figures_on_the_shared_check_sets_hold(triage) -> None:
