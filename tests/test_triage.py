@@ -1127,6 +1127,23 @@ HELD_OUT_FLOORS = {
     # headache and nerve-sight 17/18, poisoning 77/80, self-harm 39/40; 2 with nothing), 12 of 379
     # false alarms (15 with the reading before: 9 of them called by a sign, 4 after)
     "holdout35.jsonl": (293 / 300, 0.01, 0.035),
+    # Written as training data in the session after (tests/data/triage/README.md), tried in
+    # paired retrainings and not kept, so never trained on; measured with the shipped nets. Not
+    # blind: 36 and 37's misses were read to brief 38's writer. Self-harm said without the
+    # obvious words (36: 365/376, 36 of 341 false alarms) and a crisis not asked about directly
+    # (37: 356/380, 7 with nothing, 28 of 345), beside ordinary messages in the same words
+    "holdout36.jsonl": (365 / 376, 0.01, 0.11),
+    "holdout37.jsonl": (356 / 380, 0.02, 0.085),
+    # Written from 36 and 37's misses, the hardest self-harm set: 275 of 330 (26 with nothing),
+    # and 69 of 310 false alarms (22.3%)
+    "holdout38.jsonl": (275 / 330, 0.08, 0.225),
+    # Poisoning said casually beside dose talk (271 of 300, 6 with nothing): 91 of 493 ordinary
+    # reports of a dose taken get the page, 37 of them by the poisoning sign ("nan took all her
+    # morning tablets herself today")
+    "holdout39.jsonl": (271 / 300, 0.02, 0.185),
+    # Every other category, understated (323 of 327, anaphylaxis, bleeding and chest-heart with
+    # the banner), beside the same lay words said harmlessly: 43 of 333 false alarms
+    "holdout40.jsonl": (323 / 327, 0.01, 0.13),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

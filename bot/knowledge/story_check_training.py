@@ -31,6 +31,11 @@ BLIND = frozenset(
         "holdout33.jsonl",
         "holdout34.jsonl",
         "holdout35.jsonl",
+        "holdout36.jsonl",
+        "holdout37.jsonl",
+        "holdout38.jsonl",
+        "holdout39.jsonl",
+        "holdout40.jsonl",
         "stories3.jsonl",
     }
 )
