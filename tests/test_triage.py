@@ -314,14 +314,20 @@ def test_a_stroke_named_alone_gets_at_least_the_banner_naming_it(triage, catalog
         ("took 20 10mg diazepam", True),
         ("took all my tablets, all done now", True),
         ("took paracetamol all day for my tooth, way more than the box says", True),
+        ("nan took all her morning tablets herself today", False),
+        ("took all of mum's usual meds with her breakfast", False),
+        ("dad took all his bedtime tablets", False),
+        ("took paracetamol all night, must be 16 by now", True),
+        ("took all my morning tablets and the whole box of spares", True),
+        ("took all my sleeping tablets", True),
     ],
 )
-def test_a_time_of_day_or_how_it_went_is_no_amount_taken(
+def test_a_time_of_day_how_it_went_or_one_dose_is_no_amount_taken(
     catalog, text: str, overdose: bool
 ) -> None:
-    """A dose reported with the time it was taken, or with how it went, is no count of tablets:
-    "took my tablets at 8.15" and "nan had her tablets, all sorted" got the poisoning page, with
-    no way on below it."""
+    """A dose reported with the time it was taken, with how it went, or as all of one scheduled
+    dose, is no count of tablets: "took my tablets at 8.15", "nan had her tablets, all sorted" and
+    "nan took all her morning tablets" got the poisoning page, with no way on below it."""
     found = SignReader(catalog.triage).read(words(text, catalog.triage)).found
     assert any(f.category.id == "poisoning" and f.strong for f in found) is overdose, text
 

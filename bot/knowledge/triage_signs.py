@@ -43,6 +43,14 @@ _LAST_MINUTE = 59
 # fine", "the chemist had my ampoules after all". ("All day" and "all week" stay amounts:
 # paracetamol taken all week for toothache can be an overdose.)
 _HOW_IT_WENT = frozenset(["good", "done", "fine", "ok", "okay", "sorted", "well", "set"])
+# ... and "all" of one scheduled dose: "nan took all her morning tablets", "took all of my usual
+# meds" name the set a dose is, not a supply swallowed. Someone's word must stand between: "all
+# night" and "all morning" say for how long, which stays an amount.
+_WHOSE = frozenset(["of", "my", "his", "her", "their", "your", "our", "the", "mum", "mums", "dad"])
+_WHOSE |= frozenset(["dads", "nan", "nans", "s"])  # "mum's" reads as mum, s
+_SCHEDULED = frozenset(
+    ["morning", "evening", "night", "bedtime", "lunchtime", "teatime", "daily", "usual", "regular"]
+)
 # A past-time cue makes a sign history only this close to it: in "diagnosed 3 years ago, lost my
 # job, and I've been writing goodbye letters" the letters are now.
 HISTORY_REACH = 12
@@ -392,12 +400,15 @@ def _overlap(one: Span, other: Span) -> bool:
 
 def _not_amounts(tokens: list[str]) -> set[int]:
     """Where a word that looks like an amount is none: a time of day ("at 10", "10pm", "by
-    9:30", its minutes included) or "all" said of how things went ("all good", "after all")."""
+    9:30", its minutes included), "all" said of how things went ("all good", "after all") or of
+    one scheduled dose ("all her morning tablets")."""
     found: set[int] = set()
     for at, word in enumerate(tokens):
         before = tokens[at - 1] if at else ""
         after = tokens[at + 1] if at + 1 < len(tokens) else ""
-        if word == "all" and (after in _HOW_IT_WENT or before == "after"):
+        if word == "all" and (
+            after in _HOW_IT_WENT or before == "after" or _of_one_dose(tokens, at + 1)
+        ):
             found.add(at)
         elif word.isdigit() and (before in _CLOCK_BEFORE or after in _CLOCK_AFTER):
             found.add(at)
@@ -406,6 +417,14 @@ def _not_amounts(tokens: list[str]) -> set[int]:
             if minutes < len(tokens) and _are_minutes(tokens[minutes]):
                 found.add(minutes)
     return found
+
+
+def _of_one_dose(tokens: list[str], start: int) -> bool:
+    """Whether someone's scheduled dose follows: "[all] her morning", "[all] of mum's usual"."""
+    at = start
+    while at < len(tokens) and tokens[at] in _WHOSE:
+        at += 1
+    return start < at < len(tokens) and tokens[at] in _SCHEDULED
 
 
 def _are_minutes(word: str) -> bool:
