@@ -59,13 +59,15 @@ from bot.knowledge.triage_training import read_examples
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 HELD_OUT = sorted((DATA / "triage").glob("holdout*.jsonl"))
+STORIES = ("stories1", "stories2", "stories3")
 
 
 def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
+def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> Counter:
+    """Prints the set's figures; returns how many of each label got each level."""
     examples = rows(path)
     assessed = [triage.assess(row["text"]) for row in examples]
     decided = [assessment.level for assessment in assessed]
@@ -106,6 +108,29 @@ def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> None:
             wrong = (row["level"] == "emergency") != (level is Level.EMERGENCY)
             if wrong:
                 print(f"    miss: {row['level']} -> {level.value}: {row['text']}")
+    return Counter((row["level"], level) for row, level in zip(examples, decided, strict=True))
+
+
+# The groups the notes and the README report: the sets every choice was checked on, then with
+# the three about people's own doses, where the false alarms are.
+TOTALS = {
+    "holdout13-28 and stories1-3": [*(f"holdout{n}" for n in range(13, 29)), *STORIES],
+    "holdout13-31 and stories1-3": [*(f"holdout{n}" for n in range(13, 32)), *STORIES],
+}
+
+
+def totals(counted: dict[str, Counter]) -> None:
+    print("\ntotals: emergencies paged, with nothing; ordinary messages paged")
+    for name, sets in TOTALS.items():
+        counts = sum((counted[f"{stem}.jsonl"] for stem in sets), Counter())
+        emergencies = sum(counts[("emergency", level)] for level in Level)
+        ordinary = sum(counts[("none", level)] for level in Level)
+        paged, alarms = counts[("emergency", Level.EMERGENCY)], counts[("none", Level.EMERGENCY)]
+        print(
+            f"  {name}: {paged}/{emergencies} = {paged / emergencies:.1%}, "
+            f"{counts[('emergency', Level.NONE)]} with nothing; "
+            f"{alarms}/{ordinary} = {alarms / ordinary:.1%}"
+        )
 
 
 def eval_sets(triage: Triage) -> None:
@@ -166,13 +191,14 @@ def main() -> int:
         check = left_out.get(path.name)
         return triage if check is None else Triage(content, model, check)
 
-    for path in HELD_OUT:
-        labelled_set(honest(path), path, show_misses=False)
+    counted = {path.name: labelled_set(honest(path), path, show_misses=False) for path in HELD_OUT}
     eval_sets(triage)
     for path in sorted((DATA / "triage").glob("stories*.jsonl")):
-        labelled_set(honest(path), path, show_misses=show and path.name not in BLIND)
+        show_these = show and path.name not in BLIND
+        counted[path.name] = labelled_set(honest(path), path, show_misses=show_these)
     for path in sorted((DATA / "triage").glob("train*.jsonl")):
         labelled_set(triage, path, show_misses=show)
+    totals(counted)
     speed(triage)
     return 0
 
