@@ -1131,7 +1131,8 @@ HELD_OUT_FLOORS = {
     # Written blind in the session that read a time of day and "all good" as no amount (times,
     # durations, decimals and "all" in every row), measured once at the end: 293 of 300 (collapse,
     # headache and nerve-sight 17/18, poisoning 77/80, self-harm 39/40; 2 with nothing), 12 of 379
-    # false alarms (15 with the reading before: 9 of them called by a sign, 4 after)
+    # false alarms (15 with the reading before: 9 of them called by a sign, 4 after); 10 once
+    # "all" of one scheduled dose read as no amount (a second look)
     "holdout35.jsonl": (293 / 300, 0.01, 0.035),
     # Written as training data in the session after (tests/data/triage/README.md), tried in
     # paired retrainings and not kept, so never trained on; measured with the shipped nets. Not
