@@ -20,7 +20,9 @@
   session that read a time of day and "all good" as no amount. holdout36-40 (self-harm without
   the obvious words, a crisis not asked about, self-harm written from the nets' misses of those
   two, poisoning beside dose talk, every other category understated) were written as training
-  data, tried and not kept: never trained on, but not blind. holdout28 and holdout27 are the
+  data, tried and not kept: never trained on, but not blind. holdout41 (every category, half
+  its ordinary messages dose talk with counts and "all"), the freshest, was written blind and
+  measured once, at the end of that session. holdout28 and holdout27 are the
   fairest before them (every category, each measured once, after every choice of the session
   that added it), then
   holdout26 (measured before any choice of its session);

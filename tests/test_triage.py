@@ -1151,6 +1151,12 @@ HELD_OUT_FLOORS = {
     # Every other category, understated (323 of 327, anaphylaxis, bleeding and chest-heart with
     # the banner), beside the same lay words said harmlessly: 43 of 333 false alarms
     "holdout40.jsonl": (323 / 327, 0.01, 0.13),
+    # Written blind at the end of that session (every category; 200 of its 390 ordinary messages
+    # dose talk with times, counts and "all") and measured once, after every choice: 305 of 309
+    # (chest-heart 17/18, poisoning 56/59, each with the banner), and 77 of 380 false alarms
+    # (20.3%; 80 with the reading before), 29 of them by the poisoning sign, which paged 30 of
+    # the set's overdoses: on dose talk that sign is wrong as often as right
+    "holdout41.jsonl": (305 / 309, 0.01, 0.205),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

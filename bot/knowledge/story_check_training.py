@@ -36,6 +36,7 @@ BLIND = frozenset(
         "holdout38.jsonl",
         "holdout39.jsonl",
         "holdout40.jsonl",
+        "holdout41.jsonl",
         "stories3.jsonl",
     }
 )
