@@ -46,8 +46,26 @@ _HOW_IT_WENT = frozenset(["good", "done", "fine", "ok", "okay", "sorted", "well"
 # ... and "all" of one scheduled dose: "nan took all her morning tablets", "took all of my usual
 # meds" name the set a dose is, not a supply swallowed. Someone's word must stand between: "all
 # night" and "all morning" say for how long, which stays an amount.
-_WHOSE = frozenset(["of", "my", "his", "her", "their", "your", "our", "the", "mum", "mums", "dad"])
-_WHOSE |= frozenset(["dads", "nan", "nans", "s"])  # "mum's" reads as mum, s
+# "Mum's" reads as mum, s.
+_WHOSE = frozenset(
+    [
+        "of",
+        "my",
+        "his",
+        "her",
+        "their",
+        "your",
+        "our",
+        "the",
+        "mum",
+        "mums",
+        "dad",
+        "dads",
+        "nan",
+        "nans",
+        "s",
+    ]
+)
 _SCHEDULED = frozenset(
     ["morning", "evening", "night", "bedtime", "lunchtime", "teatime", "daily", "usual", "regular"]
 )
