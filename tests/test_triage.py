@@ -332,6 +332,20 @@ def test_a_time_of_day_how_it_went_or_one_dose_is_no_amount_taken(
     assert any(f.category.id == "poisoning" and f.strong for f in found) is overdose, text
 
 
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("headache at 10 out of 10 since 9", "SEVERE"),
+        ("bleeding for the past 30 minutes", "NOSTOP"),
+        ("got it all sorted for tonight", "RESOLVE"),
+    ],
+)
+def test_a_word_that_is_no_amount_keeps_its_other_readings(catalog, text, family) -> None:
+    """Only the amount is unsaid: "at 10 out of 10" is still the worst pain, which the clock
+    reading once took from the message, leaving the headache the banner alone."""
+    assert family in SignReader(catalog.triage).read(words(text, catalog.triage)).families
+
+
 def test_an_overdose_of_another_medicine_stays_an_emergency(triage) -> None:
     for text in ("i overdosed on my sleeping pills", "she took an overdose of paracetamol"):
         assert triage.assess(text).category.id == "poisoning", text
@@ -1132,12 +1146,13 @@ HELD_OUT_FLOORS = {
     # durations, decimals and "all" in every row), measured once at the end: 293 of 300 (collapse,
     # headache and nerve-sight 17/18, poisoning 77/80, self-harm 39/40; 2 with nothing), 12 of 379
     # false alarms (15 with the reading before: 9 of them called by a sign, 4 after); 10 once
-    # "all" of one scheduled dose read as no amount (a second look)
+    # "all" of one scheduled dose read as no amount, 11 once a word that is no amount kept its
+    # other readings (second and third looks)
     "holdout35.jsonl": (293 / 300, 0.01, 0.035),
     # Written as training data in the session after (tests/data/triage/README.md), tried in
     # paired retrainings and not kept, so never trained on; measured with the shipped nets. Not
     # blind: 36 and 37's misses were read to brief 38's writer. Self-harm said without the
-    # obvious words (36: 365/376, 36 of 341 false alarms) and a crisis not asked about directly
+    # obvious words (36: 365/376, 37 of 341 false alarms) and a crisis not asked about directly
     # (37: 356/380, 7 with nothing, 28 of 345), beside ordinary messages in the same words
     "holdout36.jsonl": (365 / 376, 0.01, 0.11),
     "holdout37.jsonl": (356 / 380, 0.02, 0.085),

@@ -36,6 +36,7 @@ _WORD = re.compile(r"[a-z]+|\d+|\|")
 # of day: "took my tablets at 10" or "at 8.15" is a dose report, where "took 10 tablets" is an
 # overdose (the AMOUNT of a poisoning sign). "am" is left out: "took 10 am i going to be ok" has
 # lost its punctuation, not named a time.
+_AMOUNT = "AMOUNT"  # the family of triage.yaml these words would otherwise be read as
 _CLOCK_BEFORE = frozenset(["at", "by", "till", "til", "until", "past"])
 _CLOCK_AFTER = frozenset(["pm", "oclock"])
 _LAST_MINUTE = 59
@@ -269,9 +270,13 @@ class SignReader:
         spans: dict[str, list[Span]] = defaultdict(list)
         not_amounts = _not_amounts(tokens)
         for at, token in enumerate(tokens):
-            if token == SENTENCE_BREAK or at in not_amounts:
+            if token == SENTENCE_BREAK:
                 continue
             for entry in self._entries_for(token):
+                # Only the amount is unsaid: "bleeding for the past 30 minutes" keeps its
+                # "30 minutes", "got it all sorted" its resolve.
+                if at in not_amounts and entry.family == _AMOUNT:
+                    continue
                 # A one-word entry already matched when it was looked up for this word.
                 end = at + 1 if len(entry.parts) == 1 else entry.matches(tokens, at)
                 if end:
