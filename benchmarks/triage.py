@@ -53,6 +53,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bot.knowledge.catalog import SELF_HARM, load_catalog
+from bot.knowledge.faq import doubted
 from bot.knowledge.story_check import StoryCheck
 from bot.knowledge.story_check_training import BLIND, checks_left_out, paged_stories, story_sets
 from bot.knowledge.triage import Level, Triage
@@ -105,12 +106,23 @@ def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> Counter:
             f"  labelled {label:9} n={total:4} -> emergency {levels[Level.EMERGENCY] / total:6.1%}"
             f"  caution {levels[Level.CAUTION] / total:6.1%}  none {levels[Level.NONE] / total:6.1%}"
         )
+    # A page the nets doubt ends with "Did I misread you?" and the answer one tap below it.
+    doubts = Counter(
+        row["level"]
+        for row, assessment in zip(examples, assessed, strict=True)
+        if assessment.level is Level.EMERGENCY and doubted(assessment)
+    )
+    print(
+        f"  pages the nets doubt (a way on below): emergency {doubts['emergency']}, "
+        f"caution {doubts['caution']}, none {doubts['none']}"
+    )
     if show_misses:
         for row, level in zip(examples, decided, strict=True):
             wrong = (row["level"] == "emergency") != (level is Level.EMERGENCY)
             if wrong:
                 print(f"    miss: {row['level']} -> {level.value}: {row['text']}")
-    return Counter((row["level"], level) for row, level in zip(examples, decided, strict=True))
+    counts = Counter((row["level"], level) for row, level in zip(examples, decided, strict=True))
+    return counts + Counter({(label, DOUBTED): n for label, n in doubts.items()})
 
 
 # The groups the notes and the README report: the sets every choice was checked on, then with
@@ -121,8 +133,11 @@ TOTALS = {
 }
 
 
+DOUBTED = "doubted"  # the count of pages the nets doubt, beside the count of each level
+
+
 def totals(counted: dict[str, Counter]) -> None:
-    print("\ntotals: emergencies paged, with nothing; ordinary messages paged")
+    print("\ntotals: emergencies paged, with nothing; ordinary messages paged (with a way on)")
     for name, sets in TOTALS.items():
         counts = sum((counted[f"{stem}.jsonl"] for stem in sets), Counter())
         emergencies = sum(counts[("emergency", level)] for level in Level)
@@ -131,7 +146,8 @@ def totals(counted: dict[str, Counter]) -> None:
         print(
             f"  {name}: {paged}/{emergencies} = {paged / emergencies:.1%}, "
             f"{counts[('emergency', Level.NONE)]} with nothing; "
-            f"{alarms}/{ordinary} = {alarms / ordinary:.1%}"
+            f"{alarms}/{ordinary} = {alarms / ordinary:.1%} ({counts[('none', DOUBTED)]}); "
+            f"emergencies with a way on {counts[('emergency', DOUBTED)]}"
         )
 
 

@@ -70,11 +70,20 @@ async def test_an_emergency_gets_urgent_care_first_and_nothing_else(emulator, bo
     assert reply.buttons == []
 
 
-async def test_a_page_only_the_nets_called_leaves_a_way_on_below_it(emulator, bot, catalog) -> None:
-    """No sign of the taxonomy is said plainly here: the learned nets call it (0.89). The page
-    stays whole; the topic it would otherwise have answered with opens as a new message."""
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no sign of the taxonomy is said plainly: the learned nets call it (0.89)
+        "my husband had two of his heart pills instead of one",
+        # the poisoning sign reads "all 3 of her tablets" as an overdose; the nets would not
+        "nan took all 3 of her tablets this morning, when is her next jab due",
+    ],
+)
+async def test_a_page_the_nets_doubt_leaves_a_way_on_below_it(emulator, bot, catalog, text) -> None:
+    """The page stays whole; the topic it would otherwise have answered with opens as a new
+    message."""
     user = emulator.add_user()
-    page = await ask(emulator, user, "my husband had two of his heart pills instead of one")
+    page = await ask(emulator, user, text)
     assert page.text.startswith("🚨")
     assert "Did I misread you?" in page.text.split("911")[-1]
     data = [button[1] for row in page.buttons for button in row]

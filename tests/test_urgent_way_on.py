@@ -1,5 +1,6 @@
-"""An emergency page only the learned nets called offers, under it, the answer the message would
-otherwise have had; a page a sign called, or one with the crisis lines, offers nothing."""
+"""An emergency page the learned nets doubt (they alone called it, or a sign called it and they
+would not have) offers, under it, the answer the message would otherwise have had; a page a
+sign called with the nets agreeing, or one with the crisis lines, offers nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.test_triage import stub_nets
 
 CUT = Thresholds(emergency=0.5, caution=0.1, self_harm=0.5, self_harm_banner=0.3)
 QUESTION = "how often should i have my injection"  # a word the taxonomy knows ("injection")
+SIGN = "how often should i have my injection? my lips are swelling up"  # a sign said plainly
 MISREAD = "Did I misread you?"
 
 
@@ -28,9 +30,16 @@ def test_a_page_the_nets_alone_called_keeps_what_would_have_been_answered(catalo
     assert decision.otherwise.topic == "frequency"
 
 
-def test_a_page_with_the_crisis_lines_offers_no_way_on(catalog) -> None:
-    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9, self_harm=0.95))
-    decision = faq.decide(QUESTION)
+@pytest.mark.parametrize(
+    ("text", "general"),
+    [
+        (QUESTION, 0.9),  # the nets alone called it
+        (SIGN, 0.2),  # a sign called it, which the nets dispute
+    ],
+)
+def test_a_page_with_the_crisis_lines_offers_no_way_on(catalog, text, general) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=general, self_harm=0.95))
+    decision = faq.decide(text)
     assert type(decision) is Urgent
     assert decision.helplines
 
@@ -42,10 +51,44 @@ def test_a_page_the_nets_are_certain_of_offers_no_way_on(catalog) -> None:
     assert not decision.helplines
 
 
-def test_a_sign_said_plainly_offers_no_way_on(catalog) -> None:
+def test_a_sign_said_plainly_offers_no_way_on_where_the_nets_agree(catalog) -> None:
     faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9))
-    decision = faq.decide("how often should i have my injection? my lips are swelling up")
+    decision = faq.decide(SIGN)
     assert type(decision) is Urgent
+
+
+def test_a_sign_the_nets_would_not_have_called_keeps_what_would_have_been_answered(
+    catalog,
+) -> None:
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.2))
+    decision = faq.decide(SIGN)
+    assert isinstance(decision, UnsureUrgent)
+    assert decision.category.id == "anaphylaxis"
+    assert decision.otherwise == faq.matcher.match(SIGN)
+
+
+def test_a_disputed_sign_pages_whatever_the_words_are_matched_to(catalog, monkeypatch) -> None:
+    """Small talk is never paged by the nets alone; a sign still pages it."""
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.2))
+    thanks = Fallback(score=0.0, reason=Reason.THANKS)
+    monkeypatch.setattr(faq.matcher, "match", lambda text: thanks)
+    decision = faq.decide(SIGN)
+    assert isinstance(decision, Urgent)
+    assert decision.category.id == "anaphylaxis"
+
+
+def test_under_a_poisoning_page_the_way_on_names_the_overdose(catalog, renderer) -> None:
+    """Someone who has taken too much may feel well: "if nobody is unwell" would wave them off."""
+    answer = Answer(topic="frequency", score=90.0, candidates=("frequency",))
+    poisoning = catalog.triage.category("poisoning")
+    text = visible_text(renderer.reply(UnsureUrgent(poisoning, otherwise=answer)).html)
+    way_on = text.split(MISREAD)[1]
+    assert "usual dose" in way_on
+    assert "unwell" not in way_on
+    general = visible_text(
+        renderer.reply(UnsureUrgent(catalog.triage.general, otherwise=answer)).html
+    )
+    assert "nobody is unwell" in general.split(MISREAD)[1]
 
 
 def test_the_way_on_is_below_the_whole_page_and_opens_the_answer_anew(catalog, renderer) -> None:

@@ -67,6 +67,7 @@ class Assessment:
     talked_about: bool = False  # a sign said as a negation, past event, question or "what if"
     learned: bool = False  # an emergency the learned nets called, with no sign said plainly
     helplines: bool = False  # the crisis lines belong on the page whatever its category
+    disputed: bool = False  # a sign's page the learned nets would not have called
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,10 @@ class Triage:
                 and probability < cut.emergency
             )
             if not doubted or self_harm >= cut.self_harm:
-                return replace(by_signs, probability=probability)
+                # Where the nets alone would not have called it, the page offers the answer too
+                # (faq.doubted): "nan took all 3 of her tablets this morning" is a dose report.
+                disputed = probability < cut.emergency
+                return replace(by_signs, probability=probability, disputed=disputed)
             return replace(by_signs, level=Level.CAUTION, probability=probability)
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
