@@ -21,8 +21,10 @@
   the obvious words, a crisis not asked about, self-harm written from the nets' misses of those
   two, poisoning beside dose talk, every other category understated) were written as training
   data, tried and not kept: never trained on, but not blind. holdout41 (every category, half
-  its ordinary messages dose talk with counts and "all"), the freshest, was written blind and
-  measured once, at the end of that session. holdout28 and holdout27 are the
+  its ordinary messages dose talk with counts and "all") was written blind and measured once,
+  at the end of that session; holdout42 (poisoning in the words of ordinary doses, beside dose
+  talk), the freshest, likewise, at the end of the session of the way on under a disputed
+  sign. holdout28 and holdout27 are the
   fairest before them (every category, each measured once, after every choice of the session
   that added it), then
   holdout26 (measured before any choice of its session);

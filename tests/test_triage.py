@@ -1172,6 +1172,11 @@ HELD_OUT_FLOORS = {
     # (20.3%; 80 with the reading before), 29 of them by the poisoning sign, which paged 30 of
     # the set's overdoses: on dose talk that sign is wrong as often as right
     "holdout41.jsonl": (305 / 309, 0.01, 0.205),
+    # Written blind in the session of the way on under a disputed sign (poisoning 90 of 317
+    # emergencies, in dose words; 220 of its 382 ordinary messages dose talk) and measured once,
+    # after every choice: 313 of 317 (breathing 17/18, poisoning 87/90, 2 with nothing), 53 of
+    # 382 false alarms (13.9%), 23 of them by the poisoning sign, 7 of those with the way on
+    "holdout42.jsonl": (313 / 317, 0.01, 0.14),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -37,6 +37,7 @@ BLIND = frozenset(
         "holdout39.jsonl",
         "holdout40.jsonl",
         "holdout41.jsonl",
+        "holdout42.jsonl",
         "stories3.jsonl",
     }
 )
