@@ -997,6 +997,27 @@ def test_the_model_is_trained_on_todays_data_and_signs() -> None:
     assert model.trained_on == expected, "stale triage model: run python tools/train_triage.py"
 
 
+def test_rewording_what_only_people_read_leaves_the_model_fresh(tmp_path: Path) -> None:
+    """Advice, the way-on line and comments are never learned: rewording them needs no
+    retraining. A word added to a family is learned."""
+    original = (REPO / "content" / "triage.yaml").read_text(encoding="utf-8")
+    copy = tmp_path / "triage.yaml"
+
+    def hashed(text: str) -> str:
+        copy.write_text(text, encoding="utf-8")
+        return training_hash(copy)
+
+    reworded = (
+        original.replace("advice: Too much of a medicine", "advice: Far too much of a medicine")
+        .replace("misread: If nobody has taken", "misread: If no one has taken")
+        .replace("# Urgent-care triage", "# Triage")
+    )
+    learned = original.replace("SUICIDE: [suicid*,", 'SUICIDE: [suicid*, "zqxv",')
+    assert len({original, reworded, learned}) == 3
+    assert hashed(reworded) == hashed(original)
+    assert hashed(learned) != hashed(original)
+
+
 def test_the_model_file_gives_back_both_nets_whole(tmp_path: Path, catalog) -> None:
     shipped = TriageModel.load()
     shipped.save(tmp_path / "copy.npz")

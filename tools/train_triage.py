@@ -1,6 +1,7 @@
 """Train triage's learned net on tests/data/triage/train*.jsonl and write the model file.
 
-Run after editing content/triage.yaml or the training set (a test fails until you do):
+Run after editing what the nets read in content/triage.yaml (not its advice, misread lines or
+comments) or the training set (a test fails until you do):
     python tools/train_triage.py
 It prints the cross-validated figures its cut-offs rest on, then refits the story check to the
 new nets (tools/train_story_check.py). Deterministic: the same inputs give the same files.

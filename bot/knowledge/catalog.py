@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +19,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TRIAGE_FILE = "triage.yaml"
+# What triage.yaml says to people, not to the learned nets: rewording it needs no retraining.
+_READ_BY_PEOPLE = ("advice", "misread")
 MIN_QUESTIONS = 11
 
 
@@ -75,6 +79,9 @@ class TriageCategory:
     animals: bool = True
     # Whether a sign said to be over ("fine now") is a past event: never for an overdose.
     resolves: bool = True
+    # Who "Did I misread you?" under its page is for, where that is not "nobody is unwell right
+    # now": someone who has taken too much of a medicine may feel well for hours.
+    misread: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +136,18 @@ def load_catalog(root: Path | None = None) -> Catalog:
     topics = _load_topics(root / "topics")
     menu = _load_menu(root / "index.yaml", topics)
     vocabulary = _load_vocabulary(root / "synonyms.yaml")
-    triage = _load_triage(root / "triage.yaml")
+    triage = _load_triage(root / TRIAGE_FILE)
     return Catalog(topics=topics, menu=menu, vocabulary=vocabulary, triage=triage, root=root)
+
+
+def triage_as_learned(path: Path) -> bytes:
+    """triage.yaml as the learned nets see it: without its comments and the words only people
+    read, so a model trained on it goes stale only when what the nets read changes."""
+    data = read_yaml(path)
+    for entry in [*(data.get("categories") or []), data.get("general") or {}]:
+        for key in _READ_BY_PEOPLE:
+            entry.pop(key, None)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
 
 
 def read_yaml(path: Path) -> Any:
@@ -365,6 +382,7 @@ def _load_triage(path: Path) -> TriageContent:
                 "now",
                 "animals",
                 "resolves",
+                "misread",
             }
         )
         level = entry.text("level")
@@ -391,6 +409,7 @@ def _load_triage(path: Path) -> TriageContent:
                 now=now,
                 animals=entry.flag("animals", default=True),
                 resolves=entry.flag("resolves", default=True),
+                misread=entry.text("misread", required=False),
             )
         )
     if not any(c.id == SELF_HARM and c.level == "emergency" for c in categories):

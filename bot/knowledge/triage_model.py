@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.npyio import NpzFile
 
-from bot.knowledge.catalog import ContentError
+from bot.knowledge.catalog import TRIAGE_FILE, ContentError, triage_as_learned
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Reading
 
 DIMENSIONS = 1 << 18
@@ -146,10 +146,11 @@ def stored_arrays(path: Path, what: str) -> Iterator[NpzFile]:
 
 
 def training_hash(*paths: Path) -> str:
-    """The sha256 of the files a model was trained from, to notice a stale model."""
+    """The sha256 of the files a model was trained from, to notice a stale model: triage.yaml
+    as the nets read it (`triage_as_learned`), every other file whole."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(path.read_bytes())
+        digest.update(triage_as_learned(path) if path.name == TRIAGE_FILE else path.read_bytes())
     return digest.hexdigest()
 
 
