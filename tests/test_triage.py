@@ -346,6 +346,22 @@ def test_a_word_that_is_no_amount_keeps_its_other_readings(catalog, text, family
     assert family in SignReader(catalog.triage).read(words(text, catalog.triage)).families
 
 
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("she took the whole packets", (3, 5)),  # a prefix as the second word, at the end
+        ("the whole packet is gone", (1, 3)),  # in the middle
+        ("had a whole weeks worth", (2, 5)),  # three words, read whole
+        ("just the whole", None),  # a phrase cut short by the message's end
+    ],
+)
+def test_a_phrase_is_read_wherever_it_falls(catalog, text, span) -> None:
+    """Phrases are looked up by their first two words at once; the rest is matched after."""
+    spans = SignReader(catalog.triage).tag(words(text, catalog.triage)).get("WHOLE_LOT", [])
+    found = {(each.start, each.end) for each in spans}
+    assert span in found if span else not found
+
+
 def test_an_overdose_of_another_medicine_stays_an_emergency(triage) -> None:
     for text in ("i overdosed on my sleeping pills", "she took an overdose of paracetamol"):
         assert triage.assess(text).category.id == "poisoning", text
