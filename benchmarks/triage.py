@@ -71,6 +71,9 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+DOUBTED = "doubted"  # the count of pages the nets doubt, beside the count of each level
+
+
 def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> Counter:
     """Prints the set's figures; returns how many of each label got each level."""
     examples = rows(path)
@@ -133,9 +136,6 @@ TOTALS = {
     "holdout13-28 and stories1-3": [*(f"holdout{n}" for n in range(13, 29)), *STORIES],
     "holdout13-31 and stories1-3": [*(f"holdout{n}" for n in range(13, 32)), *STORIES],
 }
-
-
-DOUBTED = "doubted"  # the count of pages the nets doubt, beside the count of each level
 
 
 def totals(counted: dict[str, Counter]) -> None:
