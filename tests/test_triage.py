@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge.catalog import ContentError
+from bot.knowledge.catalog import ContentError, TriageContent
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
+from bot.knowledge.matching_content import load_phrasings
 from bot.knowledge.render import Renderer
 from bot.knowledge.story_check import StoryCheck
 from bot.knowledge.story_check_training import checks_left_out, paged_stories, story_sets
@@ -41,10 +43,15 @@ from bot.knowledge.triage_model import (
     Thresholds,
     TriageModel,
     feature_indices,
-    training_hash,
 )
 from bot.knowledge.triage_signs import SignReader, words
-from bot.knowledge.triage_training import HIDDEN_SEEDS, read_examples
+from bot.knowledge.triage_training import (
+    HIDDEN_SEEDS,
+    Example,
+    TrainingData,
+    fingerprint,
+    read_examples,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = DATA.parent.parent
@@ -1005,33 +1012,41 @@ def test_small_talk_and_unknown_words_get_no_banner(faq, text: str) -> None:
     assert record(text, faq.decide(text))["caution"] is False
 
 
-def test_the_model_is_trained_on_todays_data_and_signs() -> None:
-    model = TriageModel.load()
-    training = sorted((DATA / "triage").glob("train*.jsonl"))
-    content = REPO / "content"
-    expected = training_hash(*training, content / "triage.yaml", content / "phrasings.yaml")
-    assert model.trained_on == expected, "stale triage model: run python tools/train_triage.py"
-
-
-def test_rewording_what_only_people_read_leaves_the_model_fresh(tmp_path: Path) -> None:
-    """Advice, the way-on line and comments are never learned: rewording them needs no
-    retraining. A word added to a family is learned."""
-    original = (REPO / "content" / "triage.yaml").read_text(encoding="utf-8")
-    copy = tmp_path / "triage.yaml"
-
-    def hashed(text: str) -> str:
-        copy.write_text(text, encoding="utf-8")
-        return training_hash(copy)
-
-    reworded = (
-        original.replace("advice: Too much of a medicine", "advice: Far too much of a medicine")
-        .replace("misread: If nobody has taken", "misread: If no one has taken")
-        .replace("# Urgent-care triage", "# Triage")
+def test_the_model_is_trained_on_todays_data_and_signs(catalog) -> None:
+    data = TrainingData.read(
+        DATA / "triage", load_phrasings(catalog.root, frozenset(catalog.topics))
     )
-    learned = original.replace("SUICIDE: [suicid*,", 'SUICIDE: [suicid*, "zqxv",')
-    assert len({original, reworded, learned}) == 3
-    assert hashed(reworded) == hashed(original)
-    assert hashed(learned) != hashed(original)
+    assert TriageModel.load().trained_on == fingerprint(catalog.triage, data), (
+        "stale triage model: run python tools/train_triage.py"
+    )
+
+
+def test_the_model_goes_stale_only_when_retraining_would_change_it(catalog) -> None:
+    """Advice and the way-on line are never learned, nor a family word no training message
+    contains; a word that reaches one is, and so is a label."""
+    data = TrainingData(
+        [Example("my arm is bleeding and wont clot", "emergency", "bleeding")],
+        [Example("how do i store my ampoules", "none", None)],
+        [Example("i cant keep myself safe", "emergency", "self-harm")],
+    )
+    content = catalog.triage
+    reworded = replace(
+        content,
+        categories=tuple(
+            replace(c, advice="Reworded.", misread="Reworded too.") for c in content.categories
+        ),
+    )
+    assert fingerprint(reworded, data) == fingerprint(content, data)
+
+    def with_word(family: str, word: str) -> TriageContent:
+        families = dict(content.families)
+        families[family] = (*families[family], word)
+        return replace(content, families=families)
+
+    assert fingerprint(with_word("BLEED", "zqxv"), data) == fingerprint(content, data)
+    assert fingerprint(with_word("BLEED", "ampoules"), data) != fingerprint(content, data)
+    relabelled = replace(data, self_harm_only=[Example("i cant keep myself safe", "none", None)])
+    assert fingerprint(content, relabelled) != fingerprint(content, data)
 
 
 def test_the_model_file_gives_back_both_nets_whole(tmp_path: Path, catalog) -> None:
@@ -1138,7 +1153,8 @@ HELD_OUT_FLOORS = {
     # 67/68, each with the banner; the rest 100%), 3.9% false alarms. Retrained reproducibly, 379
     # of 379 and 14 false alarms; with train29 in the self-harm net (chosen on the other sets),
     # 16 of 360 (4.4%)
-    "holdout26.jsonl": (379 / 379, 0.01, 0.045),
+    # 378 once retrained on today's reading of the training messages (the fingerprint)
+    "holdout26.jsonl": (378 / 379, 0.01, 0.045),
     # Written blind by a new writer in the session of the story check, and measured with the
     # final nets: 355 of 359 (breathing 24/25, poisoning 48/50, self-harm 67/68, each with the
     # banner), 8 of 387 false alarms (2.1%), the same with or without the check; 356 once a
@@ -1158,7 +1174,8 @@ HELD_OUT_FLOORS = {
     # ("i took it"); trained on it cost 8-10 emergencies elsewhere, so it measures instead, never
     # trained on: 177 of 181, and 73 of 517 false alarms (14.1%; 72 with train31), the worst set:
     # short reports of a dose taken with a time or a tablet in them (tests/data/triage/README.md)
-    "holdout30.jsonl": (177 / 181, 0.01, 0.15),
+    # 176 and 75 once retrained on today's reading of the training messages (the fingerprint)
+    "holdout30.jsonl": (176 / 181, 0.01, 0.15),
     # Written blind by a new writer at the end of the same session, about when a dose will be
     # taken ("i'll do it tonight") beside suicidal plans said with the same words; measured with
     # the shipped nets: 114 of 118 (self-harm 97/101, 2 with nothing) and 31 of 273 false
@@ -1192,14 +1209,17 @@ HELD_OUT_FLOORS = {
     # obvious words (36: 365/376, 37 of 341 false alarms) and a crisis not asked about directly
     # (37: 356/380, 7 with nothing, 28 of 345), beside ordinary messages in the same words
     "holdout36.jsonl": (365 / 376, 0.01, 0.11),
-    "holdout37.jsonl": (356 / 380, 0.02, 0.085),
+    # 355 once retrained on today's reading of the training messages (the fingerprint)
+    "holdout37.jsonl": (355 / 380, 0.02, 0.085),
     # Written from 36 and 37's misses, the hardest self-harm set: 275 of 330 (26 with nothing),
-    # and 69 of 310 false alarms (22.3%)
-    "holdout38.jsonl": (275 / 330, 0.08, 0.225),
+    # and 69 of 310 false alarms (22.3%); 277 and 72 once retrained on today's reading of the
+    # training messages (the fingerprint)
+    "holdout38.jsonl": (277 / 330, 0.08, 0.235),
     # Poisoning said casually beside dose talk (271 of 300, 6 with nothing): 91 of 493 ordinary
     # reports of a dose taken get the page, 37 of them by the poisoning sign ("nan took all her
-    # morning tablets herself today")
-    "holdout39.jsonl": (271 / 300, 0.02, 0.185),
+    # morning tablets herself today"); 273 (7 with nothing) and 86 once retrained on today's
+    # reading of the training messages (the fingerprint)
+    "holdout39.jsonl": (273 / 300, 0.025, 0.185),
     # Every other category, understated (323 of 327, anaphylaxis, bleeding and chest-heart with
     # the banner), beside the same lay words said harmlessly: 43 of 333 false alarms
     "holdout40.jsonl": (323 / 327, 0.01, 0.13),
@@ -1207,8 +1227,9 @@ HELD_OUT_FLOORS = {
     # dose talk with times, counts and "all") and measured once, after every choice: 305 of 309
     # (chest-heart 17/18, poisoning 56/59, each with the banner), and 77 of 380 false alarms
     # (20.3%; 80 with the reading before), 29 of them by the poisoning sign, which paged 30 of
-    # the set's overdoses: on dose talk that sign is wrong as often as right
-    "holdout41.jsonl": (305 / 309, 0.01, 0.205),
+    # the set's overdoses: on dose talk that sign is wrong as often as right; 306 and 78 once
+    # retrained on today's reading of the training messages (the fingerprint)
+    "holdout41.jsonl": (306 / 309, 0.01, 0.21),
     # Written blind in the session of the way on under a disputed sign (poisoning 90 of 317
     # emergencies, in dose words; 220 of its 382 ordinary messages dose talk) and measured once,
     # after every choice: 313 of 317 (breathing 17/18, poisoning 87/90, 2 with nothing), 53 of

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,8 +19,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRIAGE_FILE = "triage.yaml"
-# What triage.yaml says to people, not to the learned nets: rewording it needs no retraining.
-_READ_BY_PEOPLE = ("advice", "misread")
 MIN_QUESTIONS = 11
 
 
@@ -138,16 +135,6 @@ def load_catalog(root: Path | None = None) -> Catalog:
     vocabulary = _load_vocabulary(root / "synonyms.yaml")
     triage = _load_triage(root / TRIAGE_FILE)
     return Catalog(topics=topics, menu=menu, vocabulary=vocabulary, triage=triage, root=root)
-
-
-def triage_as_learned(path: Path) -> bytes:
-    """triage.yaml as the learned nets see it: without its comments and the words only people
-    read, so a model trained on it goes stale only when what the nets read changes."""
-    data = read_yaml(path)
-    for entry in [*(data.get("categories") or []), data.get("general") or {}]:
-        for key in _READ_BY_PEOPLE:
-            entry.pop(key, None)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
 
 
 def read_yaml(path: Path) -> Any:

@@ -5,8 +5,10 @@ logistic regression over hashed features of the message (words, word pairs, lett
 survive misspellings, the families present and the signs found with how they were said), averaged
 in log-odds with three small MLPs over the same features, is trained by `tools/train_triage.py` on
 tests/data/triage/train*.jsonl, written for that purpose; a second net of the same make learns
-self-harm alone. The file records the hash of what it was trained on, so a test fails when the
-data or triage.yaml change without retraining. Only numpy is needed at run time.
+self-harm alone. The file records the fingerprint of what it learned from (every training
+message's features and label: `triage_training.fingerprint`), so a test fails when a change to
+the data, triage.yaml or the reading code would make retraining give another model. Only numpy
+is needed at run time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.npyio import NpzFile
 
-from bot.knowledge.catalog import TRIAGE_FILE, ContentError, triage_as_learned
+from bot.knowledge.catalog import ContentError
 from bot.knowledge.triage_signs import SENTENCE_BREAK, Reading
 
 DIMENSIONS = 1 << 18
@@ -146,11 +148,10 @@ def stored_arrays(path: Path, what: str) -> Iterator[NpzFile]:
 
 
 def training_hash(*paths: Path) -> str:
-    """The sha256 of the files a model was trained from, to notice a stale model: triage.yaml
-    as the nets read it (`triage_as_learned`), every other file whole."""
+    """The sha256 of the files a model was fitted to, to notice a stale one."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(triage_as_learned(path) if path.name == TRIAGE_FILE else path.read_bytes())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
