@@ -496,6 +496,50 @@ def test_blood_being_lost_is_still_bleeding(triage, text: str) -> None:
     assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, "bleeding"), text
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("dads jab site isnt clotting, help", Level.EMERGENCY),
+        ("the cut on her arm is not clotting", Level.EMERGENCY),
+        ("i puked blood", Level.EMERGENCY),
+        ("my blood doesnt clot well, can i have b12 jabs", Level.CAUTION),
+        ("my blood isnt clotting properly on warfarin, is b12 ok", Level.CAUTION),
+    ],
+)
+def test_a_wound_not_clotting_is_bleeding_blood_that_clots_slowly_is_not(
+    triage, catalog, text, level
+) -> None:
+    """A jab site or a cut that is not clotting is bleeding going on; blood that "doesnt clot
+    well" is what warfarin does, a banner (blood thinners and a jab) at most."""
+    signs = triage.by_signs(words(text, catalog.triage))
+    assert signs.level is level, text
+    if level is Level.EMERGENCY:
+        assert signs.category.id == "bleeding", text
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("dont know if i can stay safe till morning", Level.EMERGENCY),
+        ("i dont think i can stay safe tonight", Level.EMERGENCY),
+        ("i cant keep safe", Level.EMERGENCY),
+        ("scared of what ill do", Level.EMERGENCY),
+        ("frightened of my own thoughts", Level.EMERGENCY),
+        ("stay safe in the snow everyone", Level.NONE),
+        ("dont forget to stay safe with your sharps", Level.NONE),
+        ("how do i stay safe with needles at home", Level.NONE),
+        ("i cant promise ill remember my jab", Level.NONE),
+    ],
+)
+def test_doubting_one_can_stay_safe_is_a_sign_of_self_harm(triage, catalog, text, level) -> None:
+    """Staying safe said plainly is life admin; doubted, it is a risk said aloud. A crisis
+    service asks "can you keep yourself safe?" for that reason."""
+    signs = triage.by_signs(words(text, catalog.triage))
+    assert signs.level is level, text
+    if level is Level.EMERGENCY:
+        assert signs.category.id == "self-harm", text
+
+
 def test_a_question_before_but_does_not_reach_what_follows(triage) -> None:
     """'if' and 'related' ask about the B12; after 'but' the legs are happening now."""
     text = "not sure if its related to my b12 but today my legs went weak and i cant walk"
