@@ -847,12 +847,34 @@ def test_a_page_named_for_the_injury_has_the_helplines_where_self_harm_is_said(
 def test_a_page_a_sign_names_has_the_helplines_where_the_self_harm_net_is_surer(
     catalog, self_harm: float, helplines: bool
 ) -> None:
-    """A bleeding sign names the page; the self-harm net (cut-off 0.6) calling it, and surer than
-    the general net (0.9), brings the helplines; calling it but less sure does not."""
+    """A breathing sign names the page; the self-harm net (cut-off 0.6) calling it, and surer
+    than the general net (0.9), brings the helplines; calling it but less sure does not."""
     cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
     net = stub_nets(cut, general=0.9, self_harm=self_harm)
-    assessment = Triage(catalog.triage, net).assess("my arm won't stop bleeding")
-    assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, "bleeding")
+    assessment = Triage(catalog.triage, net).assess("i cant breathe")
+    assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, "breathing")
+    assert assessment.helplines is helplines
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "self_harm", "helplines"),
+    [
+        ("my arm won't stop bleeding", "bleeding", 0.3, True),
+        ("she took a whole box of paracetamol", "poisoning", 0.3, True),
+        ("she took a whole box of paracetamol", "poisoning", 0.1, False),
+        ("i cant breathe", "breathing", 0.3, False),
+    ],
+)
+def test_a_page_for_a_means_of_self_harm_has_the_helplines_where_the_net_leans(
+    catalog, text: str, category: str, self_harm: float, helplines: bool
+) -> None:
+    """An overdose, a cut or someone found unconscious is often self-harm: there the self-harm
+    net need only reach its banner cut-off (0.2) to bring the helplines, short of calling it
+    (0.6). Other pages need it to call, and be the surer net."""
+    cut = Thresholds(0.5, 0.99, self_harm=0.6, self_harm_banner=0.2)
+    net = stub_nets(cut, general=0.9, self_harm=self_harm)
+    assessment = Triage(catalog.triage, net).assess(text)
+    assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, category)
     assert assessment.helplines is helplines
 
 
@@ -1279,6 +1301,19 @@ HELD_OUT_FLOORS = {
     # after every choice: 313 of 317 (breathing 17/18, poisoning 87/90, 2 with nothing), 53 of
     # 382 false alarms (13.9%), 23 of them by the poisoning sign, 7 of those with the way on
     "holdout42.jsonl": (313 / 317, 0.01, 0.14),
+    # Written as training data by a helper from a brief (bleeding that goes on, said in varied
+    # words, and feeling unsafe said as doubt, beside ordinary talk in the same words; built
+    # from hand-written sentences recombined), tried in a retraining and not kept; their misses
+    # were read to choose the signs of e3cff97, so not blind. 43: 149 of 163 (148 before those
+    # signs), 5 of 294 false alarms; 44: 123 of 135 (121), 10 of 298
+    "holdout43.jsonl": (149 / 163, 0.015, 0.02),
+    "holdout44.jsonl": (123 / 135, 0.015, 0.035),
+    # Written blind, by hand, by a new writer in that session (bleeding 89 and self-harm 88 of
+    # its 244 emergencies, 7 of each other kind; ordinary messages in the same words) and
+    # measured once, after every choice: 235 of 244 (bleeding 85/89, 2 with nothing; self-harm
+    # 83/88, 5 with the banner, 2 with the helplines; 233 with the session's starting nets and
+    # signs), 2 of 239 false alarms (0.8%)
+    "holdout45.jsonl": (235 / 244, 0.01, 0.01),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -44,6 +44,14 @@ def test_a_page_with_the_crisis_lines_offers_no_way_on(catalog, text, general) -
     assert decision.helplines
 
 
+def test_a_self_harm_page_offers_no_way_on_even_where_the_nets_dispute_it(catalog) -> None:
+    """Its page shows the crisis lines whatever the nets say, so it is a crisis page too."""
+    faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.2, self_harm=0.4))
+    decision = faq.decide("i cant keep safe tonight")
+    assert type(decision) is Urgent
+    assert decision.category.id == "self-harm"
+
+
 def test_a_page_the_nets_are_certain_of_offers_no_way_on(catalog) -> None:
     faq = FAQ(catalog, triage_model=stub_nets(CUT, general=0.9995))
     decision = faq.decide(QUESTION)

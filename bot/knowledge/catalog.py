@@ -79,6 +79,9 @@ class TriageCategory:
     # Who "Did I misread you?" under its page is for, where that is not "nobody is unwell right
     # now": someone who has taken too much of a medicine may feel well for hours.
     misread: str = ""
+    # Whether it is often how people harm themselves (an overdose, a cut, hanging): its page
+    # then has the helplines wherever the self-harm net would put them on a banner.
+    means_of_self_harm: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +373,7 @@ def _load_triage(path: Path) -> TriageContent:
                 "animals",
                 "resolves",
                 "misread",
+                "means_of_self_harm",
             }
         )
         level = entry.text("level")
@@ -397,6 +401,7 @@ def _load_triage(path: Path) -> TriageContent:
                 animals=entry.flag("animals", default=True),
                 resolves=entry.flag("resolves", default=True),
                 misread=entry.text("misread", required=False),
+                means_of_self_harm=entry.flag("means_of_self_harm", default=False),
             )
         )
     if not any(c.id == SELF_HARM and c.level == "emergency" for c in categories):

@@ -38,6 +38,9 @@ BLIND = frozenset(
         "holdout40.jsonl",
         "holdout41.jsonl",
         "holdout42.jsonl",
+        "holdout43.jsonl",
+        "holdout44.jsonl",
+        "holdout45.jsonl",
         "stories3.jsonl",
     }
 )

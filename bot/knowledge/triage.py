@@ -122,12 +122,20 @@ class Triage:
         self-harm in so many words, or the self-harm net calls it and is the surer net, or calls
         it at all where no sign named the page. Named "general", 617 of the 1,563 self-harm
         emergencies the held-out sets page had no Samaritans or 988 on the page ("i've had
-        enough. tonight's the night")."""
+        enough. tonight's the night"). On a page for a means of self-harm (an overdose, a cut,
+        someone found unconscious) the net need only lean as far as it must to put them on a
+        banner: over the held-out and story sets, suicidal messages paged without the lines went
+        152 -> 76 (the blind holdout41, 42 and 45: 7 -> 4), and 8 ordinary messages' pages lost
+        their way on."""
         probability, self_harm, _ = leaning.called
-        calls = self_harm >= self._model.thresholds.self_harm
+        thresholds = self._model.thresholds
+        calls = self_harm >= thresholds.self_harm
         unnamed = page.category is self._content.general
-        return (calls and (unnamed or self_harm >= probability)) or bool(
-            reading.families & self._self_harm_words
+        leans = page.category.means_of_self_harm and self_harm >= thresholds.self_harm_banner
+        return (
+            (calls and (unnamed or self_harm >= probability))
+            or leans
+            or bool(reading.families & self._self_harm_words)
         )
 
     def _decide(
