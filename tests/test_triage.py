@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge.catalog import ContentError, TriageContent
+from bot.knowledge.catalog import SELF_HARM, ContentError, TriageContent
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.matching_content import load_phrasings
@@ -511,10 +511,7 @@ def test_a_wound_not_clotting_is_bleeding_blood_that_clots_slowly_is_not(
 ) -> None:
     """A jab site or a cut that is not clotting is bleeding going on; blood that "doesnt clot
     well" is what warfarin does, a banner (blood thinners and a jab) at most."""
-    signs = triage.by_signs(words(text, catalog.triage))
-    assert signs.level is level, text
-    if level is Level.EMERGENCY:
-        assert signs.category.id == "bleeding", text
+    assert_signs_read(triage, catalog, text, level, "bleeding")
 
 
 @pytest.mark.parametrize(
@@ -534,10 +531,15 @@ def test_a_wound_not_clotting_is_bleeding_blood_that_clots_slowly_is_not(
 def test_doubting_one_can_stay_safe_is_a_sign_of_self_harm(triage, catalog, text, level) -> None:
     """Staying safe said plainly is life admin; doubted, it is a risk said aloud. A crisis
     service asks "can you keep yourself safe?" for that reason."""
+    assert_signs_read(triage, catalog, text, level, SELF_HARM)
+
+
+def assert_signs_read(triage, catalog, text: str, level: Level, emergency: str) -> None:
+    """The signs alone give this level, an emergency named for this category."""
     signs = triage.by_signs(words(text, catalog.triage))
     assert signs.level is level, text
     if level is Level.EMERGENCY:
-        assert signs.category.id == "self-harm", text
+        assert signs.category.id == emergency, text
 
 
 def test_a_question_before_but_does_not_reach_what_follows(triage) -> None:
