@@ -96,8 +96,7 @@ def labelled_set(triage: Triage, path: Path, *, show_misses: bool) -> Counter:
     unnamed = sum(
         row.get("category") == SELF_HARM
         and assessment.level is Level.EMERGENCY
-        and assessment.category.id != SELF_HARM
-        and not assessment.helplines
+        and not assessment.shows_helplines
         for row, assessment in zip(examples, assessed, strict=True)
     )
     if by_category[SELF_HARM][Level.EMERGENCY]:

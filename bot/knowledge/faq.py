@@ -105,10 +105,7 @@ def doubted(assessment: Assessment) -> bool:
     """Whether an emergency page is one the learned nets doubt, which offers the answer below it:
     they alone called it, short of CERTAIN, or a sign called it that they would not have. A
     crisis page never invites being waved away."""
-    crisis = assessment.helplines or (
-        assessment.category is not None and assessment.category.id == SELF_HARM
-    )
-    return not crisis and (
+    return not assessment.shows_helplines and (
         assessment.disputed or (assessment.learned and assessment.probability < CERTAIN)
     )
 

@@ -69,6 +69,11 @@ class Assessment:
     helplines: bool = False  # the crisis lines belong on the page whatever its category
     disputed: bool = False  # a sign's page the learned nets would not have called
 
+    @property
+    def shows_helplines(self) -> bool:
+        """Whether its page shows Samaritans and 988: a self-harm page always does."""
+        return self.helplines or (self.category is not None and self.category.id == SELF_HARM)
+
 
 @dataclass(frozen=True, slots=True)
 class Urgent:
