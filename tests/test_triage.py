@@ -534,6 +534,29 @@ def test_doubting_one_can_stay_safe_is_a_sign_of_self_harm(triage, catalog, text
     assert_signs_read(triage, catalog, text, level, SELF_HARM)
 
 
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
+    [
+        ("should i call an ambulance, dad is confused and slurring", Level.EMERGENCY, "stroke"),
+        ("should we ring 999? her lips and tongue are swelling up", Level.EMERGENCY, "anaphylaxis"),
+        (
+            "should i take her to a and e, her face has dropped on one side",
+            Level.EMERGENCY,
+            "stroke",
+        ),
+        ("should i call 999 if my lips swell after the jab", Level.CAUTION, None),
+        ("when should i call 999 for chest pain", Level.CAUTION, None),
+        ("should i be worried about slurred speech on b12", Level.CAUTION, None),
+    ],
+)
+def test_asking_whether_to_call_for_help_is_no_what_if(
+    triage, catalog, text, level, category
+) -> None:
+    """ "should i" is a "what if" ("should i ever get chest pain"), but asking whether to call an
+    ambulance is about now; an "if" or a "when should" still makes it one."""
+    assert_signs_read(triage, catalog, text, level, category)
+
+
 def assert_signs_read(triage, catalog, text: str, level: Level, emergency: str) -> None:
     """The signs alone give this level, an emergency named for this category."""
     signs = triage.by_signs(words(text, catalog.triage))
@@ -1071,6 +1094,24 @@ def test_the_net_alone_calls_an_emergency_only_with_a_word_the_taxonomy_knows(
 ) -> None:
     net = stub_nets(Thresholds(0.5, 0.1), general=0.99)
     assert Triage(catalog.triage, net).assess(text).level is level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("should i call an ambulance", Level.CAUTION),
+        ("im scared, should we go to a&e", Level.CAUTION),
+        ("do i need an ambulance or not", Level.CAUTION),
+        ("is this an emergency??", Level.CAUTION),
+        ("should i call the surgery about my next dose", Level.NONE),
+        ("should i go to the pharmacy for my needles", Level.NONE),
+    ],
+)
+def test_asking_whether_to_call_an_ambulance_gets_the_banner(catalog, text, level) -> None:
+    """With nothing named, the banner answers the question asked: call now if it is happening
+    now, NHS 111 or the doctor if it is not. Never only "I can only help with B12". The nets
+    never fire here, so the banner is the taxonomy's."""
+    assert Triage(catalog.triage, stub_nets(Thresholds(0.5, 0.1))).assess(text).level is level
 
 
 @pytest.mark.parametrize("text", ["hi", "thanks", "gdpr", "/history", "privacy?"])

@@ -25,7 +25,14 @@ import numpy as np
 from bot.knowledge.catalog import SELF_HARM, TriageCategory, TriageContent
 from bot.knowledge.story_check import StoryCheck, story_readings
 from bot.knowledge.triage_model import Leanings, TriageModel
-from bot.knowledge.triage_signs import SENTENCE_BREAK, Found, Reading, SignReader, words
+from bot.knowledge.triage_signs import (
+    CALL_HELP,
+    SENTENCE_BREAK,
+    Found,
+    Reading,
+    SignReader,
+    words,
+)
 
 # A message longer than this is a story: the learned nets read it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
@@ -231,6 +238,10 @@ class Triage:
         if self_harm >= cut.self_harm_banner and (known or said >= FEW_WORDS):
             return Level.CAUTION, self._content.category(SELF_HARM)  # it has the helplines
         if probability >= cut.caution and known:
+            return Level.CAUTION, None
+        # "should i call an ambulance?" with nothing the taxonomy can name: the banner says to call
+        # if it is happening now, and where to ask if it is not. Never only "I can't help".
+        if CALL_HELP in reading.families:
             return Level.CAUTION, None
         return Level.NONE, None
 

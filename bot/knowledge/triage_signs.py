@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,6 +37,9 @@ _WORD = re.compile(r"[a-z]+|\d+|\|")
 # overdose (the AMOUNT of a poisoning sign). "am" is left out: "took 10 am i going to be ok" has
 # lost its punctuation, not named a time.
 _AMOUNT = "AMOUNT"  # the family of triage.yaml these words would otherwise be read as
+_HYPOTHETICAL = "HYPOTHETICAL"  # triage.yaml's cue of a "what if"
+# Asking whether to call an ambulance or go to A&E: about now, so its "should i" is no "what if".
+CALL_HELP = "CALL_HELP"
 _CLOCK_BEFORE = frozenset(["at", "by", "till", "til", "until", "past"])
 _CLOCK_AFTER = frozenset(["pm", "oclock"])
 _LAST_MINUTE = 59
@@ -354,18 +357,31 @@ class SignReader:
         end = max(span.end for span in placed)
         sentence = sentence_of[start]
 
-        def in_sentence(family: str, before: int | None = None, near: int | None = None) -> bool:
+        def in_sentence(
+            family: str,
+            before: int | None = None,
+            near: int | None = None,
+            among: Sequence[Span] | None = None,
+        ) -> bool:
             """A cue in the sign's sentence, not part of the sign itself ("the last time you'll
-            hear from me" is no past event), and within `near` words of it when given."""
+            hear from me" is no past event), and within `near` words of it when given; `among`
+            the family's spans that count, where not all of them do."""
             return any(
                 sentence_of[span.start] == sentence
                 and (before is None or span.start < before)
                 and (near is None or (span.start - end <= near and start - span.end <= near))
                 and not any(_overlap(span, part) for part in placed)
-                for span in spans.get(family, ())
+                for span in (spans.get(family, ()) if among is None else among)
             )
 
         now = any(in_sentence(cue) for cue in category.now)
+        # "should i call an ambulance, dad is slurring": the "should i" asks what to do now.
+        asking = spans.get(CALL_HELP, ())
+        what_if = [
+            cue
+            for cue in spans.get(_HYPOTHETICAL, ())
+            if not any(ask.start <= cue.start and cue.end <= ask.end for ask in asking)
+        ]
         return Found(
             category=category,
             strong=strong,
@@ -379,7 +395,7 @@ class SignReader:
             )
             and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now and not in_sentence("ABOUT_THIS"),
-            hypothetical=in_sentence("HYPOTHETICAL", before=start) and not now,
+            hypothetical=in_sentence(_HYPOTHETICAL, before=start, among=what_if) and not now,
             about_an_animal=category.animals
             and in_sentence("ANIMAL")
             and not any(
