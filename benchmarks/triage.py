@@ -23,8 +23,11 @@
   data, tried and not kept: never trained on, but not blind. holdout41 (every category, half
   its ordinary messages dose talk with counts and "all") was written blind and measured once,
   at the end of that session; holdout42 (poisoning in the words of ordinary doses, beside dose
-  talk), the freshest, likewise, at the end of the session of the way on under a disputed
-  sign. holdout28 and holdout27 are the
+  talk) likewise, at the end of the session of the way on under a disputed sign. holdout43-44
+  (bleeding, and doubt about staying safe) were a helper's training data, tried and not kept,
+  their misses read. holdout45 (bleeding and self-harm in everyday words) and holdout46 (every
+  category), the freshest, were written blind, by hand, and measured once at the end of the
+  session that added each. holdout28 and holdout27 are the
   fairest before them (every category, each measured once, after every choice of the session
   that added it), then
   holdout26 (measured before any choice of its session);

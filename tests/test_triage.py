@@ -1357,6 +1357,12 @@ HELD_OUT_FLOORS = {
     # 83/88, 5 with the banner, 2 with the helplines; 233 with the session's starting nets and
     # signs), 2 of 239 false alarms (0.8%)
     "holdout45.jsonl": (235 / 244, 0.01, 0.01),
+    # Written blind, by hand, by a new writer in the session of CALL_HELP (every category:
+    # self-harm 58, poisoning 50, bleeding 20, 13-14 of each other kind; ordinary messages in the
+    # same words) and measured once, at the end: 248 of 252 (anaphylaxis 13/14 and poisoning 48/50
+    # with one banner each, bleeding 19/20 and poisoning one with nothing; self-harm 58/58, all
+    # with the helplines), 1 of 245 false alarms; the session's starting model the same
+    "holdout46.jsonl": (248 / 252, 0.01, 0.01),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.105),

@@ -41,6 +41,7 @@ BLIND = frozenset(
         "holdout43.jsonl",
         "holdout44.jsonl",
         "holdout45.jsonl",
+        "holdout46.jsonl",
         "stories3.jsonl",
     }
 )
