@@ -215,13 +215,41 @@ FEATURE_DROPOUT = 0.5
 HIDDEN_SEEDS = (0, 1, 2)
 
 
+def _mixed(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: each 64-bit value to a well-spread 64-bit hash."""
+    z = values.astype(np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _message_keys(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """A key per message from its own features, so its place in training depends on nothing else."""
+    return np.array(
+        [np.bitwise_xor.reduce(_mixed(row), initial=np.uint64(0)) for row in rows], np.uint64
+    )
+
+
+def _uniform(hashes: np.ndarray) -> np.ndarray:
+    """Hashes as numbers uniform in [0, 1)."""
+    return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def fit_hidden(rows: Sequence[np.ndarray], labels: np.ndarray, seed: int = 0) -> Hidden:
-    """A class-balanced MLP over the summed table rows of each message's features."""
+    """A class-balanced MLP over the summed table rows of each message's features.
+
+    The order of the messages in each epoch and the features dropped are hashed from the seed,
+    the epoch, the message's own features and the feature, not drawn from one stream: drawn,
+    one message read differently shifted every later draw, and a retraining for a family word
+    reaching 40 messages moved the held-out sets as much as other seeds did (14 emergencies, 39
+    false alarms). Hashed, a change reaches only the messages it changes."""
     rng = np.random.default_rng(seed)
     count = len(rows)
     lengths = np.array([len(row) for row in rows])
     starts = np.concatenate([[0], np.cumsum(lengths)])
-    folded = np.concatenate(rows) & (HIDDEN_DIMENSIONS - 1)
+    features = np.concatenate(rows)
+    folded = features & (HIDDEN_DIMENSIONS - 1)
+    keys = _message_keys(rows)
     positives = max(1, int(labels.sum()))
     negatives = max(1, count - positives)
     sample_weight = np.where(labels == 1, 0.5 / positives, 0.5 / negatives) * count
@@ -234,14 +262,17 @@ def fit_hidden(rows: Sequence[np.ndarray], labels: np.ndarray, seed: int = 0) ->
     rows_adam = RowAdam(table, HIDDEN_RATE)
     seen = np.zeros(HIDDEN_DIMENSIONS, dtype=bool)
     keep_share = 1 - FEATURE_DROPOUT
-    for _ in range(HIDDEN_EPOCHS):
-        order = rng.permutation(count)
+    for epoch in range(HIDDEN_EPOCHS):
+        salt = _mixed(np.array([seed * HIDDEN_EPOCHS + epoch + 1], np.uint64))[0]
+        order = np.argsort(_mixed(keys ^ salt), kind="stable")
         for start in range(0, count, HIDDEN_BATCH):
             batch = order[start : start + HIDDEN_BATCH]
             size = len(batch)
-            indices = np.concatenate([folded[starts[i] : starts[i + 1]] for i in batch])
+            used = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in batch])
+            indices = folded[used]
             owner = np.repeat(np.arange(size), lengths[batch])
-            kept = rng.random(len(indices)) >= FEATURE_DROPOUT
+            dropped = _mixed(keys[batch][owner] ^ _mixed(features[used].astype(np.uint64) ^ salt))
+            kept = _uniform(dropped) >= FEATURE_DROPOUT
             indices, owner = indices[kept], owner[kept]
             seen[indices] = True
             units = np.zeros((size, HIDDEN), np.float32)
