@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -298,6 +298,7 @@ class SignReader:
         """The signs in a message already split into `words`."""
         sentence_of = _sentence_numbers(tokens)
         spans = self.tag(tokens)
+        cues = _as_cues(spans)
         found = []
         present = spans.keys()
         for category, strong, sign, terms in self._signs:
@@ -311,7 +312,7 @@ class SignReader:
                         strong=strong,
                         placed=placed,
                         tokens=tokens,
-                        spans=spans,
+                        spans=cues,
                         sentence_of=sentence_of,
                     )
                 )
@@ -357,31 +358,18 @@ class SignReader:
         end = max(span.end for span in placed)
         sentence = sentence_of[start]
 
-        def in_sentence(
-            family: str,
-            before: int | None = None,
-            near: int | None = None,
-            among: Sequence[Span] | None = None,
-        ) -> bool:
+        def in_sentence(family: str, before: int | None = None, near: int | None = None) -> bool:
             """A cue in the sign's sentence, not part of the sign itself ("the last time you'll
-            hear from me" is no past event), and within `near` words of it when given; `among`
-            the family's spans that count, where not all of them do."""
+            hear from me" is no past event), and within `near` words of it when given."""
             return any(
                 sentence_of[span.start] == sentence
                 and (before is None or span.start < before)
                 and (near is None or (span.start - end <= near and start - span.end <= near))
                 and not any(_overlap(span, part) for part in placed)
-                for span in (spans.get(family, ()) if among is None else among)
+                for span in spans.get(family, ())
             )
 
         now = any(in_sentence(cue) for cue in category.now)
-        # "should i call an ambulance, dad is slurring": the "should i" asks what to do now.
-        asking = spans.get(CALL_HELP, ())
-        what_if = [
-            cue
-            for cue in spans.get(_HYPOTHETICAL, ())
-            if not any(ask.start <= cue.start and cue.end <= ask.end for ask in asking)
-        ]
         return Found(
             category=category,
             strong=strong,
@@ -395,7 +383,7 @@ class SignReader:
             )
             and not in_sentence("RECENT"),
             general_question=in_sentence("QUESTION") and not now and not in_sentence("ABOUT_THIS"),
-            hypothetical=in_sentence(_HYPOTHETICAL, before=start, among=what_if) and not now,
+            hypothetical=in_sentence(_HYPOTHETICAL, before=start) and not now,
             about_an_animal=category.animals
             and in_sentence("ANIMAL")
             and not any(
@@ -439,6 +427,21 @@ class SignReader:
             ):
                 return True
         return False
+
+
+def _as_cues(spans: Mapping[str, list[Span]]) -> Mapping[str, list[Span]]:
+    """The families as cues of how a sign is said: the "should i" of "should i call an
+    ambulance, dad is slurring" asks what to do now, so it is no "what if". Families (the nets'
+    features) keep it: only the reading of the sign changes."""
+    asking = spans.get(CALL_HELP)
+    if not asking or _HYPOTHETICAL not in spans:
+        return spans
+    what_if = [
+        cue
+        for cue in spans[_HYPOTHETICAL]
+        if not any(ask.start <= cue.start and cue.end <= ask.end for ask in asking)
+    ]
+    return {**spans, _HYPOTHETICAL: what_if}
 
 
 def _fits(part: str, token: str) -> bool:
