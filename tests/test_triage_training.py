@@ -171,7 +171,7 @@ def test_a_message_gives_the_same_features_in_every_process() -> None:
     assert len(digests) == 1
 
 
-def test_a_message_read_differently_changes_how_the_mlp_learns_only_that_message() -> None:
+def test_a_message_read_differently_barely_moves_what_the_mlp_learns_of_the_others() -> None:
     """The order and the features dropped are hashed per message, not drawn from one stream: a
     family word that reaches one training message must not reshuffle all the others, or every
     retraining for a sign is a new draw, and the figures move more than the sign does."""

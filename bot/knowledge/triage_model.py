@@ -63,7 +63,7 @@ def _word_features(token: str) -> frozenset[int]:
 _AS_FEATURE = {"RESOLVED": "HISTORY"}
 # Cues for the signs alone, which the nets do not see as a family: asking whether to call an
 # ambulance (CALL_HELP) changes how a sign after it is read, and the nets read its words anyway.
-# As a feature it would reach 45 training messages, and a retraining that changes features moves
+# As a feature it would reach 28 training messages, and a retraining that changes features moves
 # the held-out figures by more than the cue does (tests/data/triage/README.md).
 _SIGNS_ONLY = frozenset({CALL_HELP})
 

@@ -240,9 +240,9 @@ def fit_hidden(rows: Sequence[np.ndarray], labels: np.ndarray, seed: int = 0) ->
 
     The order of the messages in each epoch and the features dropped are hashed from the seed,
     the epoch, the message's own features and the feature, not drawn from one stream: drawn,
-    one message read differently shifted every later draw, and a retraining for a family word
-    reaching 40 messages moved the held-out sets as much as other seeds did (14 emergencies, 39
-    false alarms). Hashed, the other messages feel a change only through the batch and the
+    one message read differently shifted every later draw, and a retraining for family words
+    reaching 37 training messages moved the held-out sets by up to 14 emergencies, as far as
+    other seeds did. Hashed, the other messages feel a change only through the batch and the
     weights they share with the changed ones: a few messages of the held-out sets, not dozens."""
     rng = np.random.default_rng(seed)
     count = len(rows)
