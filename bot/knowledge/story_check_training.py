@@ -42,6 +42,8 @@ BLIND = frozenset(
         "holdout44.jsonl",
         "holdout45.jsonl",
         "holdout46.jsonl",
+        "holdout47.jsonl",
+        "holdout48.jsonl",
         "stories3.jsonl",
     }
 )
