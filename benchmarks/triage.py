@@ -26,8 +26,10 @@
   talk) likewise, at the end of the session of the way on under a disputed sign. holdout43-44
   (bleeding, and doubt about staying safe) were a helper's training data, tried and not kept,
   their misses read. holdout45 (bleeding and self-harm in everyday words) and holdout46 (every
-  category), the freshest, were written blind, by hand, and measured once at the end of the
-  session that added each. holdout28 and holdout27 are the
+  category) were written blind, by hand, and measured once at the end of the session that
+  added each; holdout47 (dose talk beside overdoses said the same way) and holdout48 (every
+  category), the freshest, likewise. holdout49-50 (dose talk and overdoses as minimal pairs)
+  were written as training data, tried and not kept. holdout28 and holdout27 are the
   fairest before them (every category, each measured once, after every choice of the session
   that added it), then
   holdout26 (measured before any choice of its session);

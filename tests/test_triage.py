@@ -1388,6 +1388,20 @@ HELD_OUT_FLOORS = {
     # with the helplines), 1 of 245 false alarms; the session's starting model the same.
     # Retrained with the hashed order and dropout: 248, 3 false alarms
     "holdout46.jsonl": (248 / 252, 0.01, 0.015),
+    # Written blind, by hand, by two new writers in the session that tried dose talk as training
+    # data (none kept; tests/data/triage/README.md) and measured once, at the end, with the nets
+    # unchanged. 47, dose talk beside overdoses said the same way: 291 of 307 (poisoning 216/232,
+    # 15 with the banner, 1 with nothing; self-harm 53/53), and 58 of 290 false alarms (20.0%),
+    # 40 of them with the way on. 48, every category: 296 of 298 (headache 18/19 and self-harm
+    # 58/59 with the banner), 3 of 263 false alarms (1.1%)
+    "holdout47.jsonl": (291 / 307, 0.005, 0.201),
+    "holdout48.jsonl": (296 / 298, 0.005, 0.012),
+    # Written in the same session as training data (dose talk and overdoses as minimal pairs:
+    # patients in private chats, carers in family groups), tried and not kept, so never trained
+    # on; 40 of 49's false alarms were read. 49: 242 of 269 (poisoning 191/217, 5 with nothing),
+    # 84 of 372 false alarms (22.6%); 50: 247 of 270, 102 of 384 (26.6%), the worst sets
+    "holdout49.jsonl": (242 / 269, 0.025, 0.23),
+    "holdout50.jsonl": (247 / 270, 0.015, 0.27),
     # the long stories STORY_SURE and STORY_ORDINARY were chosen on (never trained on): with the
     # story check fitted without each, false alarms 57 -> 48 of 479 and 27 -> 22 of 480
     "stories1.jsonl": (179 / 180, 0.01, 0.11),

@@ -44,6 +44,8 @@ BLIND = frozenset(
         "holdout46.jsonl",
         "holdout47.jsonl",
         "holdout48.jsonl",
+        "holdout49.jsonl",
+        "holdout50.jsonl",
         "stories3.jsonl",
     }
 )
