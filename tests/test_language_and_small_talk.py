@@ -86,3 +86,60 @@ def test_an_amount_or_other_tablets_is_no_dose_reported(faq, text: str) -> None:
     """Only the usual dose is small talk: an amount, "them" or tablets in general stay for
     triage to weigh, and each of these gets the emergency page."""
     assert isinstance(faq.decide(text), Urgent), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "took me pills with me cuppa",
+        "took my long acting insulin at 10pm as always",
+        "took my tablets with my porridge",
+        "gave dad his insulin at 8pm",
+        "nan has had her bedtime tablets x",
+        "sorted, took my meds after breakfast",
+        "took my citalopram this morning thanks",
+        "Mum's had her morning meds ✅",
+    ],
+)
+def test_a_longer_report_of_the_usual_dose_is_told_how_to_log_it(faq, text: str) -> None:
+    """How people answer a reminder at more length: the learned nets paged the first two and put
+    the banner on the rest; none of them is more than the usual dose, when and with what."""
+    assert faq.decide(text) == Fallback(0.0, (), Reason.DOSE), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i took my tablets",  # tablets in general, with nothing to say it was the usual dose
+        "i took my tablets x",
+        "took my citalopram",
+        "took all my tablets with breakfast",
+        "took the lot with my tea",
+        "gave dad his insulin again",
+        "had my insulin twice today",
+        "took my tablets at 10 and again at 11",
+        "i took my tablets with a bottle of wine",
+        "took them with breakfast",
+    ],
+)
+def test_an_amount_a_repeat_or_an_unusual_word_is_no_report(faq, text: str) -> None:
+    """Left for triage to weigh as any other message (most get the page or the banner)."""
+    assert not _small_talk(faq, text), text
+
+
+def test_no_labelled_emergency_or_caution_is_small_talk(faq) -> None:
+    """The learned nets may not page small talk, so it must never claim an alarming message: of
+    the 58,000 labelled messages of every triage set, small talk (a dose report included) is
+    only ever an ordinary one."""
+    claimed = [
+        row["text"]
+        for path in sorted((DATA / "triage").glob("*.jsonl"))
+        for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        if row["level"] != "none" and _small_talk(faq, row["text"])
+    ]
+    assert claimed == []
+
+
+def _small_talk(faq, text: str) -> bool:
+    matched = faq.matcher.match(text)
+    return isinstance(matched, Fallback) and matched.reason.value in SMALL_TALK_KINDS

@@ -237,7 +237,11 @@ class Matcher:
         self._position = {topic: i for i, topic in enumerate(self._order)}
         self._content = content
         self._siblings = content.siblings if content else ()
-        self._small_talk = SmallTalk(content.small_talk if content else {})
+        self._small_talk = (
+            SmallTalk(content.small_talk, content.dose_report, content.scope.medicines)
+            if content
+            else SmallTalk({})
+        )
         self._language = LanguageCheck(content.languages if content else {}, normaliser.known_words)
         self._questions: dict[str, list[str]] = {}
         documents: dict[str, list[tuple[str, ...]]] = {}

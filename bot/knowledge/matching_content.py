@@ -24,6 +24,19 @@ PHRASINGS_FILE = "phrasings.yaml"
 MATCHING_FILE = "matching.yaml"
 LANGUAGES_FILE = "languages.yaml"
 SMALL_TALK_KINDS = ("hello", "thanks", "ok", "help", "dose")
+# The parts of a longer dose report, in the order they come (matching.yaml, dose_report).
+DOSE_REPORT_PARTS = (
+    "who",
+    "auxiliary",
+    "did",
+    "to_whom",
+    "whose",
+    "which",
+    "named",
+    "general",
+    "routine",
+    "signoff",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +66,7 @@ class MatchingContent:
     scope: Scope
     siblings: tuple[frozenset[str], ...]
     small_talk: Mapping[str, frozenset[str]]  # kind -> phrases
+    dose_report: Mapping[str, frozenset[str]]  # part -> phrases (DOSE_REPORT_PARTS)
     languages: Mapping[str, frozenset[str]]  # language -> its common words
     phrasings: Phrasings = NO_PHRASINGS
 
@@ -81,7 +95,9 @@ def load_matching_content(root: Path, topic_ids: frozenset[str]) -> MatchingCont
     injected = _grouped(scope_path, scope.get("injected") or {}, "injected")
     others = scope.get("other_medicines") or {}
     medicines = injected | _grouped(scope_path, others, "other_medicines")
-    matching = _mapping(matching_path, _read(matching_path), {"siblings", "small_talk"})
+    matching = _mapping(
+        matching_path, _read(matching_path), {"siblings", "small_talk", "dose_report"}
+    )
     siblings = []
     for index, group in enumerate(matching.get("siblings") or []):
         members = _words(matching_path, group, f"siblings[{index}]")
@@ -91,6 +107,9 @@ def load_matching_content(root: Path, topic_ids: frozenset[str]) -> MatchingCont
         siblings.append(frozenset(members))
     talk = _mapping(
         matching_path, matching.get("small_talk") or {}, set(SMALL_TALK_KINDS), "small_talk"
+    )
+    report = _mapping(
+        matching_path, matching.get("dose_report") or {}, set(DOSE_REPORT_PARTS), "dose_report"
     )
     languages_path = root / LANGUAGES_FILE
     languages = _mapping(languages_path, _read(languages_path), None)
@@ -105,6 +124,10 @@ def load_matching_content(root: Path, topic_ids: frozenset[str]) -> MatchingCont
         small_talk={
             kind: frozenset(_words(matching_path, talk.get(kind) or [], f"small_talk.{kind}"))
             for kind in SMALL_TALK_KINDS
+        },
+        dose_report={
+            part: frozenset(_words(matching_path, report.get(part) or [], f"dose_report.{part}"))
+            for part in DOSE_REPORT_PARTS
         },
         languages={
             str(name): frozenset(_words(languages_path, words, str(name)))
