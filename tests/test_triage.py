@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge.catalog import SELF_HARM, ContentError, TriageContent
+from bot.knowledge.catalog import (
+    SELF_HARM,
+    ContentError,
+    TriageContent,
+    default_content_dir,
+    load_catalog,
+)
 from bot.knowledge.faq import FAQ, Cautioned, record
 from bot.knowledge.matcher import Answer, Clarify, Fallback, Reason
 from bot.knowledge.matching_content import load_phrasings
@@ -1132,6 +1139,38 @@ def test_asking_whether_to_call_an_ambulance_gets_the_banner(catalog, text, leve
     now, NHS 111 or the doctor if it is not. Never only "I can only help with B12". The nets
     never fire here, so the banner is the taxonomy's."""
     assert Triage(catalog.triage, stub_nets(Thresholds(0.5, 0.1))).assess(text).level is level
+
+
+def test_asking_whether_to_call_with_nothing_named_is_told_when_to_call(catalog) -> None:
+    """ "should i call an ambulance?" asks one thing: under the banner, each emergency of the
+    taxonomy in a few words and the helplines, not "did you mean: privacy?"."""
+    quiet = FAQ(catalog, triage_model=stub_nets(Thresholds(0.5, 0.1)))
+    decision = quiet.decide("should i call an ambulance?")
+    assert isinstance(decision, Cautioned)
+    assert decision.decision.reason is Reason.CALL_HELP
+    shown = visible_text(Renderer(catalog).reply(decision).html)
+    emergencies = [c for c in catalog.triage.categories if c.level == "emergency"]
+    assert len(emergencies) == 12
+    for category in emergencies:
+        assert category.red_flag in shown, category.id
+    assert "116 123" in shown
+    assert "NHS 111" in shown
+    # A question the matcher can answer keeps its answer under the banner.
+    decision = quiet.decide("i missed my injection by a week, should i go to a&e")
+    assert isinstance(decision, Cautioned)
+    assert isinstance(decision.decision, Answer)
+
+
+def test_an_emergency_category_without_its_red_flag_stops_start_up(tmp_path) -> None:
+    """The list of when to call must name every emergency the taxonomy knows."""
+    folder = shutil.copytree(default_content_dir(), tmp_path / "content")
+    path = folder / "triage.yaml"
+    flag = "    red_flag: bleeding that won't stop\n"
+    text = path.read_text(encoding="utf-8")
+    assert flag in text
+    path.write_text(text.replace(flag, ""), encoding="utf-8")
+    with pytest.raises(ContentError, match="red_flag"):
+        load_catalog(folder)
 
 
 @pytest.mark.parametrize("text", ["hi", "thanks", "gdpr", "/history", "privacy?"])

@@ -82,6 +82,9 @@ class TriageCategory:
     # Whether it is often how people harm themselves (an overdose, a cut, hanging): its page
     # then has the helplines wherever the self-harm net would put them on a banner.
     means_of_self_harm: bool = False
+    # The emergency in a few words ("trouble breathing or blue lips"), for the list of when to
+    # call that answers "should i call an ambulance?": every emergency category has one.
+    red_flag: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +377,7 @@ def _load_triage(path: Path) -> TriageContent:
                 "resolves",
                 "misread",
                 "means_of_self_harm",
+                "red_flag",
             }
         )
         level = entry.text("level")
@@ -389,6 +393,7 @@ def _load_triage(path: Path) -> TriageContent:
                 if cue not in family_words:
                     raise ContentError(path, f"{entry.where}.{key}", f"unknown family {cue!r}")
         window = _count(entry, "window") if "window" in entry.data else None
+        red_flag = entry.text("red_flag", required=level == "emergency")
         categories.append(
             TriageCategory(
                 entry.text("id"),
@@ -402,6 +407,7 @@ def _load_triage(path: Path) -> TriageContent:
                 resolves=entry.flag("resolves", default=True),
                 misread=entry.text("misread", required=False),
                 means_of_self_harm=entry.flag("means_of_self_harm", default=False),
+                red_flag=red_flag,
             )
         )
     if not any(c.id == SELF_HARM and c.level == "emergency" for c in categories):

@@ -113,6 +113,9 @@ class Reason(StrEnum):
     OTHER_LANGUAGE = "other_language"
     # How the person feels, not a question (FAQ.decide: the self-harm banner above it, no topic)
     HARD_TIMES = "hard_times"
+    # Asks whether to call an ambulance and says nothing triage can name (FAQ.decide: under the
+    # banner, when to call, not topics)
+    CALL_HELP = "call_help"
     HELLO = "hello"
     THANKS = "thanks"
     OK = "ok"

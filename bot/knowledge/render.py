@@ -135,6 +135,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "guided_cancelled": {"ended": True},
     "small_talk_hello": {},
     "hard_times": {},
+    "call_help": {"red_flags": ["trouble breathing", "chest pain"]},
     "small_talk_thanks": {},
     "small_talk_ok": {},
     "small_talk_dose": {},
@@ -303,6 +304,9 @@ class Renderer:
             return Reply(Kind.FALLBACK, self.message(f"small_talk_{reason.value}"))
         if reason in (Reason.OTHER_LANGUAGE, Reason.HARD_TIMES):
             return Reply(Kind.FALLBACK, self.message(reason.value))
+        if reason is Reason.CALL_HELP:
+            flags = [c.red_flag for c in self._catalog.triage.categories if c.red_flag]
+            return Reply(Kind.FALLBACK, self.message("call_help", red_flags=flags))
         not_covered = reason is Reason.NOT_COVERED and bool(candidates)
         html = _tidy(self._layouts[Kind.FALLBACK].render(not_covered=not_covered))
         if not_covered:

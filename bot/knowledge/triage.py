@@ -75,6 +75,7 @@ class Assessment:
     learned: bool = False  # an emergency the learned nets called, with no sign said plainly
     helplines: bool = False  # the crisis lines belong on the page whatever its category
     disputed: bool = False  # a sign's page the learned nets would not have called
+    asks_for_help: bool = False  # asks whether to call an ambulance or go to A&E
 
     @property
     def shows_helplines(self) -> bool:
@@ -127,6 +128,8 @@ class Triage:
         decided = self._decide(tokens, reading, by_signs, leaning)
         if decided.level is Level.EMERGENCY and self._self_harm_in_play(decided, reading, leaning):
             decided = replace(decided, helplines=True)
+        if CALL_HELP in reading.families:
+            decided = replace(decided, asks_for_help=True)
         return decided, leaning.story
 
     def _self_harm_in_play(self, page: Assessment, reading: Reading, leaning: Leaning) -> bool:
