@@ -99,6 +99,7 @@ def test_an_amount_or_other_tablets_is_no_dose_reported(faq, text: str) -> None:
         "sorted, took my meds after breakfast",
         "took my citalopram this morning thanks",
         "Mum's had her morning meds ✅",
+        "done, gave her the jab left arm",
     ],
 )
 def test_a_longer_report_of_the_usual_dose_is_told_how_to_log_it(faq, text: str) -> None:

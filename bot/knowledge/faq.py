@@ -91,9 +91,10 @@ class FAQ:
                 # "honestly just so done": topics the words barely reach would read as not
                 # listening; under the helplines, a few kind words instead.
                 matched = Fallback(score=matched.score, reason=Reason.HARD_TIMES)
-            elif assessment.asks_for_help and self._unsure(matched):
-                # "should i call an ambulance?": topics the words barely reach ("privacy") do
-                # not answer it; when to call does.
+            elif assessment.asks_for_help and not isinstance(matched, Answer):
+                # "should i call an ambulance?": topics a word of it reaches ("privacy", "blood
+                # test results") do not answer it; when to call does. An answer still stands:
+                # "i missed my jab by a week, should i go to a&e".
                 matched = Fallback(score=matched.score, reason=Reason.CALL_HELP)
             return Cautioned(matched, assessment.category)
         return matched
