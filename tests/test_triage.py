@@ -1161,6 +1161,36 @@ def test_asking_whether_to_call_with_nothing_named_is_told_when_to_call(catalog)
     assert isinstance(decision.decision, Answer)
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("i'm going to take all my tablets tonight", "self-harm"),
+        ("gonna swallow the whole box of paracetamol when everyone's asleep", "self-harm"),
+        ("i might just take all my pills tonight and be done with it", "self-harm"),
+        # taken already: an overdose, whatever else is planned
+        ("i took all my tablets", "poisoning"),
+        ("i've taken 20 paracetamol and i'm going to take the rest", "poisoning"),
+        ("my toddler swallowed a whole strip of iron tablets", "poisoning"),
+    ],
+)
+def test_a_plan_to_take_an_overdose_is_self_harms_page(catalog, text: str, named: str) -> None:
+    """A suicidal plan said as an overdose gets the page for someone thinking of ending their
+    life ("you don't have to go through this alone"), not one for pills already taken ("keep
+    the packet"). The nets, under their cut-off here, do not doubt the sign: it names the page."""
+    unsure = stub_nets(Thresholds(0.5, 0.9), general=0.3)
+    assessment = Triage(catalog.triage, unsure).assess(text)
+    assert assessment.level is Level.EMERGENCY
+    assert assessment.category.id == named
+
+
+@pytest.mark.parametrize("text", ["going to take it", "thinking about taking up running"])
+def test_a_plan_to_take_is_no_word_the_nets_may_page_on(catalog, text: str) -> None:
+    """It only chooses a page's name: a net leaning towards an emergency (0.9 here) has no
+    word of the taxonomy to page or add the banner on."""
+    leaning = stub_nets(Thresholds(0.5, 0.1), general=0.9)
+    assert Triage(catalog.triage, leaning).assess(text).level is Level.NONE
+
+
 def test_an_emergency_category_without_its_red_flag_stops_start_up(tmp_path) -> None:
     """The list of when to call must name every emergency the taxonomy knows."""
     folder = shutil.copytree(default_content_dir(), tmp_path / "content")

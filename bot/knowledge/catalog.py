@@ -82,6 +82,9 @@ class TriageCategory:
     # Whether it is often how people harm themselves (an overdose, a cut, hanging): its page
     # then has the helplines wherever the self-harm net would put them on a banner.
     means_of_self_harm: bool = False
+    # Whether a plan to take it, with nothing taken yet, is a suicidal plan: its page is then
+    # self-harm's ("i'm going to take all my tablets tonight" is no overdose yet).
+    planned_is_self_harm: bool = False
     # The emergency in a few words ("trouble breathing or blue lips"), for the list of when to
     # call that answers "should i call an ambulance?": every emergency category has one.
     red_flag: str = ""
@@ -377,6 +380,7 @@ def _load_triage(path: Path) -> TriageContent:
                 "resolves",
                 "misread",
                 "means_of_self_harm",
+                "planned_is_self_harm",
                 "red_flag",
             }
         )
@@ -407,6 +411,7 @@ def _load_triage(path: Path) -> TriageContent:
                 resolves=entry.flag("resolves", default=True),
                 misread=entry.text("misread", required=False),
                 means_of_self_harm=entry.flag("means_of_self_harm", default=False),
+                planned_is_self_harm=entry.flag("planned_is_self_harm", default=False),
                 red_flag=red_flag,
             )
         )

@@ -27,13 +27,18 @@ from bot.knowledge.story_check import StoryCheck, story_readings
 from bot.knowledge.triage_model import Leanings, TriageModel
 from bot.knowledge.triage_signs import (
     CALL_HELP,
+    PLAN_TO_TAKE,
     SENTENCE_BREAK,
+    TAKEN,
     Found,
     Reading,
     SignReader,
     words,
 )
 
+# Cues that only choose a page's name (a plan to take, anything taken): never whether there is a
+# page or a banner, so they are no word of the taxonomy to the nets' gates.
+NAMES_ONLY = frozenset({PLAN_TO_TAKE, TAKEN})
 # A message longer than this is a story: the learned nets read it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
@@ -126,11 +131,26 @@ class Triage:
         by_signs = self._decide_by_signs(reading)
         leaning = self._leaning(tokens, reading, by_signs)
         decided = self._decide(tokens, reading, by_signs, leaning)
+        if decided.level is Level.EMERGENCY and self._a_plan_not_yet_taken(decided, reading):
+            decided = replace(decided, category=self._content.category(SELF_HARM))
         if decided.level is Level.EMERGENCY and self._self_harm_in_play(decided, reading, leaning):
             decided = replace(decided, helplines=True)
         if CALL_HELP in reading.families:
             decided = replace(decided, asks_for_help=True)
         return decided, leaning.story
+
+    @staticmethod
+    def _a_plan_not_yet_taken(page: Assessment, reading: Reading) -> bool:
+        """A page named for a means of self-harm where the message plans to take it and says
+        nothing was taken: "i'm going to take all my tablets tonight" is a suicidal plan, and its
+        page is self-harm's ("you don't have to go through this alone"), not an overdose's ("keep
+        the packet")."""
+        return (
+            page.category is not None
+            and page.category.planned_is_self_harm
+            and PLAN_TO_TAKE in reading.families
+            and TAKEN not in reading.families
+        )
 
     def _self_harm_in_play(self, page: Assessment, reading: Reading, leaning: Leaning) -> bool:
         """Whatever the page is named for, the helplines belong on it: the message says
@@ -191,7 +211,7 @@ class Triage:
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
         needed = max(cut.emergency, SURE) if by_signs.talked_about else cut.emergency
-        if probability >= needed and reading.families - WHO:
+        if probability >= needed and reading.families - WHO - NAMES_ONLY:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:
                 named = self._content.general
@@ -237,7 +257,7 @@ class Triage:
         # knows, or for the self-harm net, which learned indirect wording ("sorry for the bother,
         # just tired of it"), a few words. On "gdpr" or "/history" a net's probability is only
         # what it leans to with no evidence.
-        known = bool(reading.families)
+        known = bool(reading.families - NAMES_ONLY)
         if self_harm >= cut.self_harm_banner and (known or said >= FEW_WORDS):
             return Level.CAUTION, self._content.category(SELF_HARM)  # it has the helplines
         if probability >= cut.caution and known:
