@@ -5,7 +5,8 @@ A dose reported in a few words ("taken", "had my jab") is small talk too: it is 
 reply to a reminder, and the learned nets, which may not page a message that is all small talk
 (FAQ.decide), read "i took it" as half an overdose (0.53, the emergency page). So is a longer
 report of the usual dose ("took my tablets with breakfast"), read as a pattern of parts
-(`DoseReport`): on the held-out sets the nets paged 1 in 5 of them (tests/data/triage/README.md).
+(`DoseReport`): the nets page 1 in 5 of the ordinary dose talk of holdout47
+(tests/data/triage/README.md).
 """
 
 from __future__ import annotations

@@ -141,10 +141,10 @@ class Triage:
 
     @staticmethod
     def _a_plan_not_yet_taken(page: Assessment, reading: Reading) -> bool:
-        """A page named for a means of self-harm where the message plans to take it and says
-        nothing was taken: "i'm going to take all my tablets tonight" is a suicidal plan, and its
-        page is self-harm's ("you don't have to go through this alone"), not an overdose's ("keep
-        the packet")."""
+        """A page named for a category whose plan is self-harm (poisoning), where the message
+        plans to take something and says nothing was taken: "i'm going to take all my tablets
+        tonight" is a suicidal plan, and its page is self-harm's ("you don't have to go through
+        this alone"), not an overdose's ("keep the packet")."""
         return (
             page.category is not None
             and page.category.planned_is_self_harm
