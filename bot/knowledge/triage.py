@@ -27,6 +27,7 @@ from bot.knowledge.story_check import StoryCheck, story_readings
 from bot.knowledge.triage_model import Leanings, TriageModel
 from bot.knowledge.triage_signs import (
     CALL_HELP,
+    NAMES_ONLY,
     PLAN_TO_TAKE,
     SENTENCE_BREAK,
     TAKEN,
@@ -36,9 +37,6 @@ from bot.knowledge.triage_signs import (
     words,
 )
 
-# Cues that only choose a page's name (a plan to take, anything taken): never whether there is a
-# page or a banner, so they are no word of the taxonomy to the nets' gates.
-NAMES_ONLY = frozenset({PLAN_TO_TAKE, TAKEN})
 # A message longer than this is a story: the learned nets read it sentence by sentence too, so an
 # emergency in the middle is not diluted by everything around it.
 STORY_WORDS = 40
@@ -211,6 +209,7 @@ class Triage:
         # A sign read as talked about ("no chest pain") stays caution unless the net is all but
         # certain: it may overrule a misread cue, not an ordinary "no".
         needed = max(cut.emergency, SURE) if by_signs.talked_about else cut.emergency
+        # A plan to take, or anything taken, is no word of the taxonomy to page on (NAMES_ONLY).
         if probability >= needed and reading.families - WHO - NAMES_ONLY:
             named = by_signs.category if by_signs.category else self._content.general
             if named.level != Level.EMERGENCY:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.npyio import NpzFile
 
 from bot.knowledge.catalog import ContentError
-from bot.knowledge.triage_signs import CALL_HELP, PLAN_TO_TAKE, SENTENCE_BREAK, TAKEN, Reading
+from bot.knowledge.triage_signs import CALL_HELP, NAMES_ONLY, SENTENCE_BREAK, Reading
 
 DIMENSIONS = 1 << 18
 # The general net's second half, an MLP: each message is the sum of its hashed features' rows of
@@ -65,8 +65,8 @@ _AS_FEATURE = {"RESOLVED": "HISTORY"}
 # ambulance (CALL_HELP) changes how a sign after it is read, and the nets read its words anyway.
 # As a feature it would reach 28 training messages, and a retraining that changes features moves
 # the held-out figures by more than the cue does (tests/data/triage/README.md).
-# A plan to take something and anything taken (PLAN_TO_TAKE, TAKEN) only choose a page's name.
-_SIGNS_ONLY = frozenset({CALL_HELP, PLAN_TO_TAKE, TAKEN})
+# A plan to take something and anything taken (NAMES_ONLY) only choose a page's name.
+_SIGNS_ONLY = frozenset({CALL_HELP}) | NAMES_ONLY
 
 
 def feature_names(tokens: list[str], reading: Reading) -> set[str]:

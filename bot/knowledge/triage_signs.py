@@ -40,10 +40,12 @@ _AMOUNT = "AMOUNT"  # the family of triage.yaml these words would otherwise be r
 _HYPOTHETICAL = "HYPOTHETICAL"  # triage.yaml's cue of a "what if"
 # Asking whether to call an ambulance or go to A&E: about now, so its "should i" is no "what if".
 CALL_HELP = "CALL_HELP"
-# A plan to take something, and anything already taken (triage.yaml): which page a means of
-# self-harm gets, for the signs alone.
+# A plan to take something, and anything already taken (triage.yaml): whether an overdose's page
+# is self-harm's. They only choose a page's name: never whether there is a page or a banner, and
+# the nets never read them.
 PLAN_TO_TAKE = "PLAN_TO_TAKE"
 TAKEN = "TAKEN"
+NAMES_ONLY = frozenset({PLAN_TO_TAKE, TAKEN})
 _CLOCK_BEFORE = frozenset(["at", "by", "till", "til", "until", "past"])
 _CLOCK_AFTER = frozenset(["pm", "oclock"])
 _LAST_MINUTE = 59
