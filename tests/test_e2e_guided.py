@@ -286,3 +286,58 @@ async def test_in_a_group_the_day_of_the_month_is_kept_until_it_is_known_whose(
     assert "The first reminder comes Sun 28 Feb 09:00" in saved.text
     [reminder] = await services(app).store.reminders(group.id)
     assert (reminder.rule, reminder.for_whom) == ("3md30@09:00", "Grandad")
+
+
+async def test_an_emergency_typed_as_a_guided_answer_is_paged_and_the_step_still_waits(
+    emulator, app
+) -> None:
+    """The guide's parser used to read it as a time: "I couldn't read the time in ..."."""
+    user = await sam(emulator)
+    often = await say(emulator, user, "/remind")
+    await choose(emulator, user, often, "every 4 weeks")
+    page = await say(emulator, user, "my face is swelling up after the jab and i cant breathe")
+    assert page.text.startswith("🚨")
+    assert "999" in page.text
+    guide = await services(app).store.guide(user.id, user.id)
+    assert guide is not None
+    assert guide.step == "t"  # still asking for the time
+    start = await say(emulator, user, "9am")
+    assert "Every 4 weeks at 09:00" in start.text
+
+
+@pytest.mark.parametrize(
+    ("command", "advice"),
+    [
+        ("/remind every 4 weeks at 9am for i want to kill myself", "ending your life"),
+        ("/taken i took the whole box of tablets", "Keep the packet"),
+        ("/timezone help my dad collapsed and isnt breathing", "cannot be woken"),
+    ],
+)
+async def test_an_emergency_after_a_command_is_paged_and_nothing_is_saved(
+    emulator, app, command: str, advice: str
+) -> None:
+    user = await sam(emulator)
+    page = await say(emulator, user, command)
+    assert page.text.startswith("🚨")
+    assert advice in page.text
+    store = services(app).store
+    assert await store.reminders(user.id) == []
+    history = await say(emulator, user, "/history")
+    assert "Nothing logged yet" in history.text
+    assert "(times in Europe/London)" in history.text  # the zone is as it was
+
+
+async def test_in_a_group_an_emergency_typed_as_whose_reminder_is_paged(emulator, app) -> None:
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    often = await say(emulator, tom, "/remind", chat=group)
+    await emulator.send_message(
+        tom, "every 3 months at 9am from tomorrow", chat=group, reply_to=often
+    )
+    [ask] = await emulator.wait_for_messages(group.id, count=1)
+    assert "who is this reminder for" in ask.text
+    await emulator.send_message(tom, "mum stopped breathing", chat=group, reply_to=ask)
+    [page] = await emulator.wait_for_messages(group.id, count=1)
+    assert page.text.startswith("🚨")
+    assert await services(app).store.reminders(group.id) == []

@@ -42,6 +42,7 @@ from bot.telegram.handlers import (
     care_buttons,
     carers,
     doses,
+    emergencies,
     errors,
     export,
     groups,
@@ -229,6 +230,8 @@ def register(application: Application) -> None:
             MessageHandler(other & (private | filters.REPLY), unsupported.not_text),
         ]
     )
+    # Before all of them: an emergency typed after a command or as a guided answer is paged too.
+    application.add_handler(MessageHandler(filters.TEXT & new, emergencies.page_first), group=-1)
     application.add_error_handler(errors.on_error)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 
@@ -16,4 +16,13 @@ def addressed_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         replied is not None
         and replied.from_user is not None
         and replied.from_user.id == context.bot.id
+    )
+
+
+def mentions_bot(message: Message, username: str | None) -> bool:
+    """True when the message names the bot with an @mention."""
+    mention = f"@{username}".lower()
+    return any(
+        entity.type == MessageEntity.MENTION and text.lower() == mention
+        for entity, text in message.parse_entities([MessageEntity.MENTION]).items()
     )

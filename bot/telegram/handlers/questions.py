@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, MessageEntity, Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.knowledge.triage import Urgent
-from bot.telegram.audience import addressed_to_bot
+from bot.telegram.audience import addressed_to_bot, mentions_bot
 from bot.telegram.handlers import guided
 from bot.telegram.replies import send
 from bot.telegram.services import services
@@ -59,11 +59,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     me = context.bot
     replying_to_bot = addressed_to_bot(update, context)
-    mention = f"@{me.username}".lower()
-    mentioned = any(
-        entity.type == MessageEntity.MENTION and text.lower() == mention
-        for entity, text in message.parse_entities([MessageEntity.MENTION]).items()
-    )
+    mentioned = mentions_bot(message, me.username)
     if not (replying_to_bot or mentioned):
         return  # ordinary group chatter is none of our business
     if replying_to_bot and await guided.typed(update, context):
