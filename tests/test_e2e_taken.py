@@ -227,6 +227,33 @@ async def test_far_from_the_due_time_it_offers_to_count_from_the_dose(emulator, 
     assert "🔁 Count from this dose" not in labels
 
 
+async def test_no_restart_from_a_dose_older_than_one_already_logged(emulator, app) -> None:
+    """Counting from a dose back-dated three weeks, under one logged this morning, would bring the
+    next reminder a week after the latest injection."""
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    today = await say(emulator, sam, "/taken 2 hours ago")  # answers today's 09:00
+    assert "marked taken" in today.text
+    older = await say(emulator, sam, "/taken 3 weeks ago")
+    assert "far from the reminder's due time" not in older.text
+    labels = [text for row in older.buttons for text, _ in row]
+    assert "↩️ Undo" in labels
+    assert "🔁 Count from this dose" not in labels
+
+
+async def test_an_offer_to_count_from_a_dose_expires_once_a_later_one_is_logged(
+    emulator, app
+) -> None:
+    sam = await sam_with(emulator, "every 4 weeks at 09:00")
+    offered = await say(emulator, sam, "/taken 5 days ago")
+    assert "next reminder would be Wed 23 Dec 09:00" in offered.text
+    assert "marked taken" in (await say(emulator, sam, "/taken")).text  # today's 09:00
+    before = await reminder_for(app, sam.id, None)
+    query = await emulator.press_button(sam, offered, text="🔁 Count from this dose")
+    answer = await emulator.wait_for_callback_answer(query)
+    assert "A later dose is logged" in answer["text"]
+    assert (await reminder_for(app, sam.id, None)).next_due_at == before.next_due_at
+
+
 @pytest.mark.parametrize(
     "case",
     [

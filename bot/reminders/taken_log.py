@@ -173,6 +173,24 @@ class TakenLogQueries(Queries):
             await session.execute(delete(Dose).where(Dose.id == dose_id))
             return row
 
+    async def given_after(self, dose: DoseRow) -> bool:
+        """Whether a later dose of the same reminder is logged as taken: counting the schedule
+        from this one would time the next reminder from the wrong injection (a dose back-dated
+        three weeks, under one logged this morning, offered a reminder a week away)."""
+        if dose.reminder_id is None or dose.acted_at is None:
+            return False
+        async with self._reading.begin() as session:
+            later = await session.scalar(
+                select(Dose.id)
+                .where(
+                    Dose.reminder_id == dose.reminder_id,
+                    Dose.status == "taken",
+                    Dose.acted_at > dose.acted_at,
+                )
+                .limit(1)
+            )
+            return later is not None
+
     async def restart_from(self, reminder_id: int, start: date, next_due_at: datetime) -> bool:
         """Anchor a reminder's series on a new start date (the day a dose was really given)."""
         if not storable_id(reminder_id):

@@ -161,8 +161,11 @@ async def _confirm(
         answered=local_time(dose.due_at, shown_zone, now=now) if logged.how != "alone" else None,
         next_due=local_time(fresh.next_due_at, fresh.timezone, now=now) if fresh else None,
     )
-    # Far from any occurrence: offer to count from it, if that moves the next reminder.
-    due = restart_offer(fresh, dose, now) if logged.how == "alone" and fresh else None
+    # Far from any occurrence: offer to count from it, if that moves the next reminder and no
+    # later dose is logged.
+    due = None
+    if logged.how == "alone" and fresh and not await found.store.given_after(dose):
+        due = restart_offer(fresh, dose, now)
     if due is not None:
         html += "\n" + found.renderer.message(
             "taken_restart", due=local_time(due, shown_zone, now=now)
@@ -226,6 +229,12 @@ async def _restart(
     keep_undo = taken_keyboard(UndoTaken(dose.id, "alone", None), offer_restart=False)
     if not button.yes:
         await query.answer("Schedule kept.")
+        await query.edit_message_reply_markup(keep_undo)
+        return
+    if await found.store.given_after(dose):
+        await query.answer(
+            "A later dose is logged, so the schedule can't count from this one.", show_alert=True
+        )
         await query.edit_message_reply_markup(keep_undo)
         return
     start, due = restarted(reminder, dose, found.clock())
