@@ -341,3 +341,11 @@ async def test_in_a_group_an_emergency_typed_as_whose_reminder_is_paged(emulator
     [page] = await emulator.wait_for_messages(group.id, count=1)
     assert page.text.startswith("🚨")
     assert await services(app).store.reminders(group.id) == []
+
+
+async def test_words_the_nets_alone_doubt_are_left_to_the_command(emulator, app) -> None:
+    """As a question, "10 minutes ago" gets a page the nets doubt, with a way on; after /taken
+    it is a time, and only a page no one doubts may stop a command."""
+    user = await sam(emulator)
+    logged = await say(emulator, user, "/taken 10 minutes ago")
+    assert logged.text.startswith("✅ Logged")

@@ -15,6 +15,7 @@ import logging
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.knowledge.faq import UnsureUrgent
 from bot.knowledge.render import Kind
 from bot.knowledge.triage import Level, Urgent
 from bot.telegram.audience import addressed_to_bot, mentions_bot
@@ -45,9 +46,11 @@ async def page_first(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     found = services(context)
     if not text.strip() or found.faq.triage.assess(text).level is not Level.EMERGENCY:
         return
-    # FAQ.decide has the last word: the nets may not page all small talk ("took it").
+    # FAQ.decide has the last word: the nets may not page all small talk ("took it"). A page
+    # they doubt waits for the handler the words were meant for: a question still gets it, with
+    # the answer below, but a time or a name is no question ("/taken 1 hour ago" read as one).
     decision = found.faq.decide(text)
-    if not isinstance(decision, Urgent):
+    if not isinstance(decision, Urgent) or isinstance(decision, UnsureUrgent):
         return
     await send(message, found.renderer.reply(decision), found.faq.catalog)
     logger.info("question answered: %s", Kind.URGENT.value)
