@@ -240,6 +240,27 @@ async def test_no_restart_from_a_dose_older_than_one_already_logged(emulator, ap
     assert "🔁 Count from this dose" not in labels
 
 
+async def test_a_second_dose_for_the_same_person_hours_apart_is_pointed_out(emulator, app) -> None:
+    """Two injections 90 minutes apart were logged with nothing said (a QA pass): a /taken
+    before the reminder existed, then one answering the reminder."""
+    sam = await sam_with(emulator)
+    first = await say(emulator, sam, "/taken")  # 08:00, no reminder yet
+    assert "Another dose" not in first.text
+    assert "Reminder set" in (await say(emulator, sam, "/remind every 4 weeks at 09:00")).text
+    second = await say(emulator, sam, "/taken 1 hour ago")  # answers today's 09:00
+    assert "Another dose is already logged at <b>" in second.html
+    assert "Mon 30 Nov 08:00" in second.text
+    assert "never give an extra dose" in second.text
+
+
+async def test_doses_for_two_people_close_together_are_no_warning(emulator, app) -> None:
+    sam = await sam_with(
+        emulator, "every 4 weeks at 09:00 for Mum", "every 4 weeks at 09:00 for Dad"
+    )
+    assert "Another dose" not in (await say(emulator, sam, "/taken for Mum")).text
+    assert "Another dose" not in (await say(emulator, sam, "/taken for Dad")).text
+
+
 async def test_an_offer_to_count_from_a_dose_expires_once_a_later_one_is_logged(
     emulator, app
 ) -> None:

@@ -23,6 +23,8 @@ from bot.reminders.supplies import count_down
 SETTLED: Final = ("taken", "skipped")
 # Taken this far from its due time, a dose's log line says which due time it counted for.
 APART: Final = timedelta(hours=1)
+# Two doses for one person taken this close are worth a word: no schedule here is that short.
+CLOSE: Final = timedelta(hours=12)
 
 
 def taken_when(dose: DoseRow) -> tuple[datetime, datetime | None]:
@@ -134,6 +136,34 @@ class DoseLogQueries(Queries):
         async with self._reading.begin() as session:
             dose = await session.get(Dose, dose_id)
             return None if dose is None else to_row(DoseRow, dose)
+
+    async def taken_close_to(self, dose_id: int) -> DoseRow | None:
+        """Another dose for the same person logged as taken within CLOSE of this one: Taken
+        pressed on yesterday's daily reminder and on today's, or a /taken beside a reminder's
+        Taken, logged two injections minutes apart with nothing said. The same person: the
+        same chat and the same name on the reminder (none, the chat's own, for a /taken
+        logged without a reminder)."""
+        async with self._reading.begin() as session:
+            dose = await session.get(Dose, dose_id)
+            if dose is None or dose.status != "taken" or dose.acted_at is None:
+                return None
+            whose = select(Reminder.for_whom).where(Reminder.id == Dose.reminder_id)
+            found = await session.execute(
+                select(Dose, whose.scalar_subquery())
+                .where(
+                    Dose.chat_id == dose.chat_id,
+                    Dose.id != dose.id,
+                    Dose.status == "taken",
+                    Dose.acted_at.between(dose.acted_at - CLOSE, dose.acted_at + CLOSE),
+                )
+                .order_by(Dose.acted_at.desc())
+            )
+            reminder = await session.get(Reminder, dose.reminder_id) if dose.reminder_id else None
+            mine = reminder.for_whom if reminder else None
+            for other, name in found:
+                if name == mine:
+                    return to_row(DoseRow, other)
+            return None
 
     async def history(self, chat_id: int, limit: int = 10) -> list[DoseRow]:
         """A chat's dose log, newest first by the time taken_when shows for each."""

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.reminders.supplies import running_low
 from bot.telegram.care_keyboards import site_keyboard
+from bot.telegram.sender import local_time
 from bot.telegram.services import Services
 
 
@@ -24,11 +25,30 @@ async def supplies_line(found: Services, reminder_id: int | None) -> str | None:
     return found.renderer.message("supplies_left", left=reminder.supplies_left)
 
 
+async def close_dose_line(found: Services, reminder_id: int | None, dose_id: int) -> str | None:
+    """A warning when another dose for the same person was logged hours before or after this
+    one, in the reminder's zone (or the chat's); None when there is none."""
+    other = await found.store.taken_close_to(dose_id)
+    if other is None or other.acted_at is None:
+        return None
+    reminder = await found.store.reminder(reminder_id) if reminder_id else None
+    chat = await found.store.chat(other.chat_id)
+    zone = reminder.timezone if reminder else (chat.timezone if chat and chat.timezone else "UTC")
+    return found.renderer.message(
+        "taken_close",
+        for_whom=reminder.for_whom if reminder else None,
+        at=local_time(other.acted_at, zone, now=found.clock()),
+    )
+
+
 async def after_taken(
     found: Services, reminder_id: int | None, dose_id: int, html: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The confirmation `html` with the ampoules left and the site question, and its buttons."""
     lines = [html]
+    close = await close_dose_line(found, reminder_id, dose_id)
+    if close:
+        lines.append(close)
     supplies = await supplies_line(found, reminder_id)
     if supplies:
         lines.append(supplies)
