@@ -116,6 +116,7 @@ MESSAGES: dict[str, dict[str, object]] = {
     "taken_problem": {"message": "I couldn't read “<banana>”."},
     "taken_which": {"names": ["Mum", "Dad & Co"]},
     "taken_duplicate": {"for_whom": "Mum", "at": "Tue 1 Dec 09:12"},
+    "taken_close": {"for_whom": "Mum", "at": "Tue 1 Dec 09:12"},
     "taken_undone": {},
     "taken_restart": {"due": "Tue 29 Dec 09:00"},
     "taken_restarted": {"due": "Tue 29 Dec 09:00"},
