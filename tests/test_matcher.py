@@ -170,8 +170,6 @@ def test_near_misses_are_not_answered_with_the_topic_they_resemble(
         "how often do I need a vitamin D injection",
         "dose of testosterone shot",
         "insulin injection how much",
-        "b12 for my dog how much",
-        "how often do cats need b12 shots",
         "flu jab side effects",
         "how often do I take my weight loss jab",
         "I missed my mounjaro dose yesterday",
@@ -184,7 +182,16 @@ def test_near_misses_are_not_answered_with_the_topic_they_resemble(
         "I Missed My Weekly Dose of Ozempic—What Should I Do?",
     ],
 )
-def test_other_medicines_fall_back_as_off_topic(faq, text: str) -> None:
+def test_other_medicines_are_told_who_can_help(faq, renderer, text: str) -> None:
+    decision = faq.matcher.match(text)
+    assert decision == Fallback(0.0, (), Reason.OTHER_MEDICINE)
+    reply = renderer.reply(decision)
+    assert "another medicine, vaccine or supplement" in reply.html
+    assert "Try asking in other words" not in reply.html
+
+
+@pytest.mark.parametrize("text", ["b12 for my dog how much", "how often do cats need b12 shots"])
+def test_animals_fall_back_as_off_topic(faq, text: str) -> None:
     assert faq.matcher.match(text) == Fallback(0.0, (), Reason.OFF_TOPIC)
 
 
@@ -198,7 +205,10 @@ def test_other_medicines_fall_back_as_off_topic(faq, text: str) -> None:
 )
 def test_b12_questions_that_name_another_medicine_are_ours(faq, text: str) -> None:
     decision = faq.matcher.match(text)
-    assert not (isinstance(decision, Fallback) and decision.reason is Reason.OFF_TOPIC)
+    assert not (
+        isinstance(decision, Fallback)
+        and decision.reason in (Reason.OFF_TOPIC, Reason.OTHER_MEDICINE)
+    )
 
 
 @pytest.mark.parametrize(

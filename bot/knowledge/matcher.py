@@ -108,7 +108,10 @@ class Weights:
 class Reason(StrEnum):
     """Why no topic answers: each gets its own reply."""
 
-    OFF_TOPIC = "off_topic"  # not about B12 injections (another medicine, a pet, a poem)
+    OFF_TOPIC = "off_topic"  # not about B12 injections (a pet, a poem)
+    # about another medicine, vaccine or supplement, with nothing tying it to B12: told plainly
+    # that it is not covered and who can help, not "try asking in other words"
+    OTHER_MEDICINE = "other_medicine"
     NOT_COVERED = "not_covered"  # about B12, but no topic covers it
     OTHER_LANGUAGE = "other_language"
     # How the person feels, not a question (FAQ.decide: the self-harm banner above it, no topic)
@@ -428,7 +431,10 @@ class Matcher:
         if self._language.is_other_language(text):
             return Fallback(score=0.0, reason=Reason.OTHER_LANGUAGE)
         if words.not_ours:
-            return Fallback(score=0.0, reason=Reason.OFF_TOPIC)
+            medicine = words.mentions_other_subject and not words.mentions_never_b12
+            return Fallback(
+                score=0.0, reason=Reason.OTHER_MEDICINE if medicine else Reason.OFF_TOPIC
+            )
         return None
 
     def signals(self, text: str, words: Words) -> Signals:

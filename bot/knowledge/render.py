@@ -309,7 +309,11 @@ class Renderer:
             flags = [c.red_flag for c in self._catalog.triage.categories if c.red_flag]
             return Reply(Kind.FALLBACK, self.message("call_help", red_flags=flags))
         not_covered = reason is Reason.NOT_COVERED and bool(candidates)
-        html = _tidy(self._layouts[Kind.FALLBACK].render(not_covered=not_covered))
+        html = _tidy(
+            self._layouts[Kind.FALLBACK].render(
+                not_covered=not_covered, other_medicine=reason is Reason.OTHER_MEDICINE
+            )
+        )
         if not_covered:
             topics = [self._catalog.topics[t] for t in candidates]
             return Reply(Kind.FALLBACK, html, tuple(Choice(t.title, t.id) for t in topics))
