@@ -375,6 +375,16 @@ async def test_a_members_line_waiting_for_the_groups_zone_stays_theirs(emulator,
     assert (row.creator_id, row.for_whom, row.timezone) == (ann.id, "Mum", "Europe/London")
 
 
+async def test_a_member_is_told_only_an_admin_sets_the_groups_zone(emulator, app) -> None:
+    """It said "Only the person who set this reminder..." when no reminder was named."""
+    tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")
+    group = emulator.add_group("Care", members=[tom, ann], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    refused = await say(emulator, ann, "/timezone Australia/Sydney", chat=group)
+    assert "Only a group admin can change this group's time zone" in refused.text
+    assert (await services(app).store.chat(group.id)).timezone == "Europe/London"
+
+
 async def test_a_second_prompt_for_the_same_line_is_refused_as_a_duplicate(
     emulator, app, clock
 ) -> None:

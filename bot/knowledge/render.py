@@ -103,6 +103,7 @@ MESSAGES: dict[str, dict[str, object]] = {
         "paused": False,
     },
     "not_allowed": {},
+    "zone_not_allowed": {},
     "forget_confirm": {"group": True},
     "forgotten": {"group": False},
     "welcome_back": {},

@@ -148,7 +148,7 @@ async def set_zone(
     found = services(context)
     chat = update.effective_chat
     if _is_group(update) and not await is_admin(update, context):
-        await _reply(update, found.renderer.message("not_allowed"))
+        await _reply(update, found.renderer.message("zone_not_allowed"))
         return
     await found.store.ensure_chat(chat.id, _kind(update))
     await found.store.set_timezone(chat.id, zone)
