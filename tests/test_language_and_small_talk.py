@@ -100,6 +100,10 @@ def test_an_amount_or_other_tablets_is_no_dose_reported(faq, text: str) -> None:
         "took my citalopram this morning thanks",
         "Mum's had her morning meds ✅",
         "done, gave her the jab left arm",
+        # how long ago: the nets read "10 mins ago" as something just happened and paged them
+        "took it 10 mins ago",
+        "had it half an hour ago",
+        "gave mum her jab an hour ago",
     ],
 )
 def test_a_longer_report_of_the_usual_dose_is_told_how_to_log_it(faq, text: str) -> None:
@@ -121,6 +125,8 @@ def test_a_longer_report_of_the_usual_dose_is_told_how_to_log_it(faq, text: str)
         "took my tablets at 10 and again at 11",
         "i took my tablets with a bottle of wine",
         "took them with breakfast",
+        "took all my tablets an hour ago",
+        "took 20 tablets 10 mins ago",
     ],
 )
 def test_an_amount_a_repeat_or_an_unusual_word_is_no_report(faq, text: str) -> None:

@@ -60,6 +60,12 @@ _AROUND = ("hello", "thanks", "ok")
 MAX_REPORT_WORDS = 20
 # A time of day beside a dose: "at 9", "at 9:30", "at 10pm".
 _CLOCK = r"at \d+(?: \d+)?(?: (?:am|pm))?"
+# How long ago: "took it 10 mins ago", "had it half an hour ago". The nets read a time ago as an
+# event just happened and paged such reports (the gate of a command, b12bot chat).
+_AGO = (
+    r"(?:(?:about|around) )?(?:\d+|a|an|a few|a couple of|half an) "
+    r"(?:min|mins|minute|minutes|hr|hrs|hour|hours) ago"
+)
 
 
 def _either(phrases: Iterable[str]) -> str:
@@ -90,7 +96,7 @@ class DoseReport:
         # Every other medicine the bot knows of (out_of_scope.yaml) is a dose too, but needs a
         # routine beside it like tablets in general: "took my sertraline with breakfast".
         part["general"] = _either([*parts.get("general", ()), *medicines])
-        routine = f"(?:{part['routine']}|{_CLOCK})"
+        routine = f"(?:{part['routine']}|{_CLOCK}|{_AGO})"
         greeting = f"(?:{part['signoff']}|{_either(around)})"
         aside = f"(?:{routine}|{greeting})"
         start = (
