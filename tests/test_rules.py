@@ -124,6 +124,10 @@ VALID = [
     ("daily at 9am for Gran in Zürich", Rule("day", 1, 9, 0), TODAY, "Gran", "Europe/Zurich"),
     ("daily at 9am europe/london", Rule("day", 1, 9, 0), TODAY, None, LONDON),
     ("daily at 9am, for Mum.", Rule("day", 1, 9, 0), TODAY, "Mum", None),
+    # four figures after "at", as rotas and prescriptions write times
+    ("every 4 weeks at 0900", Rule("week", 4, 9, 0), TODAY, None, None),
+    ("every day at 1730", Rule("day", 1, 17, 30), TODAY, None, None),
+    ("every day at 930pm", Rule("day", 1, 21, 30), TODAY, None, None),
 ]
 
 
@@ -157,6 +161,8 @@ INVALID = [
     ("every day at nine", "time", "at nine"),
     ("every day at", "time", "at"),
     ("every day 25:00", "time", "25:00"),
+    ("every day at 2460", "time", "at 2460"),
+    ("every day 0900", "unknown", "0900"),  # four figures alone may be a year or a count
     ("every day at 9am at 10am", "time", "at 10am"),
     ("every day at 9am from 2026-02-30", "start", "2026-02-30"),
     ("every day at 9am from 31 April", "start", "31 April"),

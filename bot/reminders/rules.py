@@ -309,7 +309,8 @@ _EVERY = re.compile(rf"every{_END}", re.IGNORECASE)
 _MERIDIEM = r" ?[ap]\.? ?m\.?"  # am, pm, a.m., p. m.
 _CLOCK = re.compile(
     r"(?:(?P<word>noon|midday|midnight)"
-    rf"|(?P<hour>[0-9]{{1,2}})(?:[:.](?P<minute>[0-9]{{2}}))?(?P<half>{_MERIDIEM})?){_END}",
+    rf"|(?P<hour>[0-9]{{1,2}})(?:(?P<colon>[:.])?(?P<minute>[0-9]{{2}}))?(?P<half>{_MERIDIEM})?)"
+    rf"{_END}",
     re.IGNORECASE,
 )
 _AT = re.compile(rf"at{_END}", re.IGNORECASE)
@@ -557,9 +558,13 @@ def _read_weekdays(line: str, position: int, where: Where) -> _Read:
 
 
 def _read_time(line: str, position: int, where: Where) -> _Read:
-    """'at 09:00', 'at 9am', 'at 7:30 pm', 'at noon', or the same without 'at' if unmistakable."""
+    """'at 09:00', 'at 9am', 'at 7:30 pm', 'at noon', 'at 0900', or the same without 'at' if
+    unmistakable (a time written as four figures, "0900", only after 'at': alone it may be a
+    year or a count)."""
     at = _AT.match(line, position)
     clock = _CLOCK.match(line, at.end() + 1 if at else position)
+    if clock is not None and clock["minute"] and not clock["colon"] and not at:
+        clock = None
     if clock is None or not (at or clock["word"] or clock["minute"] or clock["half"]):
         if at:
             return _problem(
