@@ -128,6 +128,9 @@ VALID = [
     ("every 4 weeks at 0900", Rule("week", 4, 9, 0), TODAY, None, None),
     ("every day at 1730", Rule("day", 1, 17, 30), TODAY, None, None),
     ("every day at 930pm", Rule("day", 1, 21, 30), TODAY, None, None),
+    # a day and month without the year: the nearest such date
+    ("every day at 9am from 31/12", Rule("day", 1, 9, 0), date(2026, 12, 31), None, None),
+    ("every day at 9am from 15/1", Rule("day", 1, 9, 0), date(2027, 1, 15), None, None),
 ]
 
 
@@ -170,6 +173,8 @@ INVALID = [
     ("every day at 9am from 1 Nov", "start", "1 Nov"),
     ("every day at 9am from 2028-01-01", "start", "2028-01-01"),
     ("every day at 9am from 12/01/2026", "start", "12/01/2026"),
+    ("every day at 9am from 12/01", "start", "12 January”"),  # either way round: asked
+    ("every day at 9am from 31.12", "start", "the start date"),  # a slash only, without a year
     ("every day at 9am from", "start", "from"),
     ("every day at 9am for", "name", "for Mum"),
     ("every day at 9am for Mum2", "name", "Mum2"),

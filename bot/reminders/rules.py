@@ -332,7 +332,7 @@ _WEEKDAY = (
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DATE = re.compile(
     r"(?:(?P<iso>(?P<iy>[0-9]{4})-(?P<im>[0-9]{1,2})-(?P<id>[0-9]{1,2}))"
-    r"|(?P<n1>[0-9]{1,2})[/.-](?P<n2>[0-9]{1,2})[/.-](?P<ny>[0-9]{4})"
+    r"|(?P<n1>[0-9]{1,2})(?P<sep>[/.-])(?P<n2>[0-9]{1,2})(?:[/.-](?P<ny>[0-9]{4}))?"
     r"|(?P<relative>today|tomorrow|yesterday)"
     r"|(?P<nextweek>next week)"
     rf"|(?:(?P<which>next|last|this) )?(?P<weekday>{_WEEKDAY})"
@@ -659,20 +659,24 @@ def read_date(
     is the last one.
     """
     written = _DATE.match(line, position)
-    if written is None:
+    # Without a year only "31/12": "9.30" is a time and "1-2" a range.
+    if written is None or (written["n1"] and not written["ny"] and written["sep"] != "/"):
         return None
     if written["n1"]:
         first, second = int(written["n1"]), int(written["n2"])
+        year = f" {written['ny']}" if written["ny"] else ""
         if first != second and first <= 12 and second <= 12 and where.month_first is None:
             return _problem(
                 "start",
                 f"Is {_quote(written[0])} the {first} of {_month_name(second)} or the "
                 f"{second} of {_month_name(first)}? Write the month as a word, like "
-                f"“{first} {_month_name(second)} {written['ny']}”.",
+                f"“{first} {_month_name(second)}{year}”.",
             )
         month_first = second > 12 or (first <= 12 and bool(where.month_first))
         day, month = (second, first) if month_first else (first, second)
-        return written.end(), _valid_date(int(written["ny"]), month, day)
+        if written["ny"]:
+            return written.end(), _valid_date(int(written["ny"]), month, day)
+        return written.end(), _nearest(where.today, month, day)
     return written.end(), _date(written, where.today, ahead=ahead)
 
 
@@ -719,9 +723,13 @@ def _date(written: re.Match[str], today: date, *, ahead: bool) -> date | None:
     year_written = written["dy"] or written["my"]
     if year_written:
         return _valid_date(int(year_written), month, day)
-    # Without a year, the nearest such date: "from 1 Jan" in December is next January, while
-    # "from 1 Dec" on 5 December is this (past) one, reported as passed rather than silently
-    # read as a year later.
+    return _nearest(today, month, day)
+
+
+def _nearest(today: date, month: int, day: int) -> date | None:
+    """A date written without a year, as the nearest such date: "from 1 Jan" in December is
+    next January, while "from 1 Dec" on 5 December is this (past) one, reported as passed rather
+    than silently read as a year later."""
     near = [
         found
         for year in (today.year - 1, today.year, today.year + 1)
