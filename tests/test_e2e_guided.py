@@ -47,6 +47,26 @@ async def sam(emulator):
     return user
 
 
+async def asked_the_time(emulator, often: str):
+    """Sam, who started the guided /remind and chose how `often`: the guide asks the time."""
+    user = await sam(emulator)
+    question = await say(emulator, user, "/remind")
+    await choose(emulator, user, question, often)
+    return user
+
+
+async def whose_question(emulator, answer: str):
+    """A family group whose admin Tom answered the guide's first question with `answer`: Tom,
+    the group, and the guide's next message, asking whose reminder it is."""
+    tom = emulator.add_user("Tom")
+    group = emulator.add_group("Care", members=[tom], admins=[tom])
+    await say(emulator, tom, "/timezone Europe/London", chat=group)
+    often = await say(emulator, tom, "/remind", chat=group)
+    await emulator.send_message(tom, answer, chat=group, reply_to=often)
+    [ask] = await emulator.wait_for_messages(group.id, count=1)
+    return tom, group, ask
+
+
 async def test_buttons_all_the_way_say_when_the_first_reminder_comes(emulator, app) -> None:
     user = await sam(emulator)
     often = await say(emulator, user, "/remind")
@@ -94,9 +114,7 @@ async def test_today_is_not_offered_once_its_time_has_passed(emulator, app) -> N
 async def test_today_typed_after_its_time_says_why_the_first_reminder_is_weeks_away(
     emulator, app
 ) -> None:
-    user = await sam(emulator)
-    often = await say(emulator, user, "/remind")
-    await choose(emulator, user, often, "every 12 weeks")
+    user = await asked_the_time(emulator, "every 12 weeks")
     await say(emulator, user, "05:00")  # it is 08:00 already
     saved = await say(emulator, user, "today")
     assert "Today's 05:00 has already passed, so the first reminder comes Mon 22 Feb 05:00" in (
@@ -270,14 +288,7 @@ async def test_in_a_group_the_day_of_the_month_is_kept_until_it_is_known_whose(
     emulator, app, clock
 ) -> None:
     clock.now = datetime(2027, 2, 5, 10, tzinfo=UTC)  # Friday 5 February
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    often = await say(emulator, tom, "/remind", chat=group)
-    await emulator.send_message(
-        tom, "every 3 months on the 30th at 9am", chat=group, reply_to=often
-    )
-    [ask] = await emulator.wait_for_messages(group.id, count=1)
+    tom, group, ask = await whose_question(emulator, "every 3 months on the 30th at 9am")
     await emulator.send_message(tom, "Grandad", chat=group, reply_to=ask)
     [consent] = await emulator.wait_for_messages(group.id, count=1)
     assert "every 3 months on the 30th (the last day in February) at 09:00" in consent.text
@@ -292,9 +303,7 @@ async def test_an_emergency_typed_as_a_guided_answer_is_paged_and_the_step_still
     emulator, app
 ) -> None:
     """The guide's parser used to read it as a time: "I couldn't read the time in ..."."""
-    user = await sam(emulator)
-    often = await say(emulator, user, "/remind")
-    await choose(emulator, user, often, "every 4 weeks")
+    user = await asked_the_time(emulator, "every 4 weeks")
     page = await say(emulator, user, "my face is swelling up after the jab and i cant breathe")
     assert page.text.startswith("🚨")
     assert "999" in page.text
@@ -328,14 +337,7 @@ async def test_an_emergency_after_a_command_is_paged_and_nothing_is_saved(
 
 
 async def test_in_a_group_an_emergency_typed_as_whose_reminder_is_paged(emulator, app) -> None:
-    tom = emulator.add_user("Tom")
-    group = emulator.add_group("Care", members=[tom], admins=[tom])
-    await say(emulator, tom, "/timezone Europe/London", chat=group)
-    often = await say(emulator, tom, "/remind", chat=group)
-    await emulator.send_message(
-        tom, "every 3 months at 9am from tomorrow", chat=group, reply_to=often
-    )
-    [ask] = await emulator.wait_for_messages(group.id, count=1)
+    tom, group, ask = await whose_question(emulator, "every 3 months at 9am from tomorrow")
     assert "who is this reminder for" in ask.text
     await emulator.send_message(tom, "mum stopped breathing", chat=group, reply_to=ask)
     [page] = await emulator.wait_for_messages(group.id, count=1)
