@@ -491,6 +491,24 @@ def test_b12_in_the_blood_is_a_level_not_bleeding(triage, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("nan cant get her words out and her arm is floppy", "stroke"),
+        ("grandad cant lift his arm and cant get his words out", "stroke"),
+        ("mum fainted and cant get her words out", "collapse"),  # one stroke sign, one strong
+    ],
+)
+def test_two_signs_of_one_emergency_name_the_page_as_a_strong_one_does(
+    triage, text: str, category: str
+) -> None:
+    """Speech and an arm going are a stroke (its page says to note the time, FAST) more than
+    "floppy" alone is a collapse. Nets fixed, over every labelled set: 50 pages renamed to
+    their label's category, 8 away from it, none changes level."""
+    assessment = triage.assess(text)
+    assert (assessment.level, assessment.category.id) == (Level.EMERGENCY, category), text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "theres blood everywhere, my blood is pouring out of my arm",

@@ -17,6 +17,7 @@ Emergency -> urgent-care guidance only. Caution -> a safety banner above the usu
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -282,8 +283,17 @@ class Triage:
         families = reading.families | ({"ACUTE"} if len(plain) > 1 else set())
         emergencies = [found for found in by_position if _happening(found, families)]
         if emergencies:
-            # A strong sign names the emergency better than a weak one that was confirmed.
-            named = min(emergencies, key=lambda found: (not found.strong, found.span.start))
+            # A strong sign names the emergency better than a weak one that was confirmed, and
+            # so do two signs of one category: speech and an arm going ("can't get her words
+            # out and her arm is floppy") are a stroke more than "floppy" is a collapse.
+            signs = Counter(found.category.id for found in emergencies)
+            named = min(
+                emergencies,
+                key=lambda found: (
+                    not (found.strong or signs[found.category.id] > 1),
+                    found.span.start,
+                ),
+            )
             return Assessment(Level.EMERGENCY, named.category, 1.0)
         if by_position:
             named = [f for f in by_position if f.category.level == Level.EMERGENCY]
