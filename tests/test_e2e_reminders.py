@@ -375,6 +375,21 @@ async def test_a_members_line_waiting_for_the_groups_zone_stays_theirs(emulator,
     assert (row.creator_id, row.for_whom, row.timezone) == (ann.id, "Mum", "Europe/London")
 
 
+async def test_a_second_reminder_for_the_same_person_warns_of_a_double_dose(emulator, app) -> None:
+    """Two schedules for Mum were taken silently; the second fired after the first was marked
+    taken (a QA pass). Another person's reminder is no warning."""
+    user = emulator.add_user("Sam")
+    await say(emulator, user, "/timezone Europe/London")
+    first = await say(emulator, user, "/remind every 4 weeks at 9am for Mum")
+    assert "already a reminder" not in first.text
+    dad = await say(emulator, user, "/remind every 4 weeks at 9am for Dad")
+    assert "already a reminder" not in dad.text
+    second = await say(emulator, user, "/remind every 12 weeks at 10am for mum")
+    assert "Reminder set" in second.text
+    assert "already a reminder here for mum: every 4 weeks at 09:00" in second.text
+    assert "a dose may be given twice" in second.text
+
+
 async def test_a_member_is_told_only_an_admin_sets_the_groups_zone(emulator, app) -> None:
     """It said "Only the person who set this reminder..." when no reminder was named."""
     tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")

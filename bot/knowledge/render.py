@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, object]] = {
         "for_whom": "Mum",
         "next_due": "Tue 1 Dec 09:00",
         "zone": "Europe/London",
+        "also": "every 12 weeks at 10:00",
     },
     "remind_problem": {
         "message": "I couldn't read the time '25:00'.",

@@ -298,6 +298,17 @@ async def _save(
     now = found.clock()
     due = first_due(parsed.rule, zone, parsed.start, now)
     passed = passed_on_start(parsed.rule, zone, parsed.start, now)
+    # Another reminder for the same person, on another schedule: two reminders for one
+    # injection bring it twice, and the second after the first was marked taken (a QA pass).
+    whose = (parsed.for_whom or "").casefold()
+    also = next(
+        (
+            row
+            for row in await found.store.reminders(chat.id)
+            if row.active and (row.for_whom or "").casefold() == whose
+        ),
+        None,
+    )
     try:
         await found.store.add_reminder(
             chat_id=chat.id,
@@ -326,6 +337,7 @@ async def _save(
             next_due=local_time(due, zone, now=now),
             zone=zone_label(zone),
             passed=local_time(passed, zone, with_day=False) if passed else None,
+            also=Rule.from_text(also.rule).describe(also.start_date) if also else None,
         )
     )
 
