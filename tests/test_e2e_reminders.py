@@ -262,6 +262,22 @@ async def test_snooze_delays_one_reminder(emulator, app, clock) -> None:
     assert "Injection reminder" in again.text
 
 
+async def test_a_daily_reminder_offers_no_snooze_to_tomorrow(emulator, app, clock) -> None:
+    """Tomorrow's own reminder is the next one: snoozed to it, two came at once (a QA pass)."""
+    user = emulator.add_user()
+    await say(emulator, user, "/timezone Europe/London")
+    await say(emulator, user, "/remind every day at 08:30")
+    await say(emulator, user, "/remind every week at 08:30 for Mum")
+    await tick(app, clock, minutes=30)
+    labels = {
+        "Mum" in sent.text: {text for row in sent.buttons for text, _ in row}
+        for sent in await emulator.wait_for_messages(user.id, count=2)
+    }
+    assert "⏰ Tomorrow" not in labels[False]
+    assert {"⏰ 1 hour", "⏰ 3 hours"} <= labels[False]
+    assert "⏰ Tomorrow" in labels[True]
+
+
 async def test_group_reminder_needs_its_creators_consent_and_only_they_or_admins_manage_it(
     emulator, app, clock
 ) -> None:

@@ -27,6 +27,7 @@ from bot.reminders.rules import (
     read_answer,
     resolve_zone,
     snoozed,
+    tomorrow_comes_first,
 )
 
 TODAY = date(2026, 11, 20)
@@ -648,6 +649,21 @@ def test_snooze_until_tomorrow_keeps_the_local_time(
     until = snoozed(due, "tomorrow", zone)
     assert until == back
     assert until.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("rule", "offered"),
+    [
+        (Rule("day", 1, 9, 0), False),  # tomorrow's reminder is the next one
+        (Rule("day", 2, 9, 0), True),
+        (Rule("week", 1, 9, 0), True),
+        (Rule("month", 3, 9, 0), True),
+    ],
+)
+def test_tomorrow_is_offered_only_before_the_next_reminder(rule: Rule, offered: bool) -> None:
+    start = date(2026, 3, 2)
+    due = first_due(rule, LONDON, start, utc(2026, 3, 20))
+    assert tomorrow_comes_first(rule, LONDON, start, due) is offered
 
 
 def test_a_snooze_never_rewrites_the_series() -> None:

@@ -912,6 +912,13 @@ def snoozed(due: datetime, choice: Snooze, zone: str) -> datetime:
     return due + _SNOOZE_DELAYS[choice]
 
 
+def tomorrow_comes_first(rule: Rule, zone: str, start: date, due: datetime) -> bool:
+    """Whether a snooze to tomorrow, from an occurrence due at `due`, comes back before the
+    series' next occurrence. On a daily series it lands on it, and two reminders for one
+    injection came at once (a QA pass): such a series offers no "Tomorrow"."""
+    return snoozed(due, "tomorrow", zone) < next_due(rule, zone, start, due)
+
+
 def _first_occurrence(
     rule: Rule, zone: str, start: date, bound: datetime, *, strictly_after: bool
 ) -> datetime:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -27,7 +28,8 @@ from telegram.constants import InlineKeyboardButtonLimit
 from bot.knowledge.catalog import Catalog
 from bot.knowledge.render import Choice
 from bot.reminders.offsets import PICKABLE_ZONES
-from bot.reminders.rules import COMMON_ZONES
+from bot.reminders.rows import ReminderRow
+from bot.reminders.rules import COMMON_ZONES, Rule, tomorrow_comes_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,19 +299,22 @@ def menu_keyboard(catalog: Catalog, section: int | None) -> InlineKeyboardMarkup
     return _markup(rows)
 
 
-def dose_keyboard(dose_id: int) -> InlineKeyboardMarkup | None:
-    """The buttons on a reminder message."""
+def dose_keyboard(
+    dose_id: int, reminder: ReminderRow, due: datetime
+) -> InlineKeyboardMarkup | None:
+    """The buttons on a reminder message for the occurrence `due`; "Tomorrow" only where the
+    series' next reminder is later than that."""
+    snoozes = [("⏰ 1 hour", DoseAction(dose_id, "1h")), ("⏰ 3 hours", DoseAction(dose_id, "3h"))]
+    rule = Rule.from_text(reminder.rule)
+    if tomorrow_comes_first(rule, reminder.timezone, reminder.start_date, due):
+        snoozes.append(("⏰ Tomorrow", DoseAction(dose_id, "tomorrow")))
     return _markup(
         [
             [
                 ("✅ Taken", DoseAction(dose_id, "taken")),
                 ("⏭ Skip", DoseAction(dose_id, "skipped")),
             ],
-            [
-                ("⏰ 1 hour", DoseAction(dose_id, "1h")),
-                ("⏰ 3 hours", DoseAction(dose_id, "3h")),
-                ("⏰ Tomorrow", DoseAction(dose_id, "tomorrow")),
-            ],
+            snoozes,
         ]
     )
 

@@ -98,7 +98,9 @@ class TelegramSender:
             late=claim.late,
             missed=claim.missed_since_last,
         )
-        return await self._send(reminder.chat_id, html, dose_keyboard(claim.dose_id))
+        return await self._send(
+            reminder.chat_id, html, dose_keyboard(claim.dose_id, reminder, claim.due_at)
+        )
 
     async def send_followup(self, dose: DoseRow, reminder: ReminderRow) -> SendResult:
         # Discreet on purpose: no dose, no product, just that it is not marked yet.

@@ -134,7 +134,9 @@ async def reopen_dose_messages(
         found.renderer, reminder, dose.due_at, late=dose.status == "late", missed=0
     )
     for message_id in sent.in_chat:
-        await edit_quietly(bot, (reminder.chat_id, message_id), html, dose_keyboard(dose.id))
+        await edit_quietly(
+            bot, (reminder.chat_id, message_id), html, dose_keyboard(dose.id, reminder, dose.due_at)
+        )
     due = local_time(dose.due_at, reminder.timezone, with_day=False)
     for alert in sent.alerts:
         name = alert_name(reminder, alert)

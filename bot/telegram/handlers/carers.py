@@ -287,7 +287,7 @@ async def _alert_action(
         found.renderer.message(
             "carer_nudge", carer=link.carer_name, due=due, person=reminder.for_whom
         ),
-        markup=dose_keyboard(dose.id),
+        markup=dose_keyboard(dose.id, reminder, dose.due_at),
     )
     if nudge is not None:  # its Taken/Skip go when the dose is settled, like the reminder's
         await found.store.record_nudge(alert_id, nudge)
