@@ -157,10 +157,10 @@ def test_the_csv_says_when_a_dose_was_given_and_the_due_time_it_counted_for() ->
 def test_the_pdf_says_when_a_dose_was_given_and_the_due_time_it_counted_for() -> None:
     _, text = _pdf_text(pdf_bytes(record([GIVEN_EARLY, DUE_DEC])))
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    table = lines[lines.index("Date Time Due Status By Site Note") + 1 :]
+    table = lines[lines.index("Date Time Due For Status By Site Note") + 1 :]
     assert table[:2] == [
-        "29 Nov 2026 20:00 30 Nov 09:00 taken Sam",
-        "1 Dec 2026 09:00 missed missed",
+        "29 Nov 2026 20:00 30 Nov 09:00 Mum taken Sam",
+        "1 Dec 2026 09:00 Mum missed missed",
     ]
 
 
@@ -243,10 +243,52 @@ def test_names_in_any_script_never_break_the_pdf(name: str) -> None:
     assert "B12 injection record" in text
 
 
+def test_each_dose_says_whose_it_was_when_the_chat_keeps_several_people() -> None:
+    """A private chat with reminders for Mum and Dad exported one table with nothing saying
+    whose each dose was (a QA pass)."""
+    dad = reminder(id=2, for_whom="Dad", rule="4w@10:00")
+    doses = [
+        dose(1, SUMMER, "taken", acted_by=PATIENT, acted_at=SUMMER),
+        dose(
+            2,
+            SUMMER + timedelta(hours=1),
+            "taken",
+            reminder_id=2,
+            acted_by=PATIENT,
+            acted_at=SUMMER + timedelta(hours=1),
+        ),
+        dose(
+            3,
+            SUMMER + timedelta(hours=2),
+            "taken",
+            reminder_id=None,
+            acted_by=PATIENT,
+            acted_at=SUMMER + timedelta(hours=2),
+        ),
+    ]
+    both = record(doses=doses, reminders=[reminder(), dad])
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(both).decode("utf-8-sig"))))
+    assert [r["for"] for r in rows] == ["Mum", "Dad", ""]
+    _, text = _pdf_text(pdf_bytes(both))
+    assert "For" in text
+    assert "Dad" in text.split("The last 12 months")[1]
+
+
 def test_no_doses_and_no_reminder_still_make_a_record() -> None:
     empty = record(doses=[], reminders=[])
     assert list(csv.reader(io.StringIO(csv_bytes(empty).decode("utf-8-sig")))) == [
-        ["date", "time", "time_zone", "due", "status", "by", "site", "late_or_missed", "marked_at"]
+        [
+            "date",
+            "time",
+            "time_zone",
+            "due",
+            "for",
+            "status",
+            "by",
+            "site",
+            "late_or_missed",
+            "marked_at",
+        ]
     ]
     assert list(icalendar.Calendar.from_ical(ics_bytes(empty)).walk("VEVENT")) == []
     pages, text = _pdf_text(pdf_bytes(empty))

@@ -1,7 +1,8 @@
 """The dose log as CSV: one row per dose, oldest first, for a spreadsheet or a clinic system.
 
 `date` and `time` say when a dose was taken (when it was due, if it was not taken); `due` is the
-reminder's due time it counted for, filled only where that is an hour or more apart.
+reminder's due time it counted for, filled only where that is an hour or more apart; `for` is
+the name on the reminder ("Mum"), empty for the chat's own doses.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ COLUMNS: Final = (
     "time",
     "time_zone",
     "due",
+    "for",
     "status",
     "by",
     "site",
@@ -43,6 +45,7 @@ def csv_bytes(record: DoseRecord) -> bytes:
                 entry.at.strftime("%H:%M"),
                 entry.zone,
                 entry.due.strftime("%Y-%m-%d %H:%M") if entry.due else "",
+                _cell(entry.person),
                 entry.status,
                 _cell(entry.by),
                 entry.site,

@@ -21,13 +21,14 @@ _FOOTER_Y: Final = 280.0
 _ROW: Final = 5.0
 _MAX_SCHEDULES: Final = 6  # lines of schedule, so the table keeps its room
 _COLUMNS: Final = (
-    ("Date", 24),
-    ("Time", 12),
+    ("Date", 22),
+    ("Time", 11),
     ("Due", 24),
-    ("Status", 22),
-    ("By", 42),
-    ("Site", 32),
-    ("Note", 24),
+    ("For", 24),
+    ("Status", 20),
+    ("By", 32),
+    ("Site", 27),
+    ("Note", 20),
 )
 _DARK, _GREY, _RED = (30, 30, 30), (150, 150, 150), (180, 30, 30)
 
@@ -140,6 +141,7 @@ def _table(pdf: _Page, entries: list[Entry]) -> None:
             entry.at.strftime("%-d %b %Y"),
             entry.at.strftime("%H:%M"),
             entry.due.strftime("%-d %b %H:%M") if entry.due else "",
+            entry.person,
             entry.status,
             entry.by,
             entry.site,

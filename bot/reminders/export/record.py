@@ -48,6 +48,7 @@ class Entry:
     at: datetime
     due: datetime | None
     zone: str
+    person: str  # the reminder's name ("Mum"), or "" for the chat's own doses
     status: str
     by: str
     site: str
@@ -99,8 +100,16 @@ def build_record(
     """
     zones = {r.id: r.timezone for r in reminders}
     names = {r.for_whom for r in reminders if r.for_whom}
+    # Whose each dose was: a private chat keeps reminders for several people ("for Mum", "for
+    # Dad"), and a record without it read Dad's doses as Mum's (a QA pass).
+    persons = {r.id: r.for_whom or "" for r in reminders}
     entries = tuple(
-        _entry(dose, zones.get(dose.reminder_id or 0, zone), who)
+        _entry(
+            dose,
+            zones.get(dose.reminder_id or 0, zone),
+            persons.get(dose.reminder_id or 0, ""),
+            who,
+        )
         for dose in sorted(doses, key=lambda d: (taken_when(d)[0], d.id))
     )
     coming = sorted(
@@ -116,7 +125,7 @@ def build_record(
     )
 
 
-def _entry(dose: DoseRow, zone: str, who: Callable[[int | None], str]) -> Entry:
+def _entry(dose: DoseRow, zone: str, person: str, who: Callable[[int | None], str]) -> Entry:
     local = ZoneInfo(zone)
     late_taken = (
         dose.status == "taken"
@@ -135,6 +144,7 @@ def _entry(dose: DoseRow, zone: str, who: Callable[[int | None], str]) -> Entry:
         at=at.astimezone(local),
         due=counted_for.astimezone(local) if counted_for else None,
         zone=zone,
+        person=person,
         status=STATUS_WORDS[dose.status],
         # A taken dose without `acted_by` was marked by a carer erased since.
         by=who(dose.acted_by) if dose.acted_by is not None or dose.status == "taken" else "",
