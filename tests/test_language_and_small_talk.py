@@ -70,6 +70,9 @@ def test_the_learned_nets_still_answer_a_farewell_with_a_plan(faq) -> None:
         "jab done 👍",
         "mum's had it",
         "took it just now",
+        "done ✅",
+        "✅",
+        "all done",
     ],
 )
 def test_a_dose_reported_is_told_how_to_log_it_not_paged(faq, text: str) -> None:
@@ -77,6 +80,15 @@ def test_a_dose_reported_is_told_how_to_log_it_not_paged(faq, text: str) -> None
     (the emergency page, before), and the bot cannot log a dose from a message."""
     decision = faq.decide(text)
     assert decision == Fallback(0.0, (), Reason.DOSE), decision
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("👍", Reason.OK), ("👍🏽", Reason.OK), ("🙏", Reason.THANKS)]
+)
+def test_a_reply_of_symbols_alone_is_small_talk(faq, text: str, kind: Reason) -> None:
+    """They got the whole topic menu; a knife or a skull is no acknowledgement."""
+    assert faq.decide(text) == Fallback(0.0, (), kind)
+    assert faq.matcher.match("🔪") != Fallback(0.0, (), Reason.OK)
 
 
 @pytest.mark.parametrize(

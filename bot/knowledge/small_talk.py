@@ -116,6 +116,21 @@ class DoseReport:
         return self._pattern.fullmatch(" ".join(words)) is not None
 
 
+# A reply made only of symbols: "✅" after a reminder reports the dose, "👍" agrees. They got the
+# whole topic menu (a QA pass). Variation selectors and skin tones are no part of the meaning.
+_SYMBOLS = {"✅": "dose", "☑": "dose", "✔": "dose", "👍": "ok", "👌": "ok", "🙏": "thanks"}
+_MODIFIERS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff\\s]")
+
+
+def _symbols_kind(text: str) -> str | None:
+    """The kind of a message made only of acknowledging symbols, the most needed first."""
+    symbols = _MODIFIERS.sub("", text)
+    if not symbols or len(symbols) > MAX_WORDS or any(c not in _SYMBOLS for c in symbols):
+        return None
+    kinds = {_SYMBOLS[c] for c in symbols}
+    return next(kind for kind in _PRIORITY if kind in kinds)
+
+
 class SmallTalk:
     def __init__(
         self,
@@ -135,7 +150,7 @@ class SmallTalk:
         """The kind of small talk this whole message is, or None if any part of it is more."""
         words = tokens(text)
         if not words:
-            return None
+            return _symbols_kind(text)
         found = self._phrased(words) if len(words) <= MAX_WORDS else None
         if found is None and self._report.matches(words):
             return "dose"
