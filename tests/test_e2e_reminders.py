@@ -262,6 +262,29 @@ async def test_snooze_delays_one_reminder(emulator, app, clock) -> None:
     assert "Injection reminder" in again.text
 
 
+async def test_a_second_reminder_for_someone_just_marked_taken_says_so(
+    emulator, app, clock
+) -> None:
+    """Mum's other reminder came half an hour after her dose was marked taken, with nothing to
+    say so (a QA pass); Dad's reminder at the same time is no one's double dose."""
+    user = emulator.add_user("Sam")
+    await say(emulator, user, "/timezone Europe/London")
+    for line in (
+        "every 4 weeks at 09:00 for Mum",
+        "every 12 weeks at 09:30 for mum",
+        "every 4 weeks at 09:30 for Dad",
+    ):
+        assert "Reminder set" in (await say(emulator, user, f"/remind {line}")).text
+    await tick(app, clock, hours=1)
+    [first] = await emulator.wait_for_messages(user.id, count=1)
+    assert "already logged as taken" not in first.text
+    await press(emulator, user, first, text="✅ Taken")
+    await tick(app, clock, minutes=30)
+    later = await emulator.wait_for_messages(user.id, count=2)
+    warned = {"Dad" in sent.text: "already logged as taken at" in sent.text for sent in later}
+    assert warned == {False: True, True: False}
+
+
 async def test_a_daily_reminder_offers_no_snooze_to_tomorrow(emulator, app, clock) -> None:
     """Tomorrow's own reminder is the next one: snoozed to it, two came at once (a QA pass)."""
     user = emulator.add_user()

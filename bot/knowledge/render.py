@@ -47,6 +47,7 @@ MESSAGES: dict[str, dict[str, object]] = {
         "last_site": "left arm",
         "supplies_left": 0,
         "running_low": True,
+        "taken_at": "09:00",
     },
     "dose_marked": {
         "for_whom": "Mum",

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.reminders.database import Queries
+from bot.reminders.doselog import CLOSE, taken_for
 from bot.reminders.rows import Claim, DoseRow, ReminderRow, to_row
 from bot.reminders.schedules import sendable_reminders
 from bot.reminders.schema import Chat, Dose, DoseStatus, Reminder
@@ -186,12 +187,20 @@ class ClaimQueries(Queries):
         )
         if dose_id is None:
             return None
+        elsewhere = await taken_for(
+            session,
+            reminder.chat_id,
+            reminder.for_whom,
+            (to_send - CLOSE, now),
+            Dose.reminder_id.is_distinct_from(reminder.id),
+        )
         return Claim(
             dose_id=dose_id,
             reminder=replace(row, next_due_at=following.astimezone(UTC)),
             due_at=to_send,
             late=late,
             missed_since_last=missed,
+            taken_elsewhere_at=elsewhere.acted_at if elsewhere else None,
         )
 
     async def _add_dose(

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, get_args
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.database import Queries, storable_id
 from bot.reminders.rows import DoseRow, to_row
@@ -41,6 +42,32 @@ class AlreadyMarked:
     """A press that came too late: the dose was already settled, and `dose` says how."""
 
     dose: DoseRow
+
+
+async def taken_for(
+    session: AsyncSession,
+    chat_id: int,
+    for_whom: str | None,
+    between: tuple[datetime, datetime],
+    *also: ColumnElement[bool],
+) -> DoseRow | None:
+    """The latest dose for one person logged as taken in a span: the same chat and the same name
+    on its reminder (none, the chat's own, for a dose logged without a reminder)."""
+    whose = select(Reminder.for_whom).where(Reminder.id == Dose.reminder_id).scalar_subquery()
+    found = await session.execute(
+        select(Dose, whose)
+        .where(
+            Dose.chat_id == chat_id,
+            Dose.status == "taken",
+            Dose.acted_at.between(*between),
+            *also,
+        )
+        .order_by(Dose.acted_at.desc())
+    )
+    name = (for_whom or "").casefold()
+    return next(
+        (to_row(DoseRow, dose) for dose, other in found if (other or "").casefold() == name), None
+    )
 
 
 class DoseLogQueries(Queries):
@@ -140,30 +167,19 @@ class DoseLogQueries(Queries):
     async def taken_close_to(self, dose_id: int) -> DoseRow | None:
         """Another dose for the same person logged as taken within CLOSE of this one: Taken
         pressed on yesterday's daily reminder and on today's, or a /taken beside a reminder's
-        Taken, logged two injections minutes apart with nothing said. The same person: the
-        same chat and the same name on the reminder (none, the chat's own, for a /taken
-        logged without a reminder)."""
+        Taken, logged two injections minutes apart with nothing said."""
         async with self._reading.begin() as session:
             dose = await session.get(Dose, dose_id)
             if dose is None or dose.status != "taken" or dose.acted_at is None:
                 return None
-            whose = select(Reminder.for_whom).where(Reminder.id == Dose.reminder_id)
-            found = await session.execute(
-                select(Dose, whose.scalar_subquery())
-                .where(
-                    Dose.chat_id == dose.chat_id,
-                    Dose.id != dose.id,
-                    Dose.status == "taken",
-                    Dose.acted_at.between(dose.acted_at - CLOSE, dose.acted_at + CLOSE),
-                )
-                .order_by(Dose.acted_at.desc())
-            )
             reminder = await session.get(Reminder, dose.reminder_id) if dose.reminder_id else None
-            mine = reminder.for_whom if reminder else None
-            for other, name in found:
-                if name == mine:
-                    return to_row(DoseRow, other)
-            return None
+            return await taken_for(
+                session,
+                dose.chat_id,
+                reminder.for_whom if reminder else None,
+                (dose.acted_at - CLOSE, dose.acted_at + CLOSE),
+                Dose.id != dose.id,
+            )
 
     async def history(self, chat_id: int, limit: int = 10) -> list[DoseRow]:
         """A chat's dose log, newest first by the time taken_when shows for each."""

@@ -73,6 +73,10 @@ class Claim:
     missed_since_last: int
     attempt: int = 1
     error: str | None = None  # why the previous attempt failed, if this is a retry
+    # When a dose for the same person was logged as taken by another of the chat's reminders (or
+    # a /taken) within doselog.CLOSE before this one was due: two reminders for one injection
+    # brought the second after the first was marked taken (a QA pass).
+    taken_elsewhere_at: datetime | None = None
 
 
 RowT = TypeVar("RowT", ChatRow, ReminderRow, DoseRow)

@@ -70,13 +70,24 @@ def local_time(
 
 
 def reminder_text(
-    renderer: Renderer, reminder: ReminderRow, due_at: dt.datetime, *, late: bool, missed: int
+    renderer: Renderer,
+    reminder: ReminderRow,
+    due_at: dt.datetime,
+    *,
+    late: bool,
+    missed: int,
+    taken_elsewhere_at: dt.datetime | None = None,
 ) -> str:
     """A reminder message's words: when it is sent, and again when an Undo opens its dose."""
     return renderer.message(
         "reminder",
         for_whom=reminder.for_whom,
         due=local_time(due_at, reminder.timezone),
+        taken_at=(
+            local_time(taken_elsewhere_at, reminder.timezone, now=due_at)
+            if taken_elsewhere_at
+            else None
+        ),
         late=late,
         missed=missed,
         last_site=reminder.last_site,
@@ -97,6 +108,7 @@ class TelegramSender:
             claim.due_at,
             late=claim.late,
             missed=claim.missed_since_last,
+            taken_elsewhere_at=claim.taken_elsewhere_at,
         )
         return await self._send(
             reminder.chat_id, html, dose_keyboard(claim.dose_id, reminder, claim.due_at)
