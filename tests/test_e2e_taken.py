@@ -318,6 +318,20 @@ async def test_history_says_no_answer_and_whose_next_in_which_zone(emulator, app
     assert "sent" not in history.text
 
 
+async def test_history_keeps_the_last_dose_taken_in_sight(emulator, app, clock) -> None:
+    """Ten unanswered reminders pushed the last injection out of /history (a QA pass)."""
+    sam = await sam_with(emulator, "every day at 09:00")
+    assert "Logged" in (await say(emulator, sam, "/taken")).text  # Mon 30 Nov 08:00
+    await tick(app, clock, hours=1)  # today's 09:00 is that dose: nothing is sent
+    for _ in range(11):
+        await tick(app, clock, days=1)
+        await emulator.wait_for_messages(sam.id, count=1)
+    history = await say(emulator, sam, "/history")
+    assert history.text.count("no answer") == 10
+    assert "Older doses: /export sends the whole log." in history.text
+    assert "Last taken: Mon 30 Nov 08:00" in history.text
+
+
 async def test_help_lists_every_command_of_both_menus(emulator, app) -> None:
     help_text = (await say(emulator, emulator.add_user(), "/help")).text
     for command in {c.command for c in PRIVATE_COMMANDS + GROUP_COMMANDS} | {"cancel"}:

@@ -128,6 +128,8 @@ MESSAGES: dict[str, dict[str, object]] = {
         "next_due": [("Mum", "Tue 29 Dec 09:00", None), (None, "Wed 30 Dec", "America/New_York")],
         "last_site": "right thigh",
         "zone": "Europe/London",
+        "last_taken": "Tue 3 Nov 09:00 for Mum: taken",
+        "older": True,
     },
     "guided_frequency": {},
     "guided_one_step": {},

@@ -181,6 +181,18 @@ class DoseLogQueries(Queries):
                 Dose.id != dose.id,
             )
 
+    async def last_taken(self, chat_id: int) -> DoseRow | None:
+        """The chat's latest dose logged as taken, which /history must show even when ten
+        unanswered reminders came after it."""
+        async with self._reading.begin() as session:
+            dose = await session.scalar(
+                select(Dose)
+                .where(Dose.chat_id == chat_id, Dose.status == "taken")
+                .order_by(Dose.acted_at.desc(), Dose.id.desc())
+                .limit(1)
+            )
+            return None if dose is None else to_row(DoseRow, dose)
+
     async def history(self, chat_id: int, limit: int = 10) -> list[DoseRow]:
         """A chat's dose log, newest first by the time taken_when shows for each."""
         shown = func.coalesce(case((Dose.status == "taken", Dose.acted_at)), Dose.due_at)

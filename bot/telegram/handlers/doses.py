@@ -246,6 +246,9 @@ async def _restart(
     await query.edit_message_reply_markup(keep_undo)
 
 
+HISTORY_LINES = 10  # the doses /history lists; /export has them all
+
+
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/history: the latest doses, whose they were, and when each reminder is next due."""
     found = services(context)
@@ -256,10 +259,15 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reminders = {r.id: r for r in await found.store.reminders(chat_id)}
     # A dose a carer marked (their It's done) says so, as the reminder message does.
     carers = {link.carer_id: link.carer_name for link in await found.store.carers(chat_id)}
-    lines = [
-        _history_line(dose, reminders, carers, zone, now)
-        for dose in await found.store.history(chat_id)
-    ]
+    shown = await found.store.history(chat_id, limit=HISTORY_LINES)
+    lines = [_history_line(dose, reminders, carers, zone, now) for dose in shown]
+    # Ten unanswered reminders pushed the last injection out of sight (a QA pass).
+    last = await found.store.last_taken(chat_id)
+    last_taken = (
+        _history_line(last, reminders, carers, zone, now)
+        if last is not None and last.id not in {dose.id for dose in shown}
+        else None
+    )
     coming = sorted((r for r in reminders.values() if r.active), key=lambda r: r.next_due_at)
     next_due = [
         (
@@ -278,6 +286,8 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             rules=_told_apart(coming),
             last_site=await found.store.last_site(chat_id),
             zone=zone_label(zone),
+            last_taken=last_taken,
+            older=len(shown) == HISTORY_LINES,
         ),
     )
 
