@@ -429,6 +429,15 @@ async def test_a_second_reminder_for_the_same_person_warns_of_a_double_dose(emul
     assert "a dose may be given twice" in second.text
 
 
+async def test_timezone_alone_says_the_zone_already_set(emulator, app) -> None:
+    user = emulator.add_user()
+    assert "First, which time zone" in (await say(emulator, user, "/timezone")).text
+    await say(emulator, user, "/timezone Europe/London")
+    current = await say(emulator, user, "/timezone")
+    assert "Reminders here use Europe/London" in current.text
+    assert current.buttons  # the picker, to change it
+
+
 async def test_a_member_is_told_only_an_admin_sets_the_groups_zone(emulator, app) -> None:
     """It said "Only the person who set this reminder..." when no reminder was named."""
     tom, ann = emulator.add_user("Tom"), emulator.add_user("Ann")

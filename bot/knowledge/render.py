@@ -69,6 +69,7 @@ MESSAGES: dict[str, dict[str, object]] = {
         "example": "/remind every 4 weeks at 09:00",
     },
     "needs_timezone": {},
+    "timezone_current": {"zone": "Europe/London"},
     "timezone_set": {"zone": "UTC+05:30", "fixed": True, "kept_as": "Asia/Kolkata", "to_move": 2},
     "timezone_abbreviation": {"text": "<EST>"},
     "timezone_unkept": {"offset": "UTC-03:30"},

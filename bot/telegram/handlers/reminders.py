@@ -118,7 +118,13 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     text = " ".join(context.args or ()).strip()
     if not text:
-        await _reply(update, found.renderer.message("needs_timezone"), zone_keyboard())
+        chat = await found.store.chat(update.effective_chat.id)
+        current = chat.timezone if chat else None
+        if current:  # it asked "First, which time zone...?" as if none were set
+            message = found.renderer.message("timezone_current", zone=zone_label(current))
+        else:
+            message = found.renderer.message("needs_timezone")
+        await _reply(update, message, zone_keyboard())
         return
     zone = resolve_zone(text)
     if zone is not None:
