@@ -265,6 +265,26 @@ async def test_each_taken_uses_one_ampoule_and_a_double_tap_only_one(store: Stor
     assert (await store.reminder(reminder.id)).supplies_left == 0  # never below zero
 
 
+async def test_a_dose_given_before_the_count_was_given_uses_none_of_it(store: Store) -> None:
+    """ "/supplies 3", then "/taken 5 weeks ago", said 2 left (a QA pass)."""
+    reminder = await add(store)
+    await store.set_supplies(reminder.id, 3, counted_at=START)
+    await store.log_taken(reminder.id, PATIENT, PATIENT, START - timedelta(weeks=5))
+    await store.log_given(
+        PATIENT,
+        reminder.id,
+        PATIENT,
+        START - timedelta(days=10),
+        following=lambda r, d: d + timedelta(weeks=1),
+    )
+    assert (await store.reminder(reminder.id)).supplies_left == 3
+    await store.log_taken(reminder.id, PATIENT, PATIENT, START + timedelta(hours=1))
+    assert (await store.reminder(reminder.id)).supplies_left == 2
+    await store.set_supplies(reminder.id, 2, alert_at=1)  # a new alert, the same count
+    await store.log_taken(reminder.id, PATIENT, PATIENT, START - timedelta(days=2))
+    assert (await store.reminder(reminder.id)).supplies_left == 2
+
+
 async def test_undoing_a_taken_marked_at_none_left_gives_nothing_back(store: Store) -> None:
     reminder = await add(store)
     await store.set_supplies(reminder.id, 0)

@@ -111,7 +111,7 @@ class DoseLogQueries(Queries):
             if won.rowcount != 1:
                 return AlreadyMarked(to_row(DoseRow, dose))
             if status == "taken" and dose.reminder_id is not None:
-                dose.used_ampoule = await count_down(session, dose.reminder_id)
+                dose.used_ampoule = await count_down(session, dose.reminder_id, at)
                 await session.flush()
             return to_row(DoseRow, dose)
 
@@ -131,7 +131,7 @@ class DoseLogQueries(Queries):
                 reminder = await session.get(Reminder, reminder_id)
                 if reminder is None or reminder.chat_id != chat_id:
                     return None
-            used = reminder_id is not None and await count_down(session, reminder_id)
+            used = reminder_id is not None and await count_down(session, reminder_id, at)
             acted = {
                 "status": "taken",
                 "acted_by": by_user,

@@ -117,6 +117,8 @@ class Reminder(ReminderLine, Base):
     # Optional supplies: ampoules left (counted down by each Taken) and when to say so.
     supplies_left: Mapped[int | None]
     supplies_alert_at: Mapped[int | None]
+    # When the count was last given: a dose given before it used none of those ampoules.
+    supplies_counted_at: Mapped[datetime | None]
     last_site: Mapped[str | None] = mapped_column(String(16))  # where the last injection went
 
 

@@ -7,9 +7,10 @@ double tap or two people pressing at once take one ampoule, not two.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.database import Queries, storable_id
@@ -27,15 +28,20 @@ def running_low(reminder: ReminderRow) -> bool:
     return left is not None and left <= (DEFAULT_ALERT_AT if alert_at is None else alert_at)
 
 
-async def count_down(session: AsyncSession, reminder_id: int) -> bool:
-    """One ampoule used, if the reminder counts them; never below zero.
+async def count_down(session: AsyncSession, reminder_id: int, given_at: datetime) -> bool:
+    """One ampoule used, if the reminder counts them; never below zero, and none for a dose
+    given before the count was (a dose back-dated under "/supplies 3" used none of the 3).
 
     Whether one was taken from the count: the dose keeps that, so undoing it gives back only
     an ampoule it used (none at 0 left, none when not counting).
     """
     result = await session.execute(
         update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.supplies_left > 0)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.supplies_left > 0,
+            or_(Reminder.supplies_counted_at.is_(None), Reminder.supplies_counted_at <= given_at),
+        )
         .values(supplies_left=Reminder.supplies_left - 1)
     )
     return result.rowcount == 1
@@ -54,7 +60,12 @@ class SupplyQueries(Queries):
     """Setting, correcting and stopping a reminder's ampoule count."""
 
     async def set_supplies(
-        self, reminder_id: int, left: int | None, *, alert_at: int | None = None
+        self,
+        reminder_id: int,
+        left: int | None,
+        *,
+        alert_at: int | None = None,
+        counted_at: datetime | None = None,
     ) -> ReminderRow | None:
         """Start or correct the count (`left`), or stop counting (None); None if no reminder.
 
@@ -73,8 +84,11 @@ class SupplyQueries(Queries):
                 return None
             if left is None:
                 reminder.supplies_left = reminder.supplies_alert_at = None
+                reminder.supplies_counted_at = None
             else:
                 reminder.supplies_left = left
+                if counted_at is not None:  # a new count, not only a new alert
+                    reminder.supplies_counted_at = counted_at
                 if alert_at is not None:
                     reminder.supplies_alert_at = alert_at
                 elif reminder.supplies_alert_at is None:

@@ -125,7 +125,9 @@ class TakenLogQueries(Queries):
             acted = {"status": "taken", "acted_by": by_user, "acted_at": at, "retry_at": None}
             if closest is not None and closest.status == "taken":
                 return Logged("duplicate", to_row(DoseRow, closest))
-            acted["used_ampoule"] = reminder is not None and await count_down(session, reminder.id)
+            acted["used_ampoule"] = reminder is not None and await count_down(
+                session, reminder.id, at
+            )
             if closest is not None and reminder is not None:
                 before = closest.status
                 for name, value in acted.items():

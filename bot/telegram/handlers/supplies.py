@@ -94,7 +94,7 @@ async def _apply(
                 await found.store.set_supplies(row.id, row.supplies_left, alert_at=alert_at) or row
             )
     elif value != "show":
-        row = await found.store.set_supplies(row.id, int(value)) or row
+        row = await found.store.set_supplies(row.id, int(value), counted_at=found.clock()) or row
     html = found.renderer.message(
         "supplies_status",
         for_whom=row.for_whom,
