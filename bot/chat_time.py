@@ -20,6 +20,7 @@ from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.store import Store
 
 LONGEST_WAIT = timedelta(weeks=13)  # a quarter: past a 12-weekly jab's reminder
+SAME_MOMENT = timedelta(minutes=1)  # what /wait alone lets fall due with the first thing it reaches
 _AMOUNT = re.compile(r"(\d{1,4})\s*(weeks?|w|days?|d|hours?|h|minutes?|mins?|m)\s*", re.I)
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
@@ -58,13 +59,16 @@ async def pass_time(
     moment on the way where something fell due, once the dispatcher has sent it.
 
     Yields nothing when nothing fell due; with `span` None the clock then stays where it is.
+    With `span` None it also lets pass what falls due in the same minute: a reminder snoozed at
+    09:00:03 for an hour is due at 10:00:03, and stopped at another's 10:00:00 the chat showed
+    it only at the next /wait, as if it were late (a QA pass).
     """
     end = None if span is None else clock() + span
     while (due := await store.next_work_after(clock())) is not None and (end is None or due <= end):
         clock.move_to(due)
         await dispatcher.tick()
         yield due
-        if end is None:
-            return
-    if end is not None:
+        if span is None:
+            end = end or due + SAME_MOMENT
+    if span is not None and end is not None:
         clock.move_to(end)

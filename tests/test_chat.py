@@ -181,6 +181,19 @@ def test_wait_moves_the_bots_clock_through_each_reminder_on_the_way() -> None:
     assert out.count(" 09:00: no answer") == 3  # none of them late: each went at its time
 
 
+def test_wait_alone_brings_a_snooze_due_in_the_same_minute() -> None:
+    """Snoozed at 09:00 and some seconds for an hour, Mum's reminder is due seconds after Dad's
+    10:00 one; /wait stopped at Dad's and showed Mum's only at the next /wait (a QA pass)."""
+    script = (
+        "/timezone London\n/remind every day at 09:00 for Mum from tomorrow\n"
+        "/remind every day at 10:00 for Dad from tomorrow\n/wait\n#3\n/wait\n"
+    )
+    out = _chat(script)
+    at_ten = out.rsplit("you> /wait\n", 1)[1]
+    assert "Injection reminder for Dad" in at_ten
+    assert "Injection reminder for Mum: B12 injection due at" in at_ten
+
+
 def test_as_and_open_play_a_carer_in_her_own_chat_and_wait_shows_whose_chat_hears_what() -> None:
     script = (
         "/as\n/as 42\n/open\n/timezone London\n/remind every day at 09:00\n/carer Mum\n"
