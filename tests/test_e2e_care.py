@@ -451,6 +451,24 @@ async def test_a_person_has_at_most_the_carers_it_keeps_and_the_next_is_told(emu
     assert one_more.id not in {link.carer_id for link in carers}
 
 
+async def test_a_forget_tells_the_other_side_of_each_link(emulator, app) -> None:
+    """A patient's /forget ended the carer's alerts without a word (a QA pass); a carer's, the
+    patient's carer."""
+    sam = await patient_with_reminder(emulator)
+    ann = emulator.add_user("Ann")
+    await accept(emulator, ann, await invite(emulator, sam), sam)
+    confirm = await say(emulator, sam, "/forget")
+    await press(emulator, sam, confirm, text="Yes, delete")
+    [ended] = await emulator.wait_for_messages(ann.id, count=1)
+    assert "Alerts about Mum have stopped" in ended.text
+    joe, bea = await patient_with_reminder(emulator, name="Joe"), emulator.add_user("Bea")
+    await accept(emulator, bea, await invite(emulator, joe, "Dad"), joe)
+    confirm = await say(emulator, bea, "/forget")
+    await press(emulator, bea, confirm, text="Yes, delete")
+    [told] = await emulator.wait_for_messages(joe.id, count=1)
+    assert "Bea is no longer your carer" in told.text
+
+
 async def test_either_side_can_end_the_link(emulator, app) -> None:
     sam = await patient_with_reminder(emulator)
     ann, bob = emulator.add_user("Ann"), emulator.add_user("Bob")

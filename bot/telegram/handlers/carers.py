@@ -236,13 +236,26 @@ async def _unlink(update: Update, context: ContextTypes.DEFAULT_TYPE, link_id: i
     await query.answer("Removed.")
     html, markup = await _carers_view(found, user_id)
     await query.edit_message_text(html, reply_markup=markup)
-    by_patient = removed.patient_id == user_id
+    await tell_link_ended(context, removed, ended_by=user_id)
+
+
+async def links_of(found: Services, user_id: int) -> list[LinkRow]:
+    """Every carer link with this person on either side: whom to tell when they go."""
+    return [*await found.store.carers(user_id), *await found.store.followed(user_id)]
+
+
+async def tell_link_ended(
+    context: ContextTypes.DEFAULT_TYPE, link: LinkRow, *, ended_by: int
+) -> None:
+    """Tell the other side of a link that it ended: removed, or erased with /forget (which
+    ended a carer's alerts without a word, a QA pass)."""
+    by_patient = link.patient_id == ended_by
     await _tell(
         context,
-        removed.carer_id if by_patient else removed.patient_id,
-        found.renderer.message(
+        link.carer_id if by_patient else link.patient_id,
+        services(context).renderer.message(
             "carer_link_ended",
-            name=removed.patient_name if by_patient else removed.carer_name,
+            name=link.patient_name if by_patient else link.carer_name,
             by_patient=by_patient,
         ),
     )

@@ -39,6 +39,7 @@ from bot.reminders.store import (
     ReminderRow,
     TooManyReminders,
 )
+from bot.telegram.handlers.carers import links_of, tell_link_ended
 from bot.telegram.handlers.taken_extras import after_taken
 from bot.telegram.keyboards import (
     Confirm,
@@ -639,9 +640,13 @@ async def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE, yes: bool)
         await found.store.forget_chat(update.effective_chat.id)
         context.application.drop_chat_data(update.effective_chat.id)
     else:
-        await found.store.forget_user(update.effective_user.id)
+        user_id = update.effective_user.id
+        links = await links_of(found, user_id)
+        await found.store.forget_user(user_id)
         context.application.drop_chat_data(update.effective_chat.id)
-        context.application.drop_user_data(update.effective_user.id)
+        context.application.drop_user_data(user_id)
+        for link in links:
+            await tell_link_ended(context, link, ended_by=user_id)
     await query.answer("Deleted.")
     await query.edit_message_text(
         found.renderer.message("forgotten", group=group), reply_markup=None
