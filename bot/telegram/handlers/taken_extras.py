@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.reminders.rows import ReminderRow
 from bot.reminders.supplies import running_low
 from bot.telegram.care_keyboards import site_keyboard
 from bot.telegram.sender import local_time
 from bot.telegram.services import Services
 
 
-async def supplies_line(found: Services, reminder_id: int | None) -> str | None:
+def supplies_line(found: Services, reminder: ReminderRow | None) -> str | None:
     """ "💊 3 ampoules left." or, when low, to ask for a repeat prescription; None if not counted."""
-    reminder = await found.store.reminder(reminder_id) if reminder_id else None
     if reminder is None or reminder.supplies_left is None:
         return None
     if running_low(reminder):
@@ -25,15 +25,19 @@ async def supplies_line(found: Services, reminder_id: int | None) -> str | None:
     return found.renderer.message("supplies_left", left=reminder.supplies_left)
 
 
-async def close_dose_line(found: Services, reminder_id: int | None, dose_id: int) -> str | None:
+async def close_dose_line(
+    found: Services, reminder: ReminderRow | None, dose_id: int
+) -> str | None:
     """A warning when another dose for the same person was logged hours before or after this
     one, in the reminder's zone (or the chat's); None when there is none."""
     other = await found.store.taken_close_to(dose_id)
     if other is None or other.acted_at is None:
         return None
-    reminder = await found.store.reminder(reminder_id) if reminder_id else None
-    chat = await found.store.chat(other.chat_id)
-    zone = reminder.timezone if reminder else (chat.timezone if chat and chat.timezone else "UTC")
+    if reminder is not None:
+        zone = reminder.timezone
+    else:
+        chat = await found.store.chat(other.chat_id)
+        zone = chat.timezone if chat and chat.timezone else "UTC"
     return found.renderer.message(
         "taken_close",
         for_whom=reminder.for_whom if reminder else None,
@@ -45,11 +49,12 @@ async def after_taken(
     found: Services, reminder_id: int | None, dose_id: int, html: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The confirmation `html` with the ampoules left and the site question, and its buttons."""
+    reminder = await found.store.reminder(reminder_id) if reminder_id else None
     lines = [html]
-    close = await close_dose_line(found, reminder_id, dose_id)
+    close = await close_dose_line(found, reminder, dose_id)
     if close:
         lines.append(close)
-    supplies = await supplies_line(found, reminder_id)
+    supplies = supplies_line(found, reminder)
     if supplies:
         lines.append(supplies)
     lines.append(found.renderer.message("site_question"))
